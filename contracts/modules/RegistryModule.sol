@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {Module} from "./Module.sol";
+import {IRegistry} from "../interfaces/IRegistry.sol";
+import {IModule} from "../interfaces/IModule.sol";
+import {Roles} from "../libraries/Roles.sol";
+import {Days} from "../libraries/Days.sol";
+
+/// @title RegistryModule — regions, institutions, people and filings
+/// @notice Runs inside the ledger's storage by delegatecall.
+contract RegistryModule is Module, IRegistry {
+    // ================================================================ regions
+
+    /// @inheritdoc IRegistry
+    function addRegion(uint32 code, string calldata name, uint64 openingBalance)
+        external
+        onlyDelegated
+        onlyRole(DEFAULT_ADMIN_ROLE)
+    {
+        if (code < 100000 || code > 999999) revert RegionCodeInvalid(code);
+        Region storage r = _layout().regions[code];
+        if (r.exists) revert RegionExists(code);
+        r.exists = true;
+        r.openingBalance = openingBalance;
+        r.name = name;
+        _setRoleAdmin(Roles.operator(code), Roles.regulator(code));
+        _setRoleAdmin(Roles.reviewer(code), Roles.regulator(code));
+        emit RegionAdded(code, name, openingBalance);
+    }
+
+    // ================================================================ institutions
+
+    /// @inheritdoc IRegistry
+    function addInstitution(address account, uint32 region, uint8 level, uint8 grade)
+        external
+        onlyDelegated
+    {
+        _requireRegion(region);
+        _checkRole(Roles.regulator(region));
+        if (account == address(0)) revert AccountZero();
+        if (level > 3) revert InstitutionLevelInvalid(level);
+        if (grade > GRADE_E) revert GradeInvalid(grade);
+        Layout storage l = _layout();
+        Institution storage inst = l.institutions[account];
+        if (inst.exists) revert InstitutionExists(account);
+        uint32 index = ++l.institutionCount;
+        l.institutions[account] = Institution({
+            exists: true,
+            region: region,
+            index: index,
+            level: level,
+            status: STATUS_ACTIVE,
+            grade: grade,
+            frozen: false
+        });
+        _grantRole(Roles.INSTITUTION, account);
+        emit InstitutionAdded(account, region, level, grade, index);
+    }
+
+    /// @inheritdoc IRegistry
+    function setInstitutionStatus(address account, uint8 status, uint8 reason) external onlyDelegated {
+        Institution storage inst = _institutionOfRegulator(account);
+        if (status > STATUS_ENDED) revert InstitutionStatusInvalid(status);
+        uint8 from = inst.status;
+        if (from == STATUS_ENDED) revert InstitutionRevoked(account);
+        if (from == status) revert InstitutionUnchanged(account);
+        inst.status = status;
+        if (status == STATUS_ENDED) _revokeRole(Roles.INSTITUTION, account);
+        emit InstitutionStatusChanged(account, from, status, reason);
+    }
+
+    /// @inheritdoc IRegistry
+    function setInstitutionGrade(address account, uint8 grade) external onlyDelegated {
+        Institution storage inst = _institutionOfRegulator(account);
+        if (grade > GRADE_E) revert GradeInvalid(grade);
+        uint8 from = inst.grade;
+        if (from == grade) revert InstitutionUnchanged(account);
+        inst.grade = grade;
+        emit InstitutionGradeChanged(account, from, grade);
+    }
+
+    // ================================================================ people
+
+    /// @inheritdoc IRegistry
+    function enrol(Enrolment calldata e) external onlyDelegated {
+        _checkRole(Roles.operator(e.region));
+        _enrol(e);
+    }
+
+    /// @inheritdoc IRegistry
+    function enrolBatch(Enrolment[] calldata batch) external onlyDelegated {
+        uint256 n = batch.length;
+        if (n == 0 || n > MAX_BATCH) revert BatchSizeInvalid(n, MAX_BATCH);
+        uint32 checked; // last region whose operator role was checked
+        for (uint256 i; i < n; ++i) {
+            Enrolment calldata e = batch[i];
+            if (e.region != checked) {
+                _checkRole(Roles.operator(e.region));
+                checked = e.region;
+            }
+            _enrol(e);
+        }
+    }
+
+    /// @inheritdoc IRegistry
+    function updatePerson(bytes32 person, uint8 scheme, uint32 coverageFrom, uint32 coverageTo)
+        external
+        onlyDelegated
+    {
+        Person storage p = _personOfOperator(person);
+        if (p.status == STATUS_ENDED) revert PersonTerminated(person);
+        if (scheme > 1) revert SchemeInvalid(scheme);
+        if (coverageTo < coverageFrom) revert CoverageInvalid(coverageFrom, coverageTo);
+        p.scheme = scheme;
+        p.coverageFrom = coverageFrom;
+        p.coverageTo = coverageTo;
+        emit PersonUpdated(person, scheme, coverageFrom, coverageTo);
+    }
+
+    /// @inheritdoc IRegistry
+    function setPersonWallet(bytes32 person, address wallet) external onlyDelegated {
+        Person storage p = _personOfOperator(person);
+        p.wallet = wallet;
+        emit PersonWalletSet(person, wallet);
+    }
+
+    /// @inheritdoc IRegistry
+    function suspendPerson(bytes32 person, uint8 reason) external onlyDelegated {
+        _setPersonStatus(person, STATUS_ACTIVE, STATUS_SUSPENDED, reason);
+    }
+
+    /// @inheritdoc IRegistry
+    function reinstatePerson(bytes32 person, uint8 reason) external onlyDelegated {
+        _setPersonStatus(person, STATUS_SUSPENDED, STATUS_ACTIVE, reason);
+    }
+
+    /// @inheritdoc IRegistry
+    function terminatePerson(bytes32 person, uint8 reason) external onlyDelegated {
+        Person storage p = _personOfOperator(person);
+        uint8 from = p.status;
+        if (from == STATUS_ENDED) revert PersonTerminated(person);
+        p.status = STATUS_ENDED;
+        p.statusReason = reason;
+        emit PersonStatusChanged(person, from, STATUS_ENDED, reason);
+    }
+
+    /// @inheritdoc IRegistry
+    function addFiling(bytes32 person, uint32 region, uint32 from, uint32 to) external onlyDelegated {
+        Person storage p = _personOfOperator(person);
+        if (p.status == STATUS_ENDED) revert PersonTerminated(person);
+        _requireRegion(region);
+        if (to < from || region == p.region) revert FilingInvalid(region, from, to);
+        Filing[MAX_FILINGS] storage fs = _layout().filings[person];
+        uint256 n = _dropExpired(person, fs, p.filingCount);
+        if (n == MAX_FILINGS) revert FilingLimitReached(person, MAX_FILINGS);
+        fs[n] = Filing(region, from, to);
+        p.filingCount = uint8(n + 1);
+        emit FilingAdded(person, region, from, to);
+    }
+
+    /// @inheritdoc IRegistry
+    function cancelFiling(bytes32 person, uint32 region, uint32 from) external onlyDelegated {
+        Person storage p = _personOfOperator(person);
+        Filing[MAX_FILINGS] storage fs = _layout().filings[person];
+        uint256 n = p.filingCount;
+        for (uint256 i; i < n; ++i) {
+            Filing memory f = fs[i];
+            if (f.region == region && f.from == from) {
+                fs[i] = fs[n - 1];
+                delete fs[n - 1];
+                p.filingCount = uint8(n - 1);
+                emit FilingRemoved(person, region, f.from, f.to, false);
+                return;
+            }
+        }
+        revert FilingUnknown(person, region, from);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IRegistry
+    function regionInfo(uint32 code) external view returns (RegionView memory v) {
+        Region storage r = _layout().regions[code];
+        v = RegionView(code, r.exists, r.openingBalance, r.name);
+    }
+
+    /// @inheritdoc IRegistry
+    function institutionInfo(address account) external view returns (InstitutionView memory) {
+        Institution storage i = _layout().institutions[account];
+        if (!i.exists) revert InstitutionUnknown(account);
+        return InstitutionView(account, i.region, i.index, i.level, i.status, i.grade, i.frozen);
+    }
+
+    /// @inheritdoc IRegistry
+    function institutionCount() external view returns (uint256) {
+        return _layout().institutionCount;
+    }
+
+    /// @inheritdoc IRegistry
+    function personInfo(bytes32 person) external view returns (PersonView memory) {
+        Person storage p = _layout().people[person];
+        if (p.index == 0) revert PersonUnknown(person);
+        return PersonView(
+            person, p.index, p.region, p.scheme, p.status, p.statusReason, p.coverageFrom, p.coverageTo, p.wallet
+        );
+    }
+
+    /// @inheritdoc IRegistry
+    function personCount() external view returns (uint256) {
+        return _layout().personCount;
+    }
+
+    /// @inheritdoc IRegistry
+    function enrolled(bytes32[] calldata persons) external view returns (bool[] memory out) {
+        Layout storage l = _layout();
+        out = new bool[](persons.length);
+        for (uint256 i; i < persons.length; ++i) {
+            out[i] = l.people[persons[i]].index != 0;
+        }
+    }
+
+    /// @inheritdoc IRegistry
+    function filingsOf(bytes32 person) external view returns (Filing[] memory out) {
+        Layout storage l = _layout();
+        uint256 n = l.people[person].filingCount;
+        out = new Filing[](n);
+        for (uint256 i; i < n; ++i) {
+            out[i] = l.filings[person][i];
+        }
+    }
+
+    /// @inheritdoc IRegistry
+    function isCovered(bytes32 person, uint32 day) external view returns (bool) {
+        Person storage p = _layout().people[person];
+        return p.index != 0 && p.coverageFrom <= day && day <= p.coverageTo;
+    }
+
+    /// @inheritdoc IRegistry
+    function hasFiling(bytes32 person, uint32 region, uint32 day) external view returns (bool) {
+        Layout storage l = _layout();
+        uint256 n = l.people[person].filingCount;
+        for (uint256 i; i < n; ++i) {
+            Filing memory f = l.filings[person][i];
+            if (f.region == region && f.from <= day && day <= f.to) return true;
+        }
+        return false;
+    }
+
+    /// @inheritdoc IRegistry
+    function today() external view returns (uint32) {
+        return Days.today();
+    }
+
+    /// @inheritdoc IRegistry
+    function regulatorRole(uint32 region) external pure returns (bytes32) {
+        return Roles.regulator(region);
+    }
+
+    /// @inheritdoc IRegistry
+    function operatorRole(uint32 region) external pure returns (bytes32) {
+        return Roles.operator(region);
+    }
+
+    /// @inheritdoc IRegistry
+    function reviewerRole(uint32 region) external pure returns (bytes32) {
+        return Roles.reviewer(region);
+    }
+
+    /// @inheritdoc IRegistry
+    function institutionRole() external pure returns (bytes32) {
+        return Roles.INSTITUTION;
+    }
+
+    /// @inheritdoc IModule
+    function moduleSelectors() external pure override returns (bytes4[] memory s) {
+        s = new bytes4[](27);
+        s[0] = this.addRegion.selector;
+        s[1] = this.addInstitution.selector;
+        s[2] = this.setInstitutionStatus.selector;
+        s[3] = this.setInstitutionGrade.selector;
+        s[4] = this.enrol.selector;
+        s[5] = this.enrolBatch.selector;
+        s[6] = this.updatePerson.selector;
+        s[7] = this.setPersonWallet.selector;
+        s[8] = this.suspendPerson.selector;
+        s[9] = this.reinstatePerson.selector;
+        s[10] = this.terminatePerson.selector;
+        s[11] = this.addFiling.selector;
+        s[12] = this.cancelFiling.selector;
+        s[13] = this.regionInfo.selector;
+        s[14] = this.institutionInfo.selector;
+        s[15] = this.institutionCount.selector;
+        s[16] = this.personInfo.selector;
+        s[17] = this.personCount.selector;
+        s[18] = this.enrolled.selector;
+        s[19] = this.filingsOf.selector;
+        s[20] = this.isCovered.selector;
+        s[21] = this.hasFiling.selector;
+        s[22] = this.today.selector;
+        s[23] = this.regulatorRole.selector;
+        s[24] = this.operatorRole.selector;
+        s[25] = this.reviewerRole.selector;
+        s[26] = this.institutionRole.selector;
+    }
+
+    // ================================================================ internals
+
+    function _requireRegion(uint32 region) private view {
+        if (!_layout().regions[region].exists) revert RegionUnknown(region);
+    }
+
+    function _institutionOfRegulator(address account) private view returns (Institution storage inst) {
+        inst = _layout().institutions[account];
+        if (!inst.exists) revert InstitutionUnknown(account);
+        _checkRole(Roles.regulator(inst.region));
+    }
+
+    function _personOfOperator(bytes32 person) private view returns (Person storage p) {
+        p = _layout().people[person];
+        if (p.index == 0) revert PersonUnknown(person);
+        _checkRole(Roles.operator(p.region));
+    }
+
+    function _enrol(Enrolment calldata e) private {
+        if (e.person == bytes32(0)) revert PseudonymInvalid(e.person);
+        _requireRegion(e.region);
+        if (e.scheme > 1) revert SchemeInvalid(e.scheme);
+        if (e.coverageTo < e.coverageFrom) revert CoverageInvalid(e.coverageFrom, e.coverageTo);
+        Layout storage l = _layout();
+        Person storage p = l.people[e.person];
+        if (p.index != 0) revert PersonExists(e.person);
+        uint32 index = ++l.personCount;
+        p.index = index;
+        p.region = e.region;
+        p.coverageFrom = e.coverageFrom;
+        p.coverageTo = e.coverageTo;
+        p.scheme = e.scheme;
+        emit PersonEnrolled(e.person, e.region, e.scheme, e.coverageFrom, e.coverageTo, index);
+        if (e.wallet != address(0)) {
+            p.wallet = e.wallet;
+            emit PersonWalletSet(e.person, e.wallet);
+        }
+    }
+
+    function _setPersonStatus(bytes32 person, uint8 expected, uint8 to, uint8 reason) private {
+        Person storage p = _personOfOperator(person);
+        uint8 from = p.status;
+        if (from == STATUS_ENDED) revert PersonTerminated(person);
+        if (from != expected) revert PersonStatusTransitionInvalid(person, from, to);
+        p.status = to;
+        p.statusReason = reason;
+        emit PersonStatusChanged(person, from, to, reason);
+    }
+
+    /// @dev Compacts the filings array, dropping those that ended before today; bounded by MAX_FILINGS.
+    function _dropExpired(bytes32 person, Filing[MAX_FILINGS] storage fs, uint256 n) private returns (uint256) {
+        uint32 t = _today();
+        uint256 kept;
+        for (uint256 i; i < n; ++i) {
+            Filing memory f = fs[i];
+            if (f.to < t) {
+                emit FilingRemoved(person, f.region, f.from, f.to, true);
+            } else {
+                if (kept != i) fs[kept] = f;
+                ++kept;
+            }
+        }
+        for (uint256 i = kept; i < n; ++i) {
+            delete fs[i];
+        }
+        return kept;
+    }
+}

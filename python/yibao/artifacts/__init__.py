@@ -1,0 +1,1 @@
+"""Compiled contracts, checked in; regenerate with ``make build``."""

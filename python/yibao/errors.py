@@ -1,0 +1,94 @@
+"""The one exception tree of yibao.
+
+Every error the package raises on purpose derives from :class:`YibaoError`, so a caller
+(the CLI, a test) can tell "the project refused" from "a bug crashed". Leaves also derive
+from the builtin they behave like (``ValueError`` for bad input, ``ConnectionError`` for an
+unreachable node, ``PermissionError`` for a missing role). Messages are one line and name
+what is wrong.
+
+NOTE for contributors: this file is shared by the model, the scenario loader and the
+chain client — add classes, do not rewrite it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class YibaoError(Exception):
+    """Root of every error the project raises on purpose."""
+
+
+class BuildError(YibaoError):
+    """The contracts could not be compiled, or the compiler could not be found."""
+
+
+class InputError(YibaoError, ValueError):
+    """Bad input from a user or a file: a malformed ID, date, CSV row or option."""
+
+
+class ScenarioError(InputError):
+    """A scenario file is unreadable or invalid.
+
+    The message is one line that names the key and the entry, for example
+    ``timeline[3].claim.institution: unknown institution 'H9'``.
+    """
+
+
+class ManifestError(YibaoError, ValueError):
+    """A deployment manifest is unreadable, stale, or does not match the node."""
+
+
+class OperationRefused(YibaoError):
+    """An engine (the reference model or the contracts) refused an operation.
+
+    ``name`` is the contract's custom-error name (``NothingToSettle``,
+    ``ReviewerConflict``, ...); ``error_args`` are the error's arguments, if any.
+    A refused operation changes nothing.
+    """
+
+    def __init__(self, name: str, error_args: tuple[object, ...] = ()) -> None:
+        self.name = name
+        self.error_args = tuple(error_args)
+        detail = ", ".join(repr(a) for a in self.error_args)
+        super().__init__(f"{name}({detail})")
+
+
+class ChainError(YibaoError):
+    """Something went wrong talking to the chain."""
+
+
+class NodeUnreachable(ChainError, ConnectionError):
+    """The JSON-RPC node does not answer."""
+
+
+class TransactionFailed(ChainError):
+    """A transaction failed without a decodable reason (out of gas, invalid opcode)."""
+
+
+class ContractError(ChainError, OperationRefused):
+    """A contract reverted with a custom error, decoded by name against the ABI.
+
+    The same exception is raised on the embedded chain and on a JSON-RPC node.
+    ``name`` is the Solidity error name, ``error_args`` its arguments in order and
+    ``inputs`` the same by parameter name.
+    """
+
+    def __init__(self, name: str, error_args: tuple[Any, ...] = (),
+                 inputs: dict[str, Any] | None = None, selector: str = "") -> None:
+        self.name = name
+        self.error_args = tuple(error_args)
+        self.inputs = dict(inputs or {})
+        self.selector = selector
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in self.inputs.items())
+        Exception.__init__(self, f"{name}({shown})")
+
+
+class AccessDenied(ContractError, PermissionError):
+    """The caller lacks the role a function needs (OpenZeppelin AccessControl)."""
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, bytes):
+        return "0x" + v.hex()
+    return str(v)

@@ -1,0 +1,346 @@
+"""Vocabulary of the reference model: enums with fixed numbers and frozen records.
+
+The integer values of every enum are part of the contract ABI: the Solidity contracts
+use the same numbers, so they must never change. Money is ``int`` fen, rates are
+``int`` basis points (10000 = 100 %), dates are :class:`datetime.date`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import IntEnum, IntFlag
+
+# ---------------------------------------------------------------------------
+# Enums (values fixed: the contracts use the same numbers)
+# ---------------------------------------------------------------------------
+
+
+class Scheme(IntEnum):
+    """Insurance scheme: 职工 (employee) or 居民 (resident)."""
+
+    EMPLOYEE = 0
+    RESIDENT = 1
+
+
+class PersonStatus(IntEnum):
+    """Status of an insured person; TERMINATED is final."""
+
+    ACTIVE = 0
+    SUSPENDED = 1
+    TERMINATED = 2
+
+
+class InstitutionStatus(IntEnum):
+    """Status of a designated institution; REVOKED is final."""
+
+    ACTIVE = 0
+    SUSPENDED = 1
+    REVOKED = 2
+
+
+class Grade(IntEnum):
+    """Credit grade of an institution (A best, E barred from claiming)."""
+
+    A = 0
+    B = 1
+    C = 2
+    D = 3
+    E = 4
+
+
+class VisitType(IntEnum):
+    """Kind of visit a claim is for."""
+
+    OUTPATIENT = 0
+    INPATIENT = 1
+    PHARMACY = 2
+
+
+class Category(IntEnum):
+    """Catalogue class: 甲类 (A), 乙类 (B), 丙类 (C)."""
+
+    A = 0
+    B = 1
+    C = 2
+
+
+class ClaimStatus(IntEnum):
+    """Where a claim stands."""
+
+    NONE = 0
+    APPROVED = 1
+    FLAGGED = 2
+    REJECTED = 3
+    APPEALED = 4
+    SETTLED = 5
+    CLAWED_BACK = 6
+
+
+class Reason(IntEnum):
+    """Why a claim was rejected (NONE when it was not)."""
+
+    NONE = 0
+    DUPLICATE = 1
+    INSTITUTION_INACTIVE = 2
+    NOT_ENROLLED = 3
+    PATIENT_INACTIVE = 4
+    FUTURE_SERVICE = 5
+    NOT_COVERED = 6
+    NO_POLICY = 7
+    STALE_CLAIM = 8
+    WAITING_PERIOD = 9
+    OVERCLAIM = 10
+    REVIEW_REJECTED = 11
+    APPEAL_REJECTED = 12
+
+
+class Flag(IntFlag):
+    """Why a claim is held for a reviewer (bits; listed in this order)."""
+
+    NONE = 0
+    VISIT_LIMIT = 1
+    REVIEW_THRESHOLD = 2
+    INSTITUTION_GRADE = 4
+
+
+class LineNote(IntFlag):
+    """What happened to one claim line (bits; listed in this order)."""
+
+    NONE = 0
+    NOT_IN_CATALOGUE = 1
+    CATEGORY_C = 2
+    INPATIENT_ONLY = 4
+    TOO_SOON = 8
+    PRICE_CAPPED = 16
+    QTY_CAPPED = 32
+
+
+FLAG_ORDER: tuple[Flag, ...] = (Flag.VISIT_LIMIT, Flag.REVIEW_THRESHOLD, Flag.INSTITUTION_GRADE)
+NOTE_ORDER: tuple[LineNote, ...] = (
+    LineNote.NOT_IN_CATALOGUE,
+    LineNote.CATEGORY_C,
+    LineNote.INPATIENT_ONLY,
+    LineNote.TOO_SOON,
+    LineNote.PRICE_CAPPED,
+    LineNote.QTY_CAPPED,
+)
+
+
+def flag_names(flags: Flag) -> list[str]:
+    """Names of the set bits of ``flags``, in flag order."""
+    return [f.name or "" for f in FLAG_ORDER if flags & f]
+
+
+def note_names(notes: LineNote) -> list[str]:
+    """Names of the set bits of ``notes``, in note order."""
+    return [n.name or "" for n in NOTE_ORDER if notes & n]
+
+
+BPS = 10_000
+"""Basis points in one whole (100 %)."""
+
+LEVELS = (0, 1, 2, 3)
+"""Institution levels: 0 = retail pharmacy, 1..3 = hospital level."""
+
+# ---------------------------------------------------------------------------
+# Records
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """One version of the policy of a home region × scheme.
+
+    ``op_ratio_bps`` is a 4-tuple indexed by institution level 0..3 (0 = pharmacy).
+    ``ip_deductible`` and ``ip_ratio_bps`` are 4-tuples indexed by hospital level 1..3;
+    index 0 is unused and must be 0 (a pharmacy offers no inpatient care). So
+    ``policy.ip_ratio_bps[level]`` reads the ratio of a level-``level`` hospital.
+    """
+
+    region: int
+    scheme: Scheme
+    effective_from: dt.date
+    op_deductible: int
+    ip_deductible: tuple[int, int, int, int]
+    op_ratio_bps: tuple[int, int, int, int]
+    ip_ratio_bps: tuple[int, int, int, int]
+    op_annual_cap: int
+    annual_cap: int
+    monthly_visit_limit: int
+    class_b_self_pay_bps: int
+    cross_region_cut_bps: int
+    waiting_days: int
+    review_threshold: int
+    max_claim_age_days: int
+    appeal_days: int
+
+    def __post_init__(self) -> None:
+        """Check the shape of the level tables (a programming error otherwise)."""
+        for name in ("ip_deductible", "op_ratio_bps", "ip_ratio_bps"):
+            if len(getattr(self, name)) != 4:
+                raise ValueError(f"{name} must have 4 entries (levels 0..3)")
+        if self.ip_deductible[0] != 0 or self.ip_ratio_bps[0] != 0:
+            raise ValueError("ip_deductible[0] and ip_ratio_bps[0] are unused and must be 0")
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    """A catalogue item of one region. ``0`` means "none" for the three limits."""
+
+    code: str
+    category: Category
+    price_cap: int = 0
+    inpatient_only: bool = False
+    max_qty: int = 0
+    min_interval_days: int = 0
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A cross-region filing (异地就医备案); both dates inclusive."""
+
+    region: int
+    start: dt.date
+    end: dt.date
+
+    def covers(self, region: int, day: dt.date) -> bool:
+        """True when this filing is for ``region`` and ``day`` lies within it."""
+        return self.region == region and self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    """One billed line of a claim."""
+
+    code: str
+    qty: int
+    unit_price: int
+
+    @property
+    def billed(self) -> int:
+        """``qty × unit_price`` in fen."""
+        return self.qty * self.unit_price
+
+
+@dataclass(frozen=True)
+class ClaimKey:
+    """Identity of a claim: the institution and its invoice number (so a repeat is a duplicate)."""
+
+    institution: str
+    invoice: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim as the institution submits it.
+
+    ``service_date`` is the admission date of an inpatient claim, which also carries
+    ``discharge``. ``claimed_fund`` is what the institution's own system computed.
+    """
+
+    institution: str
+    invoice: str
+    person: str
+    visit: VisitType
+    service_date: dt.date
+    lines: tuple[ClaimLine, ...]
+    discharge: dt.date | None = None
+    claimed_fund: int | None = None
+    documents_hash: bytes = bytes(32)
+
+    @property
+    def key(self) -> ClaimKey:
+        """The claim's identity."""
+        return ClaimKey(self.institution, self.invoice)
+
+    @property
+    def billed(self) -> int:
+        """Sum of the lines' billed amounts."""
+        return sum(line.billed for line in self.lines)
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """How one line was evaluated."""
+
+    code: str
+    billed: int
+    eligible: int
+    notes: LineNote = LineNote.NONE
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A claim's outcome as it stands.
+
+    For REJECTED and CLAWED_BACK claims ``eligible``, ``deductible`` and ``fund`` are 0
+    and ``patient == billed``; a claim rejected by a claim check has no ``lines``.
+    """
+
+    status: ClaimStatus
+    reason: Reason
+    flags: Flag
+    billed: int
+    eligible: int
+    deductible: int
+    fund: int
+    patient: int
+    lines: tuple[LineResult, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class FundState:
+    """A region's fund account (all fen)."""
+
+    balance: int
+    contributions: int
+    settled: int
+    clearing_in: int
+    clearing_out: int
+    recovered: int
+
+
+@dataclass(frozen=True)
+class InstitutionState:
+    """A snapshot of an institution."""
+
+    region: int
+    level: int
+    status: InstitutionStatus
+    grade: Grade
+    frozen: bool
+    payable: int
+    paid: int
+    debt: int
+
+
+@dataclass(frozen=True)
+class PersonState:
+    """A snapshot of an insured person."""
+
+    region: int
+    scheme: Scheme
+    coverage_from: dt.date
+    coverage_to: dt.date
+    status: PersonStatus
+    filings: tuple[Filing, ...]
+
+
+@dataclass(frozen=True)
+class YearCounters:
+    """A person's counters for one calendar year (fen)."""
+
+    deductible_used: int = 0
+    fund_used: int = 0
+    op_fund_used: int = 0
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What one settlement did: claims paid, the amount covered, netted and paid in cash."""
+
+    claims: tuple[ClaimKey, ...]
+    payable: int
+    netted: int
+    cash: int

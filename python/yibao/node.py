@@ -1,0 +1,97 @@
+"""Run a local anvil node (npm's @foundry-rs/anvil, pinned in package.json)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from yibao.errors import ChainError, NodeUnreachable
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def anvil_binary() -> Path:
+    """The anvil executable: ``ANVIL`` env, the project's node_modules, or PATH."""
+    env = os.environ.get("ANVIL")
+    if env:
+        return Path(env)
+    for cand in (
+        REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil",
+        REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-arm64" / "bin" / "anvil",
+        REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-darwin-arm64" / "bin" / "anvil",
+        REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-darwin-amd64" / "bin" / "anvil",
+    ):
+        if cand.exists():
+            return cand
+    found = shutil.which("anvil")
+    if found:
+        return Path(found)
+    raise ChainError("anvil not found: run `npm ci` (package @foundry-rs/anvil) or set ANVIL")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class AnvilNode:
+    """An anvil process on 127.0.0.1; use as a context manager or call stop()."""
+
+    def __init__(
+        self,
+        port: int | None = None,
+        state: Path | None = None,
+        timestamp: int | None = None,
+        log: Path | None = None,
+    ) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cmd = [
+            str(anvil_binary()),
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--hardfork", "prague",
+            "--gas-limit", "60000000",
+            "--code-size-limit", "24576",
+            "--silent",
+        ]
+        if state is not None:
+            cmd += ["--state", str(state)]
+        if timestamp is not None:
+            cmd += ["--timestamp", str(timestamp)]
+        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - owned by the process
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self._wait()
+
+    def _wait(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ChainError(f"anvil exited with code {self.proc.returncode} on port {self.port}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise NodeUnreachable(f"anvil did not start on port {self.port} within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self) -> AnvilNode:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

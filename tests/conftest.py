@@ -1,0 +1,58 @@
+"""Shared fixtures: one chain per backend per session, snapshot/revert around every test.
+
+``chain`` is parametrised over the embedded EVM and an anvil node started here (and
+stopped at the end of the session), so a chain test runs on both. Each test starts
+from the same deployed, empty ledger: the fixture takes a snapshot after deployment
+and reverts to it after the test (as titanoboa does), which is much faster than
+redeploying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from yibao.chain import Chain, dev_account
+from yibao.client import Ledger
+from yibao.node import AnvilNode
+
+BACKENDS = ["embedded", pytest.param("anvil", marks=pytest.mark.anvil)]
+
+
+@pytest.fixture(scope="session")
+def anvil_node() -> Iterator[AnvilNode]:
+    node = AnvilNode()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def base_chain(request: pytest.FixtureRequest) -> Chain:
+    if request.param == "embedded":
+        return Chain.embedded()
+    node: AnvilNode = request.getfixturevalue("anvil_node")
+    return Chain.connect(node.url)
+
+
+@pytest.fixture(scope="session")
+def deployed(base_chain: Chain) -> Ledger:
+    """A fresh deployment on each backend (admin = dev account 0)."""
+    return Ledger.deploy(base_chain, dev_account(0))
+
+
+@pytest.fixture
+def ledger(deployed: Ledger) -> Iterator[Ledger]:
+    """The deployed ledger, restored to its just-deployed state after the test."""
+    snap = deployed.chain.snapshot()
+    try:
+        yield deployed.acting_as(dev_account(0))
+    finally:
+        deployed.chain.revert(snap)
+
+
+@pytest.fixture
+def chain(ledger: Ledger) -> Chain:
+    return ledger.chain
