@@ -52,6 +52,7 @@ abstract contract LedgerStorage is AccessControl {
     struct Layout {
         mapping(bytes4 selector => address module) modules;
         mapping(uint32 code => Region) regions;
+        uint32[] regionCodes;
         mapping(address account => Institution) institutions;
         uint32 institutionCount;
         uint32 personCount;

@@ -176,6 +176,8 @@ interface IRegistry {
     // ---------------------------------------------------------------- views
 
     function regionInfo(uint32 code) external view returns (RegionView memory);
+    /// @notice Every registered region code, in registration order.
+    function regionCodes() external view returns (uint32[] memory);
     function institutionInfo(address account) external view returns (InstitutionView memory);
     function institutionCount() external view returns (uint256);
     function personInfo(bytes32 person) external view returns (PersonView memory);

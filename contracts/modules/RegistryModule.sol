@@ -24,6 +24,7 @@ contract RegistryModule is Module, IRegistry {
         r.exists = true;
         r.openingBalance = openingBalance;
         r.name = name;
+        _layout().regionCodes.push(code);
         _setRoleAdmin(Roles.operator(code), Roles.regulator(code));
         _setRoleAdmin(Roles.reviewer(code), Roles.regulator(code));
         emit RegionAdded(code, name, openingBalance);
@@ -186,6 +187,11 @@ contract RegistryModule is Module, IRegistry {
     }
 
     /// @inheritdoc IRegistry
+    function regionCodes() external view returns (uint32[] memory) {
+        return _layout().regionCodes;
+    }
+
+    /// @inheritdoc IRegistry
     function institutionInfo(address account) external view returns (InstitutionView memory) {
         Institution storage i = _layout().institutions[account];
         if (!i.exists) revert InstitutionUnknown(account);
@@ -274,7 +280,7 @@ contract RegistryModule is Module, IRegistry {
 
     /// @inheritdoc IModule
     function moduleSelectors() external pure override returns (bytes4[] memory s) {
-        s = new bytes4[](27);
+        s = new bytes4[](28);
         s[0] = this.addRegion.selector;
         s[1] = this.addInstitution.selector;
         s[2] = this.setInstitutionStatus.selector;
@@ -302,6 +308,7 @@ contract RegistryModule is Module, IRegistry {
         s[24] = this.operatorRole.selector;
         s[25] = this.reviewerRole.selector;
         s[26] = this.institutionRole.selector;
+        s[27] = this.regionCodes.selector;
     }
 
     // ================================================================ internals

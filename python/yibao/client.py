@@ -25,7 +25,7 @@ from yibao.chain.abi import ErrorDecoder, EventDecoder
 from yibao.chain.backend import Chain, dev_account
 from yibao.days import from_day, to_day
 from yibao.deployment import Manifest, deploy
-from yibao.errors import InputError
+from yibao.errors import AccessDenied, InputError
 from yibao.model.types import Grade, InstitutionStatus, PersonStatus, Scheme
 
 #: People per enrolment transaction (the contract accepts up to 500).
@@ -170,9 +170,25 @@ class Ledger:
 
     def transact(self, fn: str, *args: Any, gas: int | None = None) -> TxResult:
         data = self._contract.encode_abi(fn, args=list(args))
-        sent = self.chain.send(self.account, self.address, bytes.fromhex(data[2:]), gas=gas)
+        try:
+            sent = self.chain.send(self.account, self.address, bytes.fromhex(data[2:]), gas=gas)
+        except AccessDenied as exc:
+            raise self._explain(exc) from None
         events = [e for e in (self._events.decode(log) for log in sent.receipt["logs"]) if e]
         return TxResult(sent.gas_used, events, "0x" + sent.tx_hash.hex())
+
+    def _explain(self, exc: AccessDenied) -> AccessDenied:
+        """Name the missing role ("operator of 500000") in the error message."""
+        role = exc.inputs.get("neededRole", b"")
+        try:
+            regions = [int(c) for c in self.call("regionCodes")]
+        except Exception:  # noqa: BLE001 - best effort only
+            regions = []
+        name = describe_role(bytes(role), regions)
+        who = exc.inputs.get("account", "")
+        explained = AccessDenied(exc.name, exc.error_args, exc.inputs, exc.selector)
+        explained.args = (f"{exc.name}: {who} lacks the role {name}",)
+        return explained
 
     def call(self, fn: str, *args: Any) -> Any:
         data = self._contract.encode_abi(fn, args=list(args))
@@ -358,3 +374,29 @@ def _money(v: int, what: str) -> int:
 def iter_chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
+
+
+def role_ids(region: int) -> dict[str, bytes]:
+    """The regional role ids, computed as the contracts compute them (libraries/Roles.sol)."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    return {
+        f"{kind} of {region}": keccak(encode(["string", "uint32"], [f"yibao.role.{kind}", region]))
+        for kind in ("regulator", "operator", "reviewer")
+    }
+
+
+def describe_role(role: bytes, regions: Iterable[int]) -> str:
+    """A readable name for a role id."""
+    from eth_utils import keccak
+
+    if role == bytes(32):
+        return "admin"
+    if role == keccak(text="yibao.role.institution"):
+        return "institution"
+    for code in regions:
+        for name, rid in role_ids(code).items():
+            if rid == role:
+                return name
+    return "0x" + role.hex()

@@ -173,7 +173,7 @@ def compile_artifacts(compiler: Compiler | None = None) -> dict[str, Any]:
     for path, items in sorted(out["contracts"].items()):
         for name, data in sorted(items.items()):
             bytecode = data["evm"]["bytecode"]["object"]
-            if not bytecode:  # interfaces, libraries of internal functions, abstract contracts
+            if not bytecode or not data["abi"]:  # interfaces, abstract contracts, internal libraries
                 continue
             if name in contracts:
                 raise BuildError(f"two deployable contracts are named {name}")

@@ -125,10 +125,15 @@ class Chain:
         if ts <= self.timestamp():
             raise ChainError(f"the chain clock only moves forward: {ts} is not after the last block")
         if self.kind == "embedded":
-            self.tester.time_travel(ts)
+            self.set_pending_timestamp(ts)
         else:
             self.w3.provider.make_request("evm_setNextBlockTimestamp", [ts])  # type: ignore[arg-type]
             self.w3.provider.make_request("evm_mine", [ts])  # type: ignore[arg-type]
+
+    def set_pending_timestamp(self, ts: int) -> None:
+        """Embedded only: the block being built gets timestamp ``ts`` (no empty block mined)."""
+        chain = self.tester.backend.chain
+        chain.header = chain.header.copy(timestamp=ts)
 
     def fund(self, address: str, wei: int = 10**21) -> None:
         """Give a key gas money: by genesis-funded dev account on dev chains."""

@@ -93,6 +93,7 @@ class _Institution:
     level: int
     grade: Grade
     status: InstitutionStatus = InstitutionStatus.ACTIVE
+    status_reason: int = 0
     frozen: bool = False
     payable: int = 0
     paid: int = 0
@@ -107,6 +108,7 @@ class _Person:
     coverage_from: dt.date
     coverage_to: dt.date
     status: PersonStatus = PersonStatus.ACTIVE
+    status_reason: int = 0
     filings: list[Filing] = field(default_factory=list)
 
 
@@ -247,10 +249,10 @@ class ReferenceLedger:
     ) -> None:
         """Register an institution (ACTIVE, not frozen) of ``level`` 0 (pharmacy) to 3."""
         self._region(region)
-        if institution in self._institutions:
-            raise _refuse("InstitutionExists", institution)
         if level not in LEVELS:
             raise _refuse("InstitutionLevelInvalid", level)
+        if institution in self._institutions:
+            raise _refuse("InstitutionExists", institution)
         self._tick(today)
         self._institutions[institution] = _Institution(region, level, grade)
 
@@ -275,26 +277,30 @@ class ReferenceLedger:
     ) -> None:
         """Enrol a person (ACTIVE) in ``region``'s ``scheme``, with optional filings."""
         self._region(region)
+        if coverage_from > coverage_to:
+            raise _refuse("CoverageInvalid", coverage_from, coverage_to)
         if person in self._people:
             raise _refuse("PersonExists", person)
-        if coverage_from > coverage_to:
-            raise _refuse("CoverageDatesInvalid", coverage_from, coverage_to)
         kept: list[Filing] = []
         for f in filings:
-            kept = self._filings_after_adding(kept, f, today)
+            kept = self._filings_after_adding(person, region, kept, f, today)
         self._tick(today)
         self._people[person] = _Person(region, scheme, coverage_from, coverage_to, filings=kept)
 
     def _filings_after_adding(
-        self, current: list[Filing], filing: Filing, today: dt.date
+        self, person: str, home: int, current: list[Filing], filing: Filing, today: dt.date
     ) -> list[Filing]:
-        """The filing list after adding ``filing`` (expired ones dropped first), or refuse."""
+        """The filing list after adding ``filing`` (expired ones dropped first), or refuse.
+
+        Refusals, in order: ``RegionUnknown``, ``FilingInvalid`` (end before start, or the
+        home region), ``FilingLimitReached`` (8 unexpired filings held).
+        """
         self._region(filing.region)
-        if filing.start > filing.end:
-            raise _refuse("FilingDatesInvalid", filing.start, filing.end)
+        if filing.start > filing.end or filing.region == home:
+            raise _refuse("FilingInvalid", filing.region, filing.start, filing.end)
         kept = [f for f in current if f.end >= today]
         if len(kept) >= MAX_FILINGS:
-            raise _refuse("TooManyFilings", MAX_FILINGS)
+            raise _refuse("FilingLimitReached", person, MAX_FILINGS)
         return [*kept, filing]
 
     # ------------------------------------------------------------------
@@ -665,23 +671,29 @@ class ReferenceLedger:
         inst.frozen = False
 
     def set_grade(self, institution: str, grade: Grade, *, today: dt.date) -> None:
-        """Set an institution's credit grade."""
+        """Set an institution's credit grade (the same grade: ``InstitutionUnchanged``)."""
         inst = self._institution(institution)
+        if inst.grade is grade:
+            raise _refuse("InstitutionUnchanged", institution)
         self._tick(today)
         inst.grade = grade
 
     def person_status(
         self, person: str, status: PersonStatus, *, today: dt.date, reason_code: int = 0
     ) -> None:
-        """Change a person's status; TERMINATED is final (``PersonTerminated``).
+        """Suspend (from ACTIVE), reinstate (from SUSPENDED) or terminate a person.
 
-        Setting the current status again is accepted and changes nothing.
+        Refusals: ``PersonTerminated`` (TERMINATED is final),
+        ``PersonStatusTransitionInvalid`` (setting the current status again).
         """
         p = self._person(person)
         if p.status is PersonStatus.TERMINATED:
             raise _refuse("PersonTerminated", person)
+        if p.status is status:
+            raise _refuse("PersonStatusTransitionInvalid", person, int(p.status), int(status))
         self._tick(today)
         p.status = status
+        p.status_reason = reason_code
 
     def institution_status(
         self,
@@ -691,23 +703,30 @@ class ReferenceLedger:
         today: dt.date,
         reason_code: int = 0,
     ) -> None:
-        """Change an institution's status; REVOKED is final (``InstitutionRevoked``)."""
+        """Change an institution's status.
+
+        Refusals: ``InstitutionRevoked`` (REVOKED is final), ``InstitutionUnchanged``
+        (setting the current status again).
+        """
         inst = self._institution(institution)
         if inst.status is InstitutionStatus.REVOKED:
             raise _refuse("InstitutionRevoked", institution)
+        if inst.status is status:
+            raise _refuse("InstitutionUnchanged", institution)
         self._tick(today)
         inst.status = status
+        inst.status_reason = reason_code
 
     def filing(self, person: str, filing: Filing, *, today: dt.date) -> None:
         """Add a cross-region filing (expired filings are dropped first; at most 8 held).
 
-        Refusals: ``PersonUnknown``, ``PersonTerminated``, ``RegionUnknown``,
-        ``FilingDatesInvalid``, ``TooManyFilings``.
+        Refusals, in order: ``PersonUnknown``, ``PersonTerminated``, ``RegionUnknown``,
+        ``FilingInvalid``, ``FilingLimitReached``.
         """
         p = self._person(person)
         if p.status is PersonStatus.TERMINATED:
             raise _refuse("PersonTerminated", person)
-        kept = self._filings_after_adding(p.filings, filing, today)
+        kept = self._filings_after_adding(person, p.region, p.filings, filing, today)
         self._tick(today)
         p.filings = kept
 

@@ -1,0 +1,46 @@
+# yibao — two commands on a fresh machine (Python 3.11, Node 20):
+#   make demo   deploy to the embedded chain, enrol people and institutions, print them
+#   make test   install everything and run every test (embedded chain and anvil)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+PY_OK  := $(VENV)/.installed
+NODE_OK := node_modules/.installed
+
+.PHONY: install build test test-fast demo lint typecheck bench clean
+
+install: $(PY_OK) $(NODE_OK)
+
+$(PY_OK): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_OK): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## regenerate python/yibao/artifacts/contracts.json from contracts/
+build: install
+	$(PY) -m yibao.compiler
+
+test: install
+	$(PY) -m pytest -q
+
+## everything but the anvil-backed tests
+test-fast: install
+	$(PY) -m pytest -q -m "not anvil"
+
+demo: install
+	$(BIN)/yibao demo
+
+lint: install
+	$(BIN)/ruff check python tests
+
+typecheck: install
+	$(BIN)/mypy python/yibao
+
+clean:
+	rm -rf $(VENV) node_modules .yibao .pytest_cache .mypy_cache
