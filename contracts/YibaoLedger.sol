@@ -23,6 +23,7 @@ contract YibaoLedger is LedgerStorage {
     constructor(address admin, address[] memory modules) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _setRoleAdmin(Roles.INSTITUTION, Roles.NOBODY);
+        _setRoleAdmin(Roles.NOBODY, Roles.NOBODY); // else the admin could grant NOBODY, then INSTITUTION
         Layout storage l = _layout();
         for (uint256 m; m < modules.length; ++m) {
             address module = modules[m];

@@ -440,23 +440,31 @@ def _table(title: str, doc: dict[str, Any]) -> None:
     out.print(t)
 
 
-def main() -> None:
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI on ``argv``; return the exit status (0 ok, 1 refused, 2 usage)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(standalone_mode=False)
+        app(args=argv, prog_name="yibao", standalone_mode=False)
     except YibaoError as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "--json" in sys.argv:
-            print(json.dumps({"ok": False, "error": type(exc).__name__, "message": msg}))
+        if "--json" in argv:
+            print(json.dumps({"ok": False, "error": type(exc).__name__,
+                              "name": getattr(exc, "name", None), "message": msg}))
         print(f"error: {msg}", file=sys.stderr)
-        sys.exit(1)
+        return 1
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return int(exc.exit_code)
     except typer.Abort:
-        sys.exit(130)
-    except Exception as exc:  # click usage errors come through here in non-standalone mode
-        import click
+        return 130
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"error: {exc}", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 2))
+    return 0
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def main() -> None:
+    sys.exit(run())

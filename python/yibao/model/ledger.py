@@ -659,14 +659,18 @@ class ReferenceLedger:
     # ------------------------------------------------------------------
 
     def freeze(self, institution: str, *, today: dt.date) -> None:
-        """Freeze an institution's payouts (idempotent)."""
+        """Freeze an institution's payouts (already frozen: ``InstitutionUnchanged``)."""
         inst = self._institution(institution)
+        if inst.frozen:
+            raise _refuse("InstitutionUnchanged", institution)
         self._tick(today)
         inst.frozen = True
 
     def unfreeze(self, institution: str, *, today: dt.date) -> None:
-        """Lift a freeze (idempotent)."""
+        """Lift a freeze (not frozen: ``InstitutionUnchanged``)."""
         inst = self._institution(institution)
+        if not inst.frozen:
+            raise _refuse("InstitutionUnchanged", institution)
         self._tick(today)
         inst.frozen = False
 

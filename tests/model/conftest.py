@@ -1,0 +1,12 @@
+"""Fixtures of the reference-model tests (helpers live in ``modelworld``)."""
+
+from __future__ import annotations
+
+import pytest
+from modelworld import World
+
+
+@pytest.fixture
+def w() -> World:
+    """A fresh standard world (see ``modelworld``)."""
+    return World()
