@@ -15,7 +15,7 @@ from pathlib import Path
 
 from yibao.errors import InputError
 
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: \d also matches other digits
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 KEY_ENV = "YIBAO_PSEUDONYM_KEY"
@@ -53,9 +53,10 @@ class PseudonymKey:
     def from_hex(cls, text: str) -> PseudonymKey:
         t = text.strip().removeprefix("0x")
         try:
-            return cls(bytes.fromhex(t))
+            raw = bytes.fromhex(t)
         except ValueError:
             raise InputError("pseudonym key must be hex") from None
+        return cls(raw)  # outside the try: its InputError (a ValueError) must not be masked
 
     @classmethod
     def from_env_or_file(cls, path: Path | None) -> PseudonymKey:

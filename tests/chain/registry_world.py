@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
-
 from yibao.chain import dev_account as _dev_account
 from yibao.client import Enrolment, Ledger
 from yibao.errors import AccessDenied, ContractError
@@ -50,7 +49,7 @@ ADMIN_ROLE = bytes(32)
 KEY = PseudonymKey(bytes(range(32)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dev_account(i: int) -> LocalAccount:
     """``yibao.chain.dev_account``, cached (deriving an HD key is slow)."""
     return _dev_account(i)

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from yibao.model import ModelRefusal, ReferenceLedger
 from yibao.model.types import (
     CatalogueItem,

@@ -6,12 +6,11 @@ world is described in ``modelworld``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import cast
 
 import pytest
 from modelworld import CQ, GZ, POLICY, START, D, World, key
-
 from yibao.model.types import (
     Claim,
     ClaimLine,
@@ -174,9 +173,8 @@ def test_a_rejected_claim_is_stored_so_its_invoice_is_a_duplicate(w: World) -> N
     ],
     ids=["suspended", "revoked", "grade-E"],
 )
-def test_institution_inactive(w: World, change: object) -> None:
-    cast("type[object]", change)
-    change(w)  # type: ignore[operator]
+def test_institution_inactive(w: World, change: Callable[[World], None]) -> None:
+    change(w)
     d = w.claim("I", [("XA01", 1, 100)], day=MAR2)
     rejected(d, Reason.INSTITUTION_INACTIVE, 100)
     assert d.lines == ()
