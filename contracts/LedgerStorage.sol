@@ -57,7 +57,7 @@ abstract contract LedgerStorage is AccessControl {
         uint32 institutionCount;
         uint32 personCount;
         mapping(bytes32 person => Person) people;
-        mapping(bytes32 person => IRegistry.Filing[MAX_FILINGS]) filings; // two per slot
+        mapping(bytes32 person => IRegistry.Filing[MAX_FILINGS]) filings; // one slot each
     }
 
     // keccak256(abi.encode(uint256(keccak256("yibao.storage.ledger")) - 1)) & ~bytes32(uint256(0xff))

@@ -12,10 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from yibao.chain import Chain, dev_account
 from yibao.client import Ledger
 from yibao.node import AnvilNode
+
+# Deterministic Hypothesis runs: the same examples on every machine and every run.
+settings.register_profile("yibao", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("yibao")
 
 BACKENDS = ["embedded", pytest.param("anvil", marks=pytest.mark.anvil)]
 

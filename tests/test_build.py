@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from yibao import compiler
 from yibao.chain import artifacts
 

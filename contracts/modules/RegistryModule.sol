@@ -96,7 +96,7 @@ contract RegistryModule is Module, IRegistry {
         uint32 checked; // last region whose operator role was checked
         for (uint256 i; i < n; ++i) {
             Enrolment calldata e = batch[i];
-            if (e.region != checked) {
+            if (i == 0 || e.region != checked) {
                 _checkRole(Roles.operator(e.region));
                 checked = e.region;
             }

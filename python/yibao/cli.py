@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -38,10 +38,10 @@ out = Console()
 err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
-RpcOpt = Annotated[Optional[str], typer.Option("--rpc", help="JSON-RPC URL of a node")]
-ManifestOpt = Annotated[Optional[Path], typer.Option("--manifest", help="deployment manifest")]
-HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="state folder (default ./.yibao)")]
-AsOpt = Annotated[Optional[str], typer.Option("--as", help="signing key name or 0x private key")]
+RpcOpt = Annotated[str | None, typer.Option("--rpc", help="JSON-RPC URL of a node")]
+ManifestOpt = Annotated[Path | None, typer.Option("--manifest", help="deployment manifest")]
+HomeOpt = Annotated[Path | None, typer.Option("--home", help="state folder (default ./.yibao)")]
+AsOpt = Annotated[str | None, typer.Option("--as", help="signing key name or 0x private key")]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,7 +82,7 @@ def _tx(as_json: bool, what: str, result: Any) -> None:
 @app.command()
 def node(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8545,
-    state: Annotated[Optional[Path], typer.Option(help="keep chain state in this file")] = None,
+    state: Annotated[Path | None, typer.Option(help="keep chain state in this file")] = None,
 ) -> None:
     """Run a local anvil node (Prague rules) until interrupted."""
     from yibao.node import AnvilNode
@@ -101,7 +101,7 @@ def node(
 def deploy(
     rpc: RpcOpt = None, home: HomeOpt = None, as_json: JsonOpt = False,
     manifest: ManifestOpt = None,
-    admin: Annotated[Optional[str], typer.Option(help="admin account (default: the deployer)")] = None,
+    admin: Annotated[str | None, typer.Option(help="admin account (default: the deployer)")] = None,
     who: AsOpt = None,
 ) -> None:
     """Deploy the contracts and write the manifest (and dev keys on a dev chain)."""
@@ -244,13 +244,13 @@ CSV_COLUMNS = ("national_id", "region", "scheme", "coverage_from", "coverage_to"
 
 @app.command()
 def enrol(
-    national_id: Annotated[Optional[str], typer.Option("--id", help="national ID (hashed with the operator key; never sent)")] = None,
-    region: Annotated[Optional[int], typer.Option(help="home region")] = None,
+    national_id: Annotated[str | None, typer.Option("--id", help="national ID (hashed with the operator key; never sent)")] = None,
+    region: Annotated[int | None, typer.Option(help="home region")] = None,
     scheme: Annotated[str, typer.Option(help="EMPLOYEE | RESIDENT")] = "EMPLOYEE",
-    coverage_from: Annotated[Optional[str], typer.Option("--from", help="coverage start YYYY-MM-DD")] = None,
-    coverage_to: Annotated[Optional[str], typer.Option("--to", help="coverage end YYYY-MM-DD")] = None,
-    wallet: Annotated[Optional[str], typer.Option(help="optional wallet address")] = None,
-    csv_file: Annotated[Optional[Path], typer.Option("--csv", help="CSV: national_id,region,scheme,coverage_from,coverage_to[,wallet]")] = None,
+    coverage_from: Annotated[str | None, typer.Option("--from", help="coverage start YYYY-MM-DD")] = None,
+    coverage_to: Annotated[str | None, typer.Option("--to", help="coverage end YYYY-MM-DD")] = None,
+    wallet: Annotated[str | None, typer.Option(help="optional wallet address")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="CSV: national_id,region,scheme,coverage_from,coverage_to[,wallet]")] = None,
     batch: Annotated[int, typer.Option(help="people per transaction")] = 200,
     rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
     as_json: JsonOpt = False,
@@ -342,8 +342,8 @@ def read_enrolment_csv(path: Path, key: PseudonymKey) -> list[Any]:
 
 @person_app.command("show")
 def person_show(
-    national_id: Annotated[Optional[str], typer.Option("--id", help="national ID")] = None,
-    pseudonym: Annotated[Optional[str], typer.Option(help="0x pseudonym")] = None,
+    national_id: Annotated[str | None, typer.Option("--id", help="national ID")] = None,
+    pseudonym: Annotated[str | None, typer.Option(help="0x pseudonym")] = None,
     rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Show a person by national ID (hashed locally) or pseudonym."""
@@ -354,8 +354,8 @@ def person_show(
 
 def _person_action(name: str, fn: str, help_: str) -> None:
     def command(
-        national_id: Annotated[Optional[str], typer.Option("--id", help="national ID")] = None,
-        pseudonym: Annotated[Optional[str], typer.Option(help="0x pseudonym")] = None,
+        national_id: Annotated[str | None, typer.Option("--id", help="national ID")] = None,
+        pseudonym: Annotated[str | None, typer.Option(help="0x pseudonym")] = None,
         reason: Annotated[int, typer.Option(help="reason code")] = 0,
         rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
         as_json: JsonOpt = False,
@@ -377,8 +377,8 @@ def person_add_filing(
     region: Annotated[int, typer.Option(help="region of care")],
     start: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
     end: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
-    national_id: Annotated[Optional[str], typer.Option("--id", help="national ID")] = None,
-    pseudonym: Annotated[Optional[str], typer.Option(help="0x pseudonym")] = None,
+    national_id: Annotated[str | None, typer.Option("--id", help="national ID")] = None,
+    pseudonym: Annotated[str | None, typer.Option(help="0x pseudonym")] = None,
     rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

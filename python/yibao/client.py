@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
@@ -135,7 +135,7 @@ class Ledger:
         self.manifest = manifest
         self.address = manifest.ledger
         abi = artifacts.ledger_abi()
-        self._contract = chain.w3.eth.contract(address=self.address, abi=abi)
+        self._contract = chain.w3.eth.contract(address=Web3.to_checksum_address(self.address), abi=abi)
         self._events = EventDecoder(abi)
         chain.decoder = ErrorDecoder(abi)
         self.account: LocalAccount = account or dev_account(0)
@@ -278,7 +278,14 @@ class Ledger:
         """Enrol many people in batches. Everything is checked first (duplicates in the list,
         people already enrolled), so a bad entry is refused before anything is written."""
         seen: set[bytes] = set()
+        regions = {int(c) for c in self.call("regionCodes")}
         for i, e in enumerate(people):
+            if len(e.person) != 32 or e.person == bytes(32):
+                raise InputError(f"entry {i + 1}: pseudonym must be 32 non-zero bytes")
+            if e.region not in regions:
+                raise InputError(f"entry {i + 1}: region {e.region} is not registered")
+            if e.coverage_to < e.coverage_from:
+                raise InputError(f"entry {i + 1}: coverage_to is before coverage_from")
             if e.person in seen:
                 raise InputError(f"entry {i + 1}: the same person appears twice")
             seen.add(e.person)
@@ -378,8 +385,8 @@ def iter_chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
 
 def role_ids(region: int) -> dict[str, bytes]:
     """The regional role ids, computed as the contracts compute them (libraries/Roles.sol)."""
-    from eth_abi import encode
-    from eth_utils import keccak
+    from eth_abi.abi import encode
+    from eth_utils.crypto import keccak
 
     return {
         f"{kind} of {region}": keccak(encode(["string", "uint32"], [f"yibao.role.{kind}", region]))
@@ -389,7 +396,7 @@ def role_ids(region: int) -> dict[str, bytes]:
 
 def describe_role(role: bytes, regions: Iterable[int]) -> str:
     """A readable name for a role id."""
-    from eth_utils import keccak
+    from eth_utils.crypto import keccak
 
     if role == bytes(32):
         return "admin"

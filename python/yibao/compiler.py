@@ -77,7 +77,7 @@ def find_compiler() -> Compiler:
 
         for v in solcx.get_installed_solc_versions():
             if str(v) == SOLC_VERSION:
-                path = Path(solcx.get_executable(v))
+                path = Path(solcx.install.get_executable(v))
                 return Compiler(path, "native", _version_of(path))
     except Exception:  # noqa: BLE001 - py-solc-x missing or no install folder: fall through
         pass

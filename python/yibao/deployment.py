@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,7 @@ def deploy(chain: Chain, deployer: LocalAccount, admin: str | None = None) -> Ma
         artifacts=artifacts.artifact_hashes(),
         compiler=doc["compiler"]["version"],
         rpc=chain.url,
-        deployed_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        deployed_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
     )
 
 

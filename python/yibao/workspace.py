@@ -35,7 +35,7 @@ class Workspace:
 
     @classmethod
     def at(cls, home: Path | None) -> Workspace:
-        return cls(Path(home or os.environ.get("YIBAO_HOME", DEFAULT_HOME)))
+        return cls(Path(home or os.environ.get("YIBAO_HOME") or DEFAULT_HOME))
 
     @property
     def manifest_path(self) -> Path:
@@ -137,7 +137,7 @@ class Workspace:
                     chain.w3.eth.send_raw_transaction(raw)
             except (ValueError, KeyError, IndexError) as exc:
                 raise ManifestError(f"{path}: corrupt chain journal ({exc})") from exc
-            except Exception as exc:  # noqa: BLE001 - a replayed tx failed: the journal is not this chain's
+            except Exception as exc:
                 raise ChainError(f"{path}: replay failed ({type(exc).__name__}); delete {self.home} and redeploy") from exc
 
         def record(ts: int, raw: bytes) -> None:

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from yibao.cli import run
 from yibao.identity import check_digit
 

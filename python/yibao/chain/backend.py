@@ -8,13 +8,14 @@ explicitly, checks every receipt, and turns reverts into the same decoded
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
-from web3.types import TxReceipt
+from web3.types import RPCEndpoint, TxReceipt
 
 from yibao.chain.abi import ErrorDecoder, revert_data_from_exception
 from yibao.errors import ChainError, ContractError, NodeUnreachable, TransactionFailed
@@ -92,7 +93,7 @@ class Chain:
         w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
         try:
             w3.eth.chain_id  # noqa: B018 - a probe
-        except Exception as exc:  # noqa: BLE001 - any transport failure
+        except Exception as exc:
             raise NodeUnreachable(f"no JSON-RPC node answers at {url} ({type(exc).__name__})") from exc
         return cls(w3=w3, kind="rpc", url=url)
 
@@ -127,8 +128,15 @@ class Chain:
         if self.kind == "embedded":
             self.set_pending_timestamp(ts)
         else:
-            self.w3.provider.make_request("evm_setNextBlockTimestamp", [ts])  # type: ignore[arg-type]
-            self.w3.provider.make_request("evm_mine", [ts])  # type: ignore[arg-type]
+            self._rpc("evm_setNextBlockTimestamp", [ts])
+            self._rpc("evm_mine", [ts])
+
+    def _rpc(self, method: str, params: list[Any]) -> Any:
+        """A raw JSON-RPC call (node only); returns ``result``."""
+        resp = self.w3.provider.make_request(RPCEndpoint(method), params)
+        if "error" in resp:
+            raise ChainError(f"{method}: {resp['error']}")
+        return resp.get("result")
 
     def set_pending_timestamp(self, ts: int) -> None:
         """Embedded only: the block being built gets timestamp ``ts`` (no empty block mined)."""
@@ -139,9 +147,7 @@ class Chain:
         """Give a key gas money: by genesis-funded dev account on dev chains."""
         if self.kind == "rpc":
             try:
-                self.w3.provider.make_request(  # type: ignore[arg-type]
-                    "anvil_setBalance", [address, hex(wei)]
-                )
+                self._rpc("anvil_setBalance", [address, hex(wei)])
                 return
             except Exception:  # noqa: BLE001 - not anvil: pay from dev account 0 below
                 pass
@@ -150,14 +156,14 @@ class Chain:
     def snapshot(self) -> Any:
         if self.kind == "embedded":
             return self.tester.take_snapshot()
-        return self.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        return self._rpc("evm_snapshot", [])
 
     def revert(self, snap: Any) -> None:
         self._nonces.clear()
         if self.kind == "embedded":
             self.tester.revert_to_snapshot(snap)
         else:
-            self.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+            self._rpc("evm_revert", [snap])
 
     # ------------------------------------------------------------------ transactions
 
@@ -170,7 +176,7 @@ class Chain:
     def _nonce(self, address: str) -> int:
         n = self._nonces.get(address)
         if n is None:
-            n = int(self.w3.eth.get_transaction_count(address, "pending"))
+            n = int(self.w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending"))
         return n
 
     def send(
@@ -198,7 +204,7 @@ class Chain:
         raw = bytes(signed.raw_transaction)
         try:
             tx_hash = self.w3.eth.send_raw_transaction(raw)
-        except Exception as exc:  # noqa: BLE001 - eth-tester raises on revert
+        except Exception as exc:
             self._nonces.pop(account.address, None)
             if self.kind == "rpc" and not _looks_like_revert(exc):
                 raise ChainError(f"node refused the transaction: {exc}") from exc
@@ -218,7 +224,7 @@ class Chain:
         while True:
             try:
                 return self.w3.eth.get_transaction_receipt(tx_hash)
-            except Exception as exc:  # noqa: BLE001 - not mined yet
+            except Exception as exc:
                 if time.monotonic() > deadline:
                     raise ChainError(f"transaction {tx_hash.hex()} was not mined in 120 s") from exc
                 time.sleep(0.005)
