@@ -388,6 +388,27 @@ def person_add_filing(
         _pseudonym(ws, national_id, pseudonym), region, parse_date(start, "--from"), parse_date(end, "--to")))
 
 
+# ---------------------------------------------------------------------- simulate
+
+
+@app.command()
+def simulate(
+    file: Annotated[Path, typer.Argument(help="scenario JSON (docs: shared/docs/scenario.md)")],
+    model: Annotated[bool, typer.Option("--model", help="run the Python reference model")] = False,
+    rpc: RpcOpt = None,
+) -> None:
+    """Play a scenario and print every outcome as JSON."""
+    from yibao.scenario import load_scenario
+    from yibao.simulate import ModelEngine, run_scenario
+
+    scenario = load_scenario(file)
+    if not model:
+        raise InputError("the chain engine of `simulate` is not built yet (claims on chain: issue 3); "
+                         "use --model for the reference model")
+    doc = run_scenario(scenario, ModelEngine())
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
 # ---------------------------------------------------------------------- demo
 
 

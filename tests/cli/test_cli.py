@@ -170,3 +170,22 @@ def test_json_error_document(cli: Cli) -> None:
 def test_no_manifest_is_named(tmp_path: Path, capsys) -> None:
     assert run(["region", "show", "500000", "--home", str(tmp_path / "empty")]) == 1
     assert "run `yibao deploy` first" in capsys.readouterr().err
+
+
+DATA = Path(__file__).resolve().parents[1] / "scenario" / "data"
+
+
+def test_simulate_model_prints_the_document(capsys) -> None:
+    assert run(["simulate", str(DATA / "example.json"), "--model"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc == json.loads((DATA / "example.expected.json").read_text())
+
+
+def test_simulate_bad_file_names_the_entry(capsys) -> None:
+    assert run(["simulate", str(DATA / "example_as_documented.json"), "--model"]) == 1
+    assert "people[0].filings[0].region: unknown region 440100" in capsys.readouterr().err
+
+
+def test_simulate_on_chain_says_it_is_not_built_yet(capsys) -> None:
+    assert run(["simulate", str(DATA / "example.json")]) == 1
+    assert "use --model" in capsys.readouterr().err
