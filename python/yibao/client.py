@@ -185,7 +185,7 @@ class Ledger:
         except Exception:  # noqa: BLE001 - best effort only
             regions = []
         name = describe_role(bytes(role), regions)
-        who = exc.inputs.get("account", "")
+        who = Web3.to_checksum_address(exc.inputs.get("account", "0x" + "00" * 20))
         explained = AccessDenied(exc.name, exc.error_args, exc.inputs, exc.selector)
         explained.args = (f"{exc.name}: {who} lacks the role {name}",)
         return explained

@@ -234,6 +234,8 @@ class Chain:
         params: dict[str, Any] = {"to": Web3.to_checksum_address(to), "data": data}
         if sender:
             params["from"] = sender
+        elif self.kind == "embedded":  # eth-tester's default sender cannot pay for the call
+            params["from"] = dev_account(0).address
         try:
             return bytes(self.w3.eth.call(params, block))  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001
