@@ -16,15 +16,21 @@ abstract contract LedgerStorage is AccessControl {
         string name;
     }
 
-    /// @dev One slot: everything a claim reads about its institution.
+    /// @dev Slot 0: everything a claim reads and writes about its institution (the running
+    /// total of approved, unsettled fund shares included); slot 1: settlement figures.
     struct Institution {
         bool exists;
         uint32 region;
-        uint32 index;
+        uint32 index; // < 2**24 (claims keep 24 bits)
         uint8 level;
         uint8 status;
         uint8 grade;
         bool frozen;
+        uint64 payableFund;
+        uint32 pendingClaims;
+        uint16 epoch;
+        uint64 paid;
+        uint64 debt;
     }
 
     /// @dev Slot 0: everything a claim reads about a person; the wallet sits in slot 1.
@@ -46,7 +52,13 @@ abstract contract LedgerStorage is AccessControl {
     uint8 internal constant STATUS_ACTIVE = 0;
     uint8 internal constant STATUS_SUSPENDED = 1;
     uint8 internal constant STATUS_ENDED = 2; // REVOKED (institution) / TERMINATED (person)
+    uint8 internal constant GRADE_C = 2;
+    uint8 internal constant GRADE_D = 3;
     uint8 internal constant GRADE_E = 4;
+
+    function _policyKey(uint32 region, uint8 scheme) internal pure returns (uint64) {
+        return (uint64(region) << 8) | scheme;
+    }
 
     /// @custom:storage-location erc7201:yibao.storage.ledger
     struct Layout {
@@ -58,13 +70,21 @@ abstract contract LedgerStorage is AccessControl {
         uint32 personCount;
         mapping(bytes32 person => Person) people;
         mapping(bytes32 person => IRegistry.Filing[MAX_FILINGS]) filings; // one slot each
+        // ---- rule base (PolicyModule): key = region << 8 | scheme
+        mapping(uint64 key => uint256[2][]) policyVersions; // packed words A, B (Packed.sol)
+        mapping(uint64 key => uint256[2]) latestPolicy; // copy of the newest version: the usual lookup
+        mapping(uint32 region => mapping(bytes32 code => uint256)) items; // packed (Packed.sol)
+        // ---- claims (YibaoLedger)
+        mapping(bytes32 claimId => uint256) claims; // packed (Packed.sol)
+        mapping(uint64 memberYear => uint256) counters; // member << 16 | year; packed (Packed.sol)
+        mapping(uint32 member => mapping(bytes32 code => uint32 day)) lastService;
     }
 
     // keccak256(abi.encode(uint256(keccak256("yibao.storage.ledger")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant LAYOUT_SLOT = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e00;
 
     function _layout() internal pure returns (Layout storage l) {
-        assembly {
+        assembly ("memory-safe") {
             l.slot := LAYOUT_SLOT
         }
     }

@@ -16,7 +16,8 @@ interface IRegistry {
         string name;
     }
 
-    /// @notice An institution as stored. `status`: 0 ACTIVE, 1 SUSPENDED, 2 REVOKED;
+    /// @notice An institution as stored; `payableFund` is the sum of its approved, unsettled fund
+    /// shares (fen) over `pendingClaims` claims. `status`: 0 ACTIVE, 1 SUSPENDED, 2 REVOKED;
     /// `grade`: 0 A … 4 E; `level`: 0 retail pharmacy, 1–3 hospital level.
     struct InstitutionView {
         address account;
@@ -26,6 +27,10 @@ interface IRegistry {
         uint8 status;
         uint8 grade;
         bool frozen;
+        uint64 payableFund;
+        uint32 pendingClaims;
+        uint64 paid;
+        uint64 debt;
     }
 
     /// @notice One person to enrol. `scheme`: 0 EMPLOYEE, 1 RESIDENT.

@@ -46,15 +46,11 @@ contract RegistryModule is Module, IRegistry {
         Institution storage inst = l.institutions[account];
         if (inst.exists) revert InstitutionExists(account);
         uint32 index = ++l.institutionCount;
-        l.institutions[account] = Institution({
-            exists: true,
-            region: region,
-            index: index,
-            level: level,
-            status: STATUS_ACTIVE,
-            grade: grade,
-            frozen: false
-        });
+        inst.exists = true;
+        inst.region = region;
+        inst.index = index;
+        inst.level = level;
+        inst.grade = grade;
         _grantRole(Roles.INSTITUTION, account);
         emit InstitutionAdded(account, region, level, grade, index);
     }
@@ -195,7 +191,9 @@ contract RegistryModule is Module, IRegistry {
     function institutionInfo(address account) external view returns (InstitutionView memory) {
         Institution storage i = _layout().institutions[account];
         if (!i.exists) revert InstitutionUnknown(account);
-        return InstitutionView(account, i.region, i.index, i.level, i.status, i.grade, i.frozen);
+        return InstitutionView(
+            account, i.region, i.index, i.level, i.status, i.grade, i.frozen, i.payableFund, i.pendingClaims, i.paid, i.debt
+        );
     }
 
     /// @inheritdoc IRegistry

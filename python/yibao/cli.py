@@ -397,15 +397,22 @@ def simulate(
     model: Annotated[bool, typer.Option("--model", help="run the Python reference model")] = False,
     rpc: RpcOpt = None,
 ) -> None:
-    """Play a scenario and print every outcome as JSON."""
+    """Play a scenario through the contracts (a fresh embedded chain, or --rpc) and print
+    every outcome as JSON; --model plays it through the Python reference model instead."""
     from yibao.scenario import load_scenario
-    from yibao.simulate import ModelEngine, run_scenario
+    from yibao.simulate import Engine, ModelEngine, run_scenario
 
     scenario = load_scenario(file)
-    if not model:
-        raise InputError("the chain engine of `simulate` is not built yet (claims on chain: issue 3); "
-                         "use --model for the reference model")
-    doc = run_scenario(scenario, ModelEngine())
+    if model and rpc:
+        raise InputError("give either --model or --rpc, not both")
+    engine: Engine
+    if model:
+        engine = ModelEngine()
+    else:
+        from yibao.chain_engine import ChainEngine
+
+        engine = ChainEngine(rpc)
+    doc = run_scenario(scenario, engine)
     print(json.dumps(doc, ensure_ascii=False, indent=2))
 
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 from web3 import Web3
 
 from yibao.chain import artifacts
@@ -25,8 +28,25 @@ from yibao.chain.abi import ErrorDecoder, EventDecoder
 from yibao.chain.backend import Chain, dev_account
 from yibao.days import from_day, to_day
 from yibao.deployment import Manifest, deploy
-from yibao.errors import AccessDenied, InputError
-from yibao.model.types import Grade, InstitutionStatus, PersonStatus, Scheme
+from yibao.errors import AccessDenied, ChainError, InputError
+from yibao.model.types import (
+    CatalogueItem,
+    Category,
+    ClaimLine,
+    ClaimStatus,
+    Decision,
+    Flag,
+    Grade,
+    InstitutionStatus,
+    LineNote,
+    LineResult,
+    PersonStatus,
+    PolicyVersion,
+    Reason,
+    Scheme,
+    VisitType,
+    YearCounters,
+)
 
 #: People per enrolment transaction (the contract accepts up to 500).
 ENROL_BATCH = 200
@@ -54,6 +74,10 @@ class Institution:
     status: InstitutionStatus
     grade: Grade
     frozen: bool
+    payable: int = 0
+    pending_claims: int = 0
+    paid: int = 0
+    debt: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +88,10 @@ class Institution:
             "status": self.status.name,
             "grade": self.grade.name,
             "frozen": self.frozen,
+            "payable": self.payable,
+            "pending_claims": self.pending_claims,
+            "paid": self.paid,
+            "debt": self.debt,
         }
 
 
@@ -125,6 +153,238 @@ class Enrolment:
             to_day(self.coverage_to),
             Web3.to_checksum_address(self.wallet) if self.wallet else "0x" + "00" * 20,
         )
+
+
+# ---------------------------------------------------------------------- rule base and claims
+
+#: Catalogue items per ``setItems`` / ``removeItems`` transaction (the contract accepts up to 500).
+ITEM_BATCH = 100
+_GAS_PER_ITEM = 80_000
+#: Gas given to a claim submission: a base plus a share per line, capped (never estimated).
+_GAS_PER_CLAIM = 400_000
+_GAS_PER_LINE = 150_000
+_GAS_CAP = 25_000_000
+_U16, _U32, _U64 = 2**16 - 1, 2**32 - 1, 2**64 - 1
+
+
+class AlertKind(IntEnum):
+    """The ``kind`` of an ``Alert`` event (IClaims)."""
+
+    DUPLICATE = 1
+    OVERCLAIM = 2
+    VISIT_LIMIT = 3
+    REVIEW_THRESHOLD = 4
+    INSTITUTION_GRADE = 5
+
+
+def item_code(code: str) -> bytes:
+    """A catalogue code as ``bytes32``: ASCII, right-padded with zero bytes, 1–32 characters."""
+    if not isinstance(code, str) or not code:
+        raise InputError(f"item code must be a non-empty string, not {code!r}")
+    try:
+        raw = code.encode("ascii")
+    except UnicodeEncodeError:
+        raise InputError(f"item code {code!r} is not ASCII") from None
+    if len(raw) > 32:
+        raise InputError(f"item code {code!r} is longer than 32 characters")
+    if b"\0" in raw:
+        raise InputError(f"item code {code!r} contains a zero byte")
+    return raw.ljust(32, b"\0")
+
+
+def code_text(raw: bytes) -> str:
+    """The code a ``bytes32`` carries (trailing zero bytes stripped)."""
+    return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")
+
+
+def invoice_hash(invoice: str) -> bytes:
+    """keccak256 of the UTF-8 invoice number: what a claim carries instead of the number."""
+    return keccak(text=invoice)
+
+
+def claim_id_of(institution: str, invoice: str) -> bytes:
+    """``keccak256(abi.encode(institution, keccak256(utf8(invoice))))`` (docs/decisions.md)."""
+    return keccak(abi_encode(["address", "bytes32"],
+                             [Web3.to_checksum_address(institution), invoice_hash(invoice)]))
+
+
+def _uint(v: Any, top: int, what: str) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= top:
+        raise InputError(f"{what} must be an integer 0..{top}, not {v!r}")
+    return v
+
+
+def policy_tuple(p: PolicyVersion) -> tuple[Any, ...]:
+    """A model :class:`PolicyVersion` as the ``IPolicy.Policy`` struct (dates → day numbers)."""
+    def u(name: str, top: int) -> int:
+        return _uint(getattr(p, name), top, f"policy {name}")
+
+    def table(name: str, top: int) -> list[int]:
+        return [_uint(v, top, f"policy {name}[{i}]") for i, v in enumerate(getattr(p, name))]
+
+    return (
+        to_day(p.effective_from), u("op_deductible", _U64), table("ip_deductible", _U64),
+        table("op_ratio_bps", _U16), table("ip_ratio_bps", _U16),
+        u("op_annual_cap", _U64), u("annual_cap", _U64), u("monthly_visit_limit", _U16),
+        u("class_b_self_pay_bps", _U16), u("cross_region_cut_bps", _U16), u("waiting_days", _U16),
+        u("review_threshold", _U64), u("max_claim_age_days", _U16), u("appeal_days", _U16),
+    )
+
+
+def policy_from_tuple(region: int, scheme: Scheme, t: Sequence[Any]) -> PolicyVersion:
+    (eff, opd, ipd, opr, ipr, opcap, cap, visits, classb, cut, wait, review, age, appeal) = t
+    return PolicyVersion(
+        region=region, scheme=scheme, effective_from=from_day(eff), op_deductible=opd,
+        ip_deductible=tuple(ipd), op_ratio_bps=tuple(opr), ip_ratio_bps=tuple(ipr),
+        op_annual_cap=opcap, annual_cap=cap, monthly_visit_limit=visits,
+        class_b_self_pay_bps=classb, cross_region_cut_bps=cut, waiting_days=wait,
+        review_threshold=review, max_claim_age_days=age, appeal_days=appeal,
+    )
+
+
+def item_tuple(it: CatalogueItem) -> tuple[Any, ...]:
+    """A model :class:`CatalogueItem` as the ``IPolicy.Item`` struct."""
+    return (
+        item_code(it.code), int(it.category), _uint(it.price_cap, _U64, f"{it.code} price_cap"),
+        bool(it.inpatient_only), _uint(it.max_qty, _U32, f"{it.code} max_qty"),
+        _uint(it.min_interval_days, _U16, f"{it.code} min_interval_days"),
+    )
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    """One claim as the institution (the acting account) submits it.
+
+    ``person`` is the pseudonym; ``invoice`` the institution's invoice number (hashed before
+    it is sent); ``service_date`` the admission date of an inpatient claim, which also has
+    ``discharge``. ``visit`` may be a raw int (the contract refuses values above 2).
+    """
+
+    invoice: str
+    person: bytes
+    visit: VisitType | int
+    service_date: dt.date
+    lines: Sequence[ClaimLine]
+    discharge: dt.date | None = None
+    claimed_fund: int | None = None
+    documents: bytes = bytes(32)
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        if len(self.person) != 32:
+            raise InputError("claim person must be a 32-byte pseudonym")
+        if len(self.documents) != 32:
+            raise InputError("claim documents must be a 32-byte hash")
+        lines = [
+            (item_code(ln.code), _uint(ln.qty, _U32, f"line {i + 1} qty"),
+             _uint(ln.unit_price, _U64, f"line {i + 1} unit_price"))
+            for i, ln in enumerate(self.lines)
+        ]
+        claimed = self.claimed_fund
+        return (
+            invoice_hash(self.invoice), bytes(self.person), _uint(int(self.visit), 255, "visit"),
+            to_day(self.service_date), to_day(self.discharge) if self.discharge else 0,
+            bytes(self.documents), claimed is not None,
+            0 if claimed is None else _uint(claimed, _U64, "claimed_fund"), lines,
+        )
+
+    def gas(self) -> int:
+        return min(_GAS_CAP, _GAS_PER_CLAIM + _GAS_PER_LINE * len(self.lines))
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    """How the contract evaluated one line: eligible fen and notes."""
+
+    eligible: int
+    notes: LineNote
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A claim decision, decoded from the ``ClaimDecided`` event and its ``Alert`` events.
+
+    ``gas_used`` is the gas of the whole transaction (shared by a batch's claims).
+    """
+
+    claim_id: bytes
+    institution: str
+    person: bytes
+    status: ClaimStatus
+    reason: Reason
+    flags: Flag
+    billed: int
+    eligible: int
+    deductible: int
+    fund: int
+    lines: tuple[LineOutcome, ...]
+    alerts: tuple[AlertKind, ...]
+    gas_used: int
+
+    @property
+    def patient(self) -> int:
+        return self.billed - self.fund
+
+    def decision(self, lines: Sequence[ClaimLine]) -> Decision:
+        """The model's :class:`Decision`, line codes and billed amounts taken from ``lines``."""
+        return to_decision(self.status, self.reason, self.flags, self.billed, self.eligible,
+                           self.deductible, self.fund, line_results(lines, self.lines))
+
+
+def to_decision(status: ClaimStatus, reason: Reason, flags: Flag, billed: int, eligible: int,
+                deductible: int, fund: int, lines: tuple[LineResult, ...]) -> Decision:
+    """A model :class:`Decision` from chain figures. The contract keeps what it computed for
+    an OVERCLAIM rejection; the model's type shows a REJECTED or CLAWED_BACK claim's
+    eligible, deductible and fund as 0 (patient = billed), so they are zeroed here."""
+    if status in (ClaimStatus.REJECTED, ClaimStatus.CLAWED_BACK):
+        eligible = deductible = fund = 0
+    return Decision(status, reason, flags, billed, eligible, deductible, fund, billed - fund, lines)
+
+
+def line_results(lines: Sequence[ClaimLine], outcomes: Sequence[LineOutcome]) -> tuple[LineResult, ...]:
+    """Input lines joined with the contract's per-line outcomes (none for a claim check)."""
+    if not outcomes:
+        return ()
+    if len(outcomes) != len(lines):
+        raise ChainError(f"the decision has {len(outcomes)} line results for {len(lines)} lines")
+    return tuple(
+        LineResult(ln.code, ln.qty * ln.unit_price, o.eligible, o.notes)
+        for ln, o in zip(lines, outcomes, strict=True)
+    )
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """A stored claim (``claimInfo``); ``status`` NONE when there is none."""
+
+    claim_id: bytes
+    status: ClaimStatus
+    reason: Reason
+    flags: Flag
+    visit: VisitType
+    service_date: dt.date
+    member: int
+    institution: int
+    billed: int
+    eligible: int
+    deductible: int
+    fund: int
+
+    @property
+    def patient(self) -> int:
+        return self.billed - self.fund
+
+
+@dataclass(frozen=True)
+class Counters:
+    """A person's counters of one calendar year (fen), and visits per month (index 0 = January)."""
+
+    deductible_used: int
+    fund_used: int
+    op_fund_used: int
+    visits: tuple[int, ...]
+
+    def year(self) -> YearCounters:
+        return YearCounters(self.deductible_used, self.fund_used, self.op_fund_used)
 
 
 class Ledger:
@@ -247,12 +507,12 @@ class Ledger:
         return self.transact("setInstitutionGrade", Web3.to_checksum_address(account), int(g))
 
     def institution(self, account: str) -> Institution:
-        acct, region, index, level, status, grade, frozen = self.call(
+        acct, region, index, level, status, grade, frozen, payable, pending, paid, debt = self.call(
             "institutionInfo", Web3.to_checksum_address(account)
         )
         return Institution(
             Web3.to_checksum_address(acct), region, index, level,
-            InstitutionStatus(status), Grade(grade), frozen,
+            InstitutionStatus(status), Grade(grade), frozen, payable, pending, paid, debt,
         )
 
     def institution_count(self) -> int:
@@ -348,6 +608,114 @@ class Ledger:
 
     def today(self) -> dt.date:
         return from_day(int(self.call("today")))
+
+    # ------------------------------------------------------------------ rule base (IPolicy)
+
+    def add_policy(self, p: PolicyVersion) -> TxResult:
+        """Add a policy version of ``p.region`` × ``p.scheme`` (regulator of the region)."""
+        return self.transact("addPolicy", p.region, int(p.scheme), policy_tuple(p), gas=1_000_000)
+
+    def policy_at(self, region: int, scheme: Scheme | str, day: dt.date) -> PolicyVersion:
+        """The version in force on ``day`` (``PolicyNotFound`` if none)."""
+        s = _enum(Scheme, scheme, "scheme")
+        p, _index = self.call("policyAt", region, int(s), to_day(day))
+        return policy_from_tuple(region, s, p)
+
+    def policy_count(self, region: int, scheme: Scheme | str) -> int:
+        return int(self.call("policyCount", region, int(_enum(Scheme, scheme, "scheme"))))
+
+    def set_items(self, region: int, items: Sequence[CatalogueItem], batch: int = ITEM_BATCH) -> list[TxResult]:
+        """Add or change catalogue items of ``region``, ``batch`` per transaction.
+        Every item is checked (codes, widths) before anything is sent."""
+        rows = [item_tuple(it) for it in items]
+        return [
+            self.transact("setItems", region, list(chunk),
+                          gas=min(_GAS_CAP, 150_000 + _GAS_PER_ITEM * len(chunk)))
+            for chunk in iter_chunks(rows, batch)
+        ]
+
+    def remove_items(self, region: int, codes: Sequence[str], batch: int = ITEM_BATCH) -> list[TxResult]:
+        """Remove catalogue items of ``region`` (``ItemUnknown`` for a code it lacks)."""
+        raw = [item_code(c) for c in codes]
+        return [
+            self.transact("removeItems", region, list(chunk),
+                          gas=min(_GAS_CAP, 150_000 + 40_000 * len(chunk)))
+            for chunk in iter_chunks(raw, batch)
+        ]
+
+    def item(self, region: int, code: str) -> CatalogueItem:
+        """A catalogue item of ``region`` (``ItemUnknown`` if absent)."""
+        raw, category, price_cap, inpatient_only, max_qty, interval = self.call(
+            "itemOf", region, item_code(code))
+        return CatalogueItem(code_text(raw), Category(category), price_cap, inpatient_only,
+                             max_qty, interval)
+
+    # ------------------------------------------------------------------ claims (IClaims)
+
+    def submit_claim(self, claim: ClaimInput) -> ClaimResult:
+        """Submit and decide one claim of the acting institution."""
+        tx = self.transact("submitClaim", claim.as_tuple(), gas=claim.gas())
+        results = self._claim_results(tx)
+        if len(results) != 1:
+            raise ChainError(f"submitClaim emitted {len(results)} decisions")
+        return results[0]
+
+    def submit_claims(self, claims: Sequence[ClaimInput]) -> list[ClaimResult]:
+        """Submit many claims in one transaction; a malformed one reverts them all."""
+        rows = [c.as_tuple() for c in claims]
+        gas = min(_GAS_CAP, sum(c.gas() for c in claims) or _GAS_PER_CLAIM)
+        results = self._claim_results(self.transact("submitClaims", rows, gas=gas))
+        if len(results) != len(rows):
+            raise ChainError(f"submitClaims emitted {len(results)} decisions for {len(rows)} claims")
+        return results
+
+    def _claim_results(self, tx: TxResult) -> list[ClaimResult]:
+        """Decisions in log order; each ``Alert`` belongs to the decision just before it with
+        the same claim id (the contract raises a claim's alerts right after its decision)."""
+        decided: list[tuple[dict[str, Any], list[AlertKind]]] = []
+        for e in tx.events:
+            a = e["args"]
+            if e["event"] == "ClaimDecided":
+                decided.append((a, []))
+            elif e["event"] == "Alert":
+                if not decided or bytes(decided[-1][0]["claimId"]) != bytes(a["claimId"]):
+                    raise ChainError("an Alert event without its claim decision before it")
+                decided[-1][1].append(AlertKind(a["kind"]))
+        out: list[ClaimResult] = []
+        for a, alerts in decided:
+            amounts = int(a["amounts"])
+            out.append(ClaimResult(
+                claim_id=bytes(a["claimId"]),
+                institution=Web3.to_checksum_address(a["institution"]),
+                person=bytes(a["person"]),
+                status=ClaimStatus(a["status"]),
+                reason=Reason(a["reason"]),
+                flags=Flag(a["flags"]),
+                billed=amounts & _U64,
+                eligible=(amounts >> 64) & _U64,
+                deductible=(amounts >> 128) & _U64,
+                fund=(amounts >> 192) & _U64,
+                lines=tuple(LineOutcome(int(x) >> 8, LineNote(int(x) & 0xFF)) for x in a["lines"]),
+                alerts=tuple(alerts),
+                gas_used=tx.gas_used,
+            ))
+        return out
+
+    def claim(self, claim_id: bytes) -> ClaimView:
+        """The stored claim (status NONE when there is none)."""
+        (cid, status, reason, flags, visit, service_day, member, institution,
+         billed, eligible, deductible, fund) = self.call("claimInfo", claim_id)
+        return ClaimView(bytes(cid), ClaimStatus(status), Reason(reason), Flag(flags),
+                         VisitType(visit), from_day(service_day), member, institution,
+                         billed, eligible, deductible, fund)
+
+    def claim_id(self, institution: str, invoice_number: str) -> bytes:
+        """The id a claim of ``institution`` with this invoice number gets (computed locally)."""
+        return claim_id_of(institution, invoice_number)
+
+    def counters(self, person: bytes, year: int) -> Counters:
+        d, f, op, visits = self.call("countersOf", person, year)
+        return Counters(int(d), int(f), int(op), tuple(int(v) for v in visits))
 
 
 def _abi_type(p: dict[str, Any]) -> str:

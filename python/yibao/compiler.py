@@ -26,7 +26,8 @@ from yibao.errors import BuildError
 
 SOLC_VERSION = "0.8.30"
 EVM_VERSION = "prague"
-OPTIMIZER_RUNS = 200
+OPTIMIZER_RUNS = 20000
+VIA_IR = True
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS_DIR = REPO_ROOT / "contracts"
@@ -139,6 +140,7 @@ def standard_input(sources: dict[str, str]) -> dict[str, Any]:
         "sources": {k: {"content": v} for k, v in sources.items()},
         "settings": {
             "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
+            "viaIR": VIA_IR,
             "evmVersion": EVM_VERSION,
             "outputSelection": {
                 "contracts/**": {
@@ -165,7 +167,15 @@ def compile_artifacts(compiler: Compiler | None = None) -> dict[str, Any]:
     try:
         out = solcx.compile_standard(std, solc_binary=compiler.path, allow_empty=True)
     except solcx.exceptions.SolcError as exc:
-        raise BuildError(f"solc failed: {str(exc).splitlines()[0]}") from exc
+        first = str(exc).splitlines()[0]
+        try:  # solc answered with JSON errors: show the first one with its location
+            doc = json.loads(exc.stdout_data)
+            errs = [e for e in doc.get("errors", []) if e.get("severity") == "error"]
+            if errs:
+                first = errs[0].get("formattedMessage", first).strip()
+        except (ValueError, AttributeError, TypeError):
+            pass
+        raise BuildError(f"solc failed: {first}") from None
     errors = [e for e in out.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise BuildError("solc: " + errors[0].get("formattedMessage", str(errors[0])).strip())
@@ -191,6 +201,7 @@ def compile_artifacts(compiler: Compiler | None = None) -> dict[str, Any]:
             else compiler.version,
             "evm_version": EVM_VERSION,
             "optimizer_runs": OPTIMIZER_RUNS,
+            "via_ir": VIA_IR,
         },
         "sources_hash": sources_hash(sources),
         "contracts": contracts,

@@ -48,6 +48,7 @@ class AnvilNode:
         state: Path | None = None,
         timestamp: int | None = None,
         log: Path | None = None,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -64,6 +65,7 @@ class AnvilNode:
             cmd += ["--state", str(state)]
         if timestamp is not None:
             cmd += ["--timestamp", str(timestamp)]
+        cmd += list(extra_args)
         out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - owned by the process
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait()

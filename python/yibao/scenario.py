@@ -6,11 +6,13 @@ it. :func:`load_scenario` reads and validates one; every problem becomes a one-l
 ``timeline[3].claim.institution: unknown institution 'H9'``.
 
 Validation covers: unknown keys, wrong types (strict: no ``"1"`` for ``1``, no ``1.0``,
-no ``0`` for ``false``), dates exactly ``YYYY-MM-DD``, non-negative money, ratios
-0..10000, levels 0..3, region codes of 6 digits, unique ids, references to unknown
-regions / institutions / people / reviewers / claims, and a timeline whose ``at`` days
-start at ``start`` and never go backwards. What the contracts decide or refuse (a zero
-quantity, a claim without lines, a discharge before admission, ...) is left to the run.
+no ``0`` for ``false``), dates exactly ``YYYY-MM-DD``, non-negative money, claim lines
+within the chain's field widths (``qty`` ≤ 2³²−1, ``unit_price`` ≤ 2⁴⁰−1, ``claimed_fund``
+≤ 2⁶³−1), ratios 0..10000, levels 0..3, region codes of 6 digits, unique ids, references
+to unknown regions / institutions / people / reviewers / claims, and a timeline whose
+``at`` days start at ``start`` and never go backwards. What the contracts decide or refuse (a zero
+quantity, a claim without lines, a claim billing 2³⁶ fen or more, a discharge before
+admission, ...) is left to the run.
 """
 
 from __future__ import annotations
@@ -247,12 +249,20 @@ class Person(_Model):
 # ---------------------------------------------------------------------------
 
 
+MAX_QTY = 2**32 - 1
+"""Largest line quantity a scenario may give (``uint32`` on chain)."""
+MAX_UNIT_PRICE = 2**40 - 1
+"""Largest line unit price in fen a scenario may give (``uint40`` on chain)."""
+MAX_CLAIMED_FUND = 2**63 - 1
+"""Largest ``claimed_fund`` in fen a scenario may give (``uint64``, kept signed-safe)."""
+
+
 class LineIn(_Model):
-    """One claim line (a zero quantity is left for the contracts to refuse)."""
+    """One claim line (a zero quantity or a too large total is left for the contracts)."""
 
     code: Name
-    qty: Count
-    unit_price: Money
+    qty: Annotated[int, Field(ge=0, le=MAX_QTY)]
+    unit_price: Annotated[int, Field(ge=0, le=MAX_UNIT_PRICE)]
 
 
 class ClaimIn(_Model):
@@ -265,7 +275,7 @@ class ClaimIn(_Model):
     date: Day
     discharge: Day | None = None
     lines: list[LineIn]
-    claimed_fund: Money | None = None
+    claimed_fund: Annotated[int, Field(ge=0, le=MAX_CLAIMED_FUND)] | None = None
     invoice: Name | None = None
 
     @property

@@ -284,6 +284,9 @@ def _raw(w: World, **kw: object) -> Claim:
         ("InstitutionUnknown", {"institution": "HX"}),
         ("ClaimWithoutLines", {"lines": ()}),
         ("ClaimLineQuantityZero", {"lines": (ClaimLine("XA01", 1, 1), ClaimLine("XA01", 0, 1))}),
+        ("ClaimAmountTooLarge", {"lines": (ClaimLine("XA01", 1, 2**36),)}),
+        # the total counts, not a single line: 2 × 2³⁵ = 2³⁶
+        ("ClaimAmountTooLarge", {"lines": (ClaimLine("XA01", 1, 2**35), ClaimLine("XB01", 2, 2**34))}),
         ("VisitTypeInvalid", {"visit": 7}),
         ("DischargeNotInpatient", {"discharge": MAR2}),
         ("DischargeMissing", {"visit": IP}),
@@ -297,6 +300,37 @@ def test_malformed_claims_are_refused_and_store_nothing(
     claim = _raw(w, **fields)
     w.refused(name, lambda: w.ledger.submit_claim(claim, today=MAR2))
     assert w.ledger.claim(claim.key) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        # a zero quantity is checked before the total
+        ("ClaimLineQuantityZero", {"lines": (ClaimLine("XA01", 1, 2**36), ClaimLine("XA01", 0, 1))}),
+        # the total is checked before the visit type and the discharge rules
+        ("ClaimAmountTooLarge", {"lines": (ClaimLine("XA01", 2**20, 2**16),), "visit": 7}),
+        ("ClaimAmountTooLarge", {"lines": (ClaimLine("XA01", 1, 2**36),), "discharge": MAR2}),
+        ("ClaimAmountTooLarge", {"lines": (ClaimLine("XA01", 1, 2**36),), "visit": IP}),
+        ("ClaimAmountTooLarge", {
+            "lines": (ClaimLine("XA01", 1, 2**36),), "visit": IP, "discharge": MAR2, "institution": "D0"
+        }),
+    ],
+)
+def test_claim_amount_too_large_comes_after_quantity_zero_before_visit_type(
+    w: World, name: str, fields: dict[str, object]
+) -> None:
+    claim = _raw(w, **fields)
+    refusal = w.refused(name, lambda: w.ledger.submit_claim(claim, today=MAR2))
+    if name == "ClaimAmountTooLarge":
+        assert refusal.error_args == (claim.billed,)
+
+
+def test_claim_amount_just_below_the_limit_is_decided(w: World) -> None:
+    # 2³⁶ − 1 fen is well-formed: decided (the op cap bounds the fund share), stored
+    d = w.claim("BIG", [("XA01", 1, 2**36 - 2), ("ZZ99", 1, 1)], day=MAR2)
+    assert d.billed == 2**36 - 1 and d.status is not ClaimStatus.NONE
+    assert d.patient + d.fund == d.billed
+    assert w.ledger.claim(key("BIG")) == d
 
 
 def test_malformed_resubmission_is_refused_before_duplicate(w: World) -> None:

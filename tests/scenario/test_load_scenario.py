@@ -96,6 +96,18 @@ def test_documented_example_unknown_claim() -> None:
           "(got -1)")),
         (lambda d: d["timeline"][8]["contribution"].update(amount=-5),
          "timeline[8].contribution.amount: Input should be greater than or equal to 0 (got -5)"),
+        # claim lines within the chain's field widths
+        (lambda d: d["timeline"][0]["claim"]["lines"][0].update(qty=2**32),
+         ("timeline[0].claim.lines[0].qty: Input should be less than or equal to 4294967295 "
+          "(got 4294967296)")),
+        (lambda d: d["timeline"][0]["claim"]["lines"][0].update(unit_price=2**40),
+         ("timeline[0].claim.lines[0].unit_price: Input should be less than or equal to "
+          "1099511627775 (got 1099511627776)")),
+        (lambda d: d["timeline"][0]["claim"].update(claimed_fund=2**63),
+         ("timeline[0].claim.claimed_fund: Input should be less than or equal to "
+          "9223372036854775807 (got 9223372036854775808)")),
+        (lambda d: d["timeline"][0]["claim"].update(claimed_fund=-1),
+         "timeline[0].claim.claimed_fund: Input should be greater than or equal to 0 (got -1)"),
         (lambda d: d["policies"][0]["op_ratio_bps"].update({"2": 10001}),
          "policies[0].op_ratio_bps.2: Input should be less than or equal to 10000 (got 10001)"),
         (lambda d: d["institutions"][0].update(level=4),
@@ -195,3 +207,16 @@ def test_optional_keys() -> None:
     assert claim is not None and claim.key.invoice == "INV-1"
     assert claim.to_model().claimed_fund == 0
     assert s.timeline[-1].kind == "unfreeze"
+
+
+def test_claim_bounds_are_inclusive() -> None:
+    """The largest values the chain can carry load; the total is left to the run."""
+    doc = base()
+    claim = doc["timeline"][0]["claim"]
+    claim["lines"][0].update(qty=2**32 - 1, unit_price=2**40 - 1)
+    claim["claimed_fund"] = 2**63 - 1
+    loaded = parse_scenario(doc).timeline[0].claim
+    assert loaded is not None
+    model = loaded.to_model()
+    assert model.lines[0].qty == 2**32 - 1 and model.lines[0].unit_price == 2**40 - 1
+    assert model.claimed_fund == 2**63 - 1

@@ -58,6 +58,8 @@ class Chain:
     _nonces: dict[str, int] = field(default_factory=dict)
     _max_fee: int = 0
     _chain_id: int = 0
+    _clock: int | None = None  # see set_clock
+    _last_ts: int = 0
 
     # ------------------------------------------------------------------ construction
 
@@ -138,6 +140,25 @@ class Chain:
             raise ChainError(f"{method}: {resp['error']}")
         return resp.get("result")
 
+    def set_clock(self, ts: int) -> None:
+        """Run the following transactions at chain time ``ts`` (each one a second later than
+        the last, since every transaction is its own block). The clock only moves forward."""
+        last = max(self._last_ts, self.timestamp())
+        if ts < last:
+            raise ChainError(f"the chain clock only moves forward: {ts} is before the last block ({last})")
+        self._clock = ts
+        self._last_ts = last
+
+    def _tick(self) -> None:
+        if self._clock is None:
+            return
+        ts = max(self._clock, self._last_ts + 1)
+        if self.kind == "embedded":
+            self.set_pending_timestamp(ts)
+        else:
+            self._rpc("evm_setNextBlockTimestamp", [ts])
+        self._last_ts = ts
+
     def set_pending_timestamp(self, ts: int) -> None:
         """Embedded only: the block being built gets timestamp ``ts`` (no empty block mined)."""
         chain = self.tester.backend.chain
@@ -160,6 +181,8 @@ class Chain:
 
     def revert(self, snap: Any) -> None:
         self._nonces.clear()
+        self._clock = None
+        self._last_ts = 0
         if self.kind == "embedded":
             self.tester.revert_to_snapshot(snap)
         else:
@@ -188,6 +211,7 @@ class Chain:
         value: int = 0,
     ) -> SentTx:
         """Sign, send and mine one transaction; raise the decoded error if it reverted."""
+        self._tick()
         tx: dict[str, Any] = {
             "chainId": self.chain_id,
             "nonce": self._nonce(account.address),

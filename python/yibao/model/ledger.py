@@ -30,6 +30,7 @@ from yibao.model.errors import FundLawBroken, ModelRefusal
 from yibao.model.types import (
     BPS,
     LEVELS,
+    MAX_CLAIM_AMOUNT,
     CatalogueItem,
     Claim,
     ClaimKey,
@@ -316,6 +317,9 @@ class ReferenceLedger:
                 raise _refuse("ClaimLineQuantityZero", index)
             _require_uint("qty", line.qty)
             _require_uint("unit_price", line.unit_price)
+        billed = claim.billed
+        if billed >= MAX_CLAIM_AMOUNT:
+            raise _refuse("ClaimAmountTooLarge", billed)
         if claim.claimed_fund is not None:
             _require_uint("claimed_fund", claim.claimed_fund)
         if not isinstance(claim.visit, VisitType):

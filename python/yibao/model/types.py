@@ -143,6 +143,10 @@ BPS = 10_000
 LEVELS = (0, 1, 2, 3)
 """Institution levels: 0 = retail pharmacy, 1..3 = hospital level."""
 
+MAX_CLAIM_AMOUNT = 2**36
+"""A claim whose total billed Σ qty × unit_price reaches this (fen) is malformed
+(``ClaimAmountTooLarge``): the contracts keep a claim's amounts in 36-bit fields."""
+
 # ---------------------------------------------------------------------------
 # Records
 # ---------------------------------------------------------------------------

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+/// @title Packed — bit layouts of the words the claim path reads and writes
+/// @notice One storage slot each: a policy version is two words (A: outpatient and common
+/// fields, B: inpatient, review and appeal fields), a catalogue item one, a claim one, a
+/// person's year of counters one. Widths are checked where values enter (PolicyModule,
+/// claim validation), so packing never truncates.
+library Packed {
+    // ---------------------------------------------------------------- policy word A
+    // effectiveFrom 0..31 | opDeductible 32..71 | opRatio[0..3] 72..127 (14 each)
+    // | opAnnualCap 128..175 | annualCap 176..223 | monthlyVisitLimit 224..239 | waitingDays 240..255
+    // ---------------------------------------------------------------- policy word B
+    // classB 0..13 | crossCut 14..27 | ipRatio[1..3] 28..69 (14 each) | maxClaimAge 70..85
+    // | appealDays 86..101 | reviewThreshold 102..149 | ipDeductible[1..3] 150..245 (32 each)
+    // | exists 255
+
+    uint256 internal constant M14 = (1 << 14) - 1;
+    uint256 internal constant M16 = (1 << 16) - 1;
+    uint256 internal constant M21 = (1 << 21) - 1;
+    uint256 internal constant M24 = (1 << 24) - 1;
+    uint256 internal constant M32 = (1 << 32) - 1;
+    uint256 internal constant M36 = (1 << 36) - 1;
+    uint256 internal constant M40 = (1 << 40) - 1;
+    uint256 internal constant M48 = (1 << 48) - 1;
+    uint256 internal constant M64 = (1 << 64) - 1;
+    uint256 internal constant POLICY_EXISTS = 1 << 255;
+
+    function effectiveFrom(uint256 a) internal pure returns (uint32) {
+        return uint32(a);
+    }
+
+    function opDeductible(uint256 a) internal pure returns (uint256) {
+        return (a >> 32) & M40;
+    }
+
+    function opRatio(uint256 a, uint256 level) internal pure returns (uint256) {
+        return (a >> (72 + 14 * level)) & M14;
+    }
+
+    function opAnnualCap(uint256 a) internal pure returns (uint256) {
+        return (a >> 128) & M48;
+    }
+
+    function annualCap(uint256 a) internal pure returns (uint256) {
+        return (a >> 176) & M48;
+    }
+
+    function monthlyVisitLimit(uint256 a) internal pure returns (uint256) {
+        return (a >> 224) & M16;
+    }
+
+    function waitingDays(uint256 a) internal pure returns (uint256) {
+        return a >> 240;
+    }
+
+    function classB(uint256 b) internal pure returns (uint256) {
+        return b & M14;
+    }
+
+    function crossCut(uint256 b) internal pure returns (uint256) {
+        return (b >> 14) & M14;
+    }
+
+    /// @dev level 1..3
+    function ipRatio(uint256 b, uint256 level) internal pure returns (uint256) {
+        return (b >> (28 + 14 * (level - 1))) & M14;
+    }
+
+    function maxClaimAge(uint256 b) internal pure returns (uint256) {
+        return (b >> 70) & M16;
+    }
+
+    function appealDays(uint256 b) internal pure returns (uint256) {
+        return (b >> 86) & M16;
+    }
+
+    function reviewThreshold(uint256 b) internal pure returns (uint256) {
+        return (b >> 102) & M48;
+    }
+
+    /// @dev level 1..3
+    function ipDeductible(uint256 b, uint256 level) internal pure returns (uint256) {
+        return (b >> (150 + 32 * (level - 1))) & M32;
+    }
+
+    // ---------------------------------------------------------------- catalogue item
+    // exists 0 | category 1..2 | inpatientOnly 3 | maxQty 8..39 | minInterval 40..55 | priceCap 64..127
+
+    function itemExists(uint256 it) internal pure returns (bool) {
+        return it & 1 != 0;
+    }
+
+    function itemCategory(uint256 it) internal pure returns (uint256) {
+        return (it >> 1) & 3;
+    }
+
+    function itemInpatientOnly(uint256 it) internal pure returns (bool) {
+        return (it >> 3) & 1 != 0;
+    }
+
+    function itemMaxQty(uint256 it) internal pure returns (uint256) {
+        return (it >> 8) & M32;
+    }
+
+    function itemMinInterval(uint256 it) internal pure returns (uint256) {
+        return (it >> 40) & M16;
+    }
+
+    function itemPriceCap(uint256 it) internal pure returns (uint256) {
+        return (it >> 64) & M64;
+    }
+
+    function packItem(uint8 category, bool inpatientOnly, uint32 maxQty, uint16 minInterval, uint64 priceCap)
+        internal
+        pure
+        returns (uint256)
+    {
+        return 1 | (uint256(category) << 1) | (inpatientOnly ? 8 : 0) | (uint256(maxQty) << 8)
+            | (uint256(minInterval) << 40) | (uint256(priceCap) << 64);
+    }
+
+    // ---------------------------------------------------------------- claim
+    // status 0..2 | reason 3..7 | flags 8..10 | visit 11..12 | serviceDay 13..33 | member 34..65
+    // | institution 66..89 | epoch 90..105 | billed 106..141 | eligible 142..177
+    // | deductible 178..213 | fund 214..249
+
+    struct Claim {
+        uint256 status;
+        uint256 reason;
+        uint256 flags;
+        uint256 visit;
+        uint256 serviceDay;
+        uint256 member;
+        uint256 institution;
+        uint256 epoch;
+        uint256 billed;
+        uint256 eligible;
+        uint256 deductible;
+        uint256 fund;
+    }
+
+    function packClaim(Claim memory c) internal pure returns (uint256) {
+        return c.status | (c.reason << 3) | (c.flags << 8) | (c.visit << 11) | (c.serviceDay << 13)
+            | (c.member << 34) | (c.institution << 66) | (c.epoch << 90) | (c.billed << 106) | (c.eligible << 142)
+            | (c.deductible << 178) | (c.fund << 214);
+    }
+
+    function unpackClaim(uint256 w) internal pure returns (Claim memory c) {
+        c.status = w & 7;
+        c.reason = (w >> 3) & 31;
+        c.flags = (w >> 8) & 7;
+        c.visit = (w >> 11) & 3;
+        c.serviceDay = (w >> 13) & M21;
+        c.member = (w >> 34) & M32;
+        c.institution = (w >> 66) & M24;
+        c.epoch = (w >> 90) & M16;
+        c.billed = (w >> 106) & M36;
+        c.eligible = (w >> 142) & M36;
+        c.deductible = (w >> 178) & M36;
+        c.fund = (w >> 214) & M36;
+    }
+
+    // ---------------------------------------------------------------- counters (person × year)
+    // deductibleUsed 0..47 | fundUsed 48..95 | opFundUsed 96..143 | visits[12] 144..251 (9 bits each)
+
+    uint256 internal constant VISIT_MAX = 511;
+
+    function dedUsed(uint256 k) internal pure returns (uint256) {
+        return k & M48;
+    }
+
+    function fundUsed(uint256 k) internal pure returns (uint256) {
+        return (k >> 48) & M48;
+    }
+
+    function opFundUsed(uint256 k) internal pure returns (uint256) {
+        return (k >> 96) & M48;
+    }
+
+    /// @dev month 1..12
+    function visits(uint256 k, uint256 month) internal pure returns (uint256) {
+        return (k >> (144 + 9 * (month - 1))) & VISIT_MAX;
+    }
+}

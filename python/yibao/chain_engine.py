@@ -1,0 +1,372 @@
+"""The contracts as a :class:`~yibao.simulate.Engine`: ``yibao simulate`` on a chain.
+
+:class:`ChainEngine` plays a scenario through the deployed contracts, so
+:func:`~yibao.simulate.run_scenario` gives the same document as with the reference model
+(plus ``gas``). It makes its own world:
+
+- **Chain.** Without ``rpc`` a fresh embedded chain whose genesis is 12:00 CST of the day
+  before the scenario's first day; with ``rpc`` a node whose clock must not be past 12:00
+  CST of that first day. The chain is made (and the ledger deployed) at the first
+  :meth:`~ChainEngine.set_today`, which tells the engine that day.
+- **Clock.** Every transaction of day ``d`` (deployment and setup included) is mined at
+  12:00 CST of ``d`` plus one second per earlier transaction that day (docs/decisions.md).
+- **Identities.** Dev account 0 deploys, holds the admin role and makes itself regulator
+  and enrolment operator of every region. Institutions and reviewers act through keys
+  derived from their scenario ids (``keccak256("yibao.simulate.<kind>:" + id)``), funded
+  for gas. People are pseudonymised as HMAC-SHA256 of their scenario id under the fixed,
+  public key :data:`PSEUDONYM_KEY`: scenario ids are names in a test file, not national
+  IDs, so there is nothing secret to protect and the same id always maps to the same
+  pseudonym.
+
+Steps of the next issue (review, appeal, settle, clear, clawback, freeze, unfreeze,
+contribution) are refused with ``NotImplemented`` until their contracts exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
+
+from yibao.chain.backend import Chain, SentTx, dev_account
+from yibao.client import (
+    ClaimInput,
+    Enrolment,
+    Ledger,
+    LineOutcome,
+    claim_id_of,
+    line_results,
+    to_decision,
+)
+from yibao.days import day_of_timestamp, noon_cst
+from yibao.errors import ChainError, ContractError, InputError, OperationRefused
+from yibao.model.types import (
+    CatalogueItem,
+    Claim,
+    ClaimKey,
+    ClaimLine,
+    ClaimStatus,
+    Decision,
+    Filing,
+    FundState,
+    Grade,
+    InstitutionState,
+    InstitutionStatus,
+    PersonStatus,
+    PolicyVersion,
+    Reason,
+    Scheme,
+)
+from yibao.simulate import GasFigures
+
+#: The HMAC key of scenario pseudonyms. Public on purpose: scenario ids are not national IDs.
+PSEUDONYM_KEY = b"yibao.simulate: scenario ids are not national IDs"
+
+#: Gas money given to every derived key (wei).
+_FUNDING = 10**21
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def pseudonym_of(person: str) -> bytes:
+    """The 32-byte pseudonym of a scenario person id (HMAC-SHA256 under :data:`PSEUDONYM_KEY`)."""
+    return hmac.new(PSEUDONYM_KEY, person.encode("utf-8"), hashlib.sha256).digest()
+
+
+@cache
+def derived_account(kind: str, name: str) -> LocalAccount:
+    """The deterministic key of a scenario institution or reviewer."""
+    secret = keccak(text=f"yibao.simulate.{kind}:{name}")
+    while not 0 < int.from_bytes(secret, "big") < _SECP256K1_N:  # pragma: no cover - 2**-128
+        secret = keccak(secret)
+    acct: LocalAccount = Account.from_key(secret)
+    return acct
+
+
+@cache
+def _admin() -> LocalAccount:
+    return dev_account(0)
+
+
+@dataclass
+class _EngineChain(Chain):
+    """A :class:`Chain` that sets the engine's clock before, and counts gas after, every
+    transaction (deployment included; plain value transfers are not counted)."""
+
+    engine: ChainEngine | None = None
+
+    def send(
+        self,
+        account: LocalAccount,
+        to: str | None,
+        data: bytes,
+        gas: int | None = None,
+        value: int = 0,
+    ) -> SentTx:
+        if self.engine is not None:
+            self.engine._tick()
+        sent = super().send(account, to, data, gas=gas, value=value)
+        if self.engine is not None and data:
+            self.engine._gas_total += sent.gas_used
+        return sent
+
+
+class ChainEngine:
+    """:class:`~yibao.simulate.Engine` over the contracts (embedded chain or ``rpc`` node)."""
+
+    def __init__(self, rpc: str | None = None) -> None:
+        """Play on a fresh embedded chain, or on the node at ``rpc``."""
+        self.rpc = rpc
+        self._chain: _EngineChain | None = None
+        self._ledger: Ledger | None = None
+        self._today: dt.date | None = None
+        self._tx_today = 0
+        self._regions: list[int] = []
+        self._institutions: dict[str, LocalAccount] = {}
+        self._lines: dict[ClaimKey, tuple[ClaimLine, ...]] = {}
+        self._outcomes: dict[ClaimKey, tuple[LineOutcome, ...]] = {}
+        self._gas_total = 0
+        self._gas_claims = 0
+        self._claims = 0
+
+    # ------------------------------------------------------------------ chain and clock
+
+    @property
+    def ledger(self) -> Ledger:
+        """The deployed ledger, acting as the admin (dev account 0)."""
+        if self._ledger is None:
+            raise ChainError("the chain engine has no chain yet: call set_today first")
+        return self._ledger
+
+    @property
+    def chain(self) -> Chain:
+        """The chain the engine plays on."""
+        return self.ledger.chain
+
+    def set_today(self, today: dt.date) -> None:
+        """Move the clock to ``today``; the first call makes the chain and deploys."""
+        if self._today is not None and today < self._today:
+            raise InputError(
+                f"the chain clock only moves forward: {today.isoformat()} is before "
+                f"{self._today.isoformat()}"
+            )
+        if today != self._today:
+            self._tx_today = 0
+        self._today = today
+        if self._ledger is None:
+            self._start(today)
+
+    def _start(self, first: dt.date) -> None:
+        noon = noon_cst(first)
+        if self.rpc is None:
+            chain = _EngineChain.embedded(genesis_timestamp=noon - 86_400)
+        else:
+            chain = _EngineChain.connect(self.rpc)
+            if chain.timestamp() >= noon:
+                raise ChainError(
+                    f"the node at {self.rpc} is at {_show_ts(chain.timestamp())}, past 12:00 CST "
+                    f"of the scenario's first day {first.isoformat()}; start a fresh node "
+                    f"(anvil --timestamp {noon - 86_400})"
+                )
+        assert isinstance(chain, _EngineChain)
+        chain.engine = self
+        self._chain = chain
+        self._ledger = Ledger.deploy(chain, _admin(), _admin().address)
+
+    def _tick(self) -> None:
+        """Set the time of the next block: noon CST of today plus one second per earlier
+        transaction today (later if the chain is already past that, on the same day)."""
+        assert self._today is not None and self._chain is not None
+        chain = self._chain
+        ts = max(noon_cst(self._today) + self._tx_today, chain.timestamp() + 1)
+        if day_of_timestamp(ts) != self._today:
+            raise ChainError(f"too many transactions on {self._today.isoformat()} for one day")
+        self._tx_today += 1
+        if chain.kind == "embedded":
+            chain.set_next_timestamp(ts)
+        else:  # no empty block: the transaction's own block carries the time
+            chain._rpc("evm_setNextBlockTimestamp", [ts])
+
+    def _institution(self, name: str) -> LocalAccount:
+        acct = self._institutions.get(name)
+        if acct is None:  # never registered: the contract refuses it (InstitutionUnknown)
+            acct = derived_account("institution", name)
+        return acct
+
+    # ------------------------------------------------------------------ setup
+
+    def add_region(self, code: int, name: str, opening_balance: int) -> None:
+        """Register a region; the admin becomes its regulator and enrolment operator."""
+        lg = self.ledger
+        lg.add_region(code, name, opening_balance)
+        me = _admin().address
+        lg.grant_role(lg.regulator_role(code), me)
+        lg.grant_role(lg.operator_role(code), me)
+        self._regions.append(code)
+
+    def add_policy(self, policy: PolicyVersion) -> None:
+        """See :meth:`Engine.add_policy`."""
+        self.ledger.add_policy(policy)
+
+    def add_items(self, region: int, items: Sequence[CatalogueItem]) -> None:
+        """See :meth:`Engine.add_items`."""
+        self.ledger.set_items(region, items)
+
+    def add_institution(self, institution: str, region: int, level: int, grade: Grade) -> None:
+        """Register the institution under its derived key (funded for gas)."""
+        acct = derived_account("institution", institution)
+        self.ledger.add_institution(acct.address, region, level, grade)
+        self.chain.fund(acct.address, _FUNDING)
+        self._institutions[institution] = acct
+
+    def add_reviewer(self, reviewer: str) -> None:
+        """Grant the reviewer's derived key the reviewer role of every region so far."""
+        acct = derived_account("reviewer", reviewer)
+        self.chain.fund(acct.address, _FUNDING)
+        for code in self._regions:
+            self.ledger.grant_role(self.ledger.reviewer_role(code), acct.address)
+
+    def enrol(
+        self,
+        person: str,
+        region: int,
+        scheme: Scheme,
+        coverage_from: dt.date,
+        coverage_to: dt.date,
+        filings: Sequence[Filing],
+    ) -> None:
+        """Enrol the person's pseudonym, then add the filings."""
+        pid = pseudonym_of(person)
+        self.ledger.enrol(Enrolment(pid, region, scheme, coverage_from, coverage_to))
+        for f in filings:
+            self.ledger.add_filing(pid, f.region, f.start, f.end)
+
+    # ------------------------------------------------------------------ timeline
+
+    def submit_claim(self, claim: Claim) -> Decision:
+        """Submit as the institution's account; a malformed claim raises the contract error."""
+        acct = self._institution(claim.institution)
+        submission = ClaimInput(
+            invoice=claim.invoice,
+            person=pseudonym_of(claim.person),
+            visit=claim.visit,
+            service_date=claim.service_date,
+            lines=claim.lines,
+            discharge=claim.discharge,
+            claimed_fund=claim.claimed_fund,
+            documents=claim.documents_hash,
+        )
+        result = self.ledger.acting_as(acct).submit_claim(submission)
+        self._gas_claims += result.gas_used
+        self._claims += 1
+        if result.reason is not Reason.DUPLICATE:  # a duplicate leaves the stored claim alone
+            self._lines[claim.key] = claim.lines
+            self._outcomes[claim.key] = result.lines
+        return result.decision(claim.lines)
+
+    def review(
+        self, claim: ClaimKey, reviewer: str, approve: bool, reason: str, evidence: str
+    ) -> None:
+        """Not on chain yet."""
+        raise OperationRefused("NotImplemented")
+
+    def appeal(self, claim: ClaimKey) -> None:
+        """Not on chain yet."""
+        raise OperationRefused("NotImplemented")
+
+    def settle(self, institution: str) -> None:
+        """Not on chain yet."""
+        raise OperationRefused("NotImplemented")
+
+    def clear(self, from_region: int, to_region: int, amount: int | None) -> None:
+        """Not on chain yet."""
+        raise OperationRefused("NotImplemented")
+
+    def clawback(self, claim: ClaimKey) -> None:
+        """Not on chain yet."""
+        raise OperationRefused("NotImplemented")
+
+    def freeze(self, institution: str) -> None:
+        """Not on chain yet."""
+        raise OperationRefused("NotImplemented")
+
+    def unfreeze(self, institution: str) -> None:
+        """Not on chain yet."""
+        raise OperationRefused("NotImplemented")
+
+    def contribution(self, person: str, amount: int) -> None:
+        """Not on chain yet."""
+        raise OperationRefused("NotImplemented")
+
+    def set_grade(self, institution: str, grade: Grade) -> None:
+        """See :meth:`Engine.set_grade`."""
+        self.ledger.set_institution_grade(self._institution(institution).address, grade)
+
+    def person_status(self, person: str, status: PersonStatus, reason: int) -> None:
+        """SUSPENDED → suspendPerson, ACTIVE → reinstatePerson, TERMINATED → terminatePerson."""
+        pid = pseudonym_of(person)
+        if status is PersonStatus.SUSPENDED:
+            self.ledger.suspend_person(pid, reason)
+        elif status is PersonStatus.ACTIVE:
+            self.ledger.reinstate_person(pid, reason)
+        else:
+            self.ledger.terminate_person(pid, reason)
+
+    def institution_status(
+        self, institution: str, status: InstitutionStatus, reason: int
+    ) -> None:
+        """See :meth:`Engine.institution_status`."""
+        self.ledger.set_institution_status(self._institution(institution).address, status, reason)
+
+    def filing(self, person: str, filing: Filing) -> None:
+        """See :meth:`Engine.filing`."""
+        self.ledger.add_filing(pseudonym_of(person), filing.region, filing.start, filing.end)
+
+    # ------------------------------------------------------------------ final state
+
+    def claim_state(self, claim: ClaimKey) -> Decision | None:
+        """The stored claim (``claimInfo``) with the line results of its submission."""
+        cid = claim_id_of(self._institution(claim.institution).address, claim.invoice)
+        try:
+            view = self.ledger.claim(cid)
+        except ContractError as exc:
+            if exc.name == "ClaimUnknown":
+                return None
+            raise
+        if view.status is ClaimStatus.NONE:
+            return None
+        lines = line_results(self._lines.get(claim, ()), self._outcomes.get(claim, ()))
+        return to_decision(view.status, view.reason, view.flags, view.billed, view.eligible,
+                           view.deductible, view.fund, lines)
+
+    def fund_state(self, region: int) -> FundState:
+        """The opening balance (fund accounting comes with settlements, next issue)."""
+        opening = int(self.ledger.region(region)["opening_balance"])
+        return FundState(opening, 0, 0, 0, 0, 0)
+
+    def institution_state(self, institution: str) -> InstitutionState:
+        """Region, level, status, grade, frozen and payable from ``institutionInfo``."""
+        i = self.ledger.institution(self._institution(institution).address)
+        return InstitutionState(i.region, i.level, i.status, i.grade, i.frozen,
+                                _field(i, "payable"), 0, 0)
+
+    def gas(self) -> GasFigures:
+        """Gas of every transaction so far (deployment included), and of claim submissions."""
+        return GasFigures(self._gas_total, self._gas_claims, self._claims)
+
+
+def _field(obj: Any, name: str) -> int:
+    return int(getattr(obj, name, 0) or 0)
+
+
+def _show_ts(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.timezone(dt.timedelta(hours=8))).strftime(
+        "%Y-%m-%d %H:%M CST"
+    )
