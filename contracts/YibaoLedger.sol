@@ -156,8 +156,12 @@ contract YibaoLedger is LedgerStorage, IClaims {
     }
 
     /// @inheritdoc IClaims
-    function claimIdOf(address institution, bytes32 invoice) public pure returns (bytes32) {
-        return keccak256(abi.encode(institution, invoice));
+    function claimIdOf(address institution, bytes32 invoice) public pure returns (bytes32 id) {
+        assembly ("memory-safe") {
+            mstore(0x00, institution)
+            mstore(0x20, invoice)
+            id := keccak256(0x00, 0x40)
+        }
     }
 
     /// @inheritdoc IClaims
@@ -188,21 +192,28 @@ contract YibaoLedger is LedgerStorage, IClaims {
 
     /// @dev Malformed input reverts (nothing recorded); returns the claim's billed total.
     function _validate(bytes32 id, Claim calldata c, uint256 level) private pure returns (uint256 billed) {
-        uint256 n = c.lines.length;
+        Line[] calldata lines = c.lines;
+        uint256 n = lines.length;
         if (n == 0) revert ClaimWithoutLines(id);
-        for (uint256 i; i < n; ++i) {
-            uint256 q = c.lines[i].qty;
-            if (q == 0) revert ClaimLineQuantityZero(id, i);
-            billed += q * c.lines[i].unitPrice;
+        unchecked {
+            // qty < 2**32 and unitPrice < 2**64: a line is < 2**96, the sum of < 2**64 lines cannot overflow
+            for (uint256 i; i < n; ++i) {
+                Line calldata line = lines[i];
+                uint256 q = line.qty;
+                if (q == 0) revert ClaimLineQuantityZero(id, i);
+                billed += q * line.unitPrice;
+            }
         }
         if (billed > Packed.M36) revert ClaimAmountTooLarge(id);
         uint8 visit = c.visit;
         if (visit > 2) revert VisitTypeInvalid(id, visit);
+        uint32 discharge = c.dischargeDay;
         if (visit == Adj.INPATIENT) {
-            if (c.dischargeDay == 0) revert DischargeMissing(id);
-            if (c.dischargeDay < c.serviceDay) revert DischargeBeforeAdmission(id, c.serviceDay, c.dischargeDay);
+            if (discharge == 0) revert DischargeMissing(id);
+            uint32 admission = c.serviceDay;
+            if (discharge < admission) revert DischargeBeforeAdmission(id, admission, discharge);
             if (level == 0) revert VisitTypeNotOffered(id, visit);
-        } else if (c.dischargeDay != 0) {
+        } else if (discharge != 0) {
             revert DischargeNotInpatient(id);
         }
     }
@@ -219,7 +230,7 @@ contract YibaoLedger is LedgerStorage, IClaims {
         w.today = today;
         Layout storage l = _layout();
         if (l.claims[id] != 0) {
-            emit ClaimDecided(id, inst.account, c.person, uint8(REJECTED), uint8(R_DUPLICATE), 0, w.billed, new uint256[](0));
+            emit ClaimDecided(id, inst.account, REJECTED | (R_DUPLICATE << 8) | (uint256(c.visit) << 24) | (w.billed << 64), new uint256[](0));
             emit Alert(id, A_DUPLICATE, inst.account);
             return (id, uint8(REJECTED), 0);
         }
@@ -227,7 +238,7 @@ contract YibaoLedger is LedgerStorage, IClaims {
         if (reason != 0) {
             w.visit = c.visit;
             _store(l, w, inst, c.serviceDay, REJECTED, reason, 0);
-            emit ClaimDecided(id, inst.account, c.person, uint8(REJECTED), uint8(reason), 0, w.billed, new uint256[](0));
+            emit ClaimDecided(id, inst.account, _decision(w, REJECTED, reason, 0), new uint256[](0));
             return (id, uint8(REJECTED), 0);
         }
         return _adjudicate(l, inst, c, w);
@@ -297,11 +308,10 @@ contract YibaoLedger is LedgerStorage, IClaims {
         bool cut = inst.region != w.homeRegion && !_hasFiling(l, c.person, inst.region, c.serviceDay);
         uint256 r = Adj.ratio(w.visit, w.policyA, w.policyB, inst.level, cut);
         w.fund = Adj.fundShare(w.visit, w.e, w.d, r, w.policyA, w.counters);
-        uint256 amounts = w.billed | (w.e << 64) | (w.d << 128) | (w.fund << 192);
 
         if (c.hasClaimedFund && c.claimedFund > w.fund) {
             _store(l, w, inst, c.serviceDay, REJECTED, R_OVERCLAIM, 0);
-            emit ClaimDecided(w.id, inst.account, c.person, uint8(REJECTED), uint8(R_OVERCLAIM), 0, amounts, lines);
+            emit ClaimDecided(w.id, inst.account, _decision(w, REJECTED, R_OVERCLAIM, 0), lines);
             emit Alert(w.id, A_OVERCLAIM, inst.account);
             return (w.id, uint8(REJECTED), 0);
         }
@@ -314,7 +324,7 @@ contract YibaoLedger is LedgerStorage, IClaims {
             l.lastService[uint32(w.member)][touched[i]] = uint32(c.serviceDay);
         }
         _store(l, w, inst, c.serviceDay, status, 0, flags);
-        emit ClaimDecided(w.id, inst.account, c.person, uint8(status), 0, uint8(flags), amounts, lines);
+        emit ClaimDecided(w.id, inst.account, _decision(w, status, 0, flags), lines);
         if (flags != 0) {
             if (flags & Adj.FLAG_VISIT_LIMIT != 0) emit Alert(w.id, A_VISIT_LIMIT, inst.account);
             if (flags & Adj.FLAG_REVIEW_THRESHOLD != 0) emit Alert(w.id, A_REVIEW_THRESHOLD, inst.account);
@@ -332,33 +342,39 @@ contract YibaoLedger is LedgerStorage, IClaims {
     {
         uint256 e;
         uint256 n = c.lines.length;
-        out = new uint256[](n);
+        out = new uint256[]((n + 5) / 6);
         touched = new bytes32[](n);
         uint256 nTouched;
         uint256 classB = Packed.classB(w.policyB);
         mapping(bytes32 => uint256) storage catalogue = l.items[uint32(region)];
-        for (uint256 i; i < n; ++i) {
-            Line calldata line = c.lines[i];
-            uint256 item = catalogue[line.code];
+        Line[] calldata cl = c.lines;
+        bool inpatient = c.visit == Adj.INPATIENT;
+        for (uint256 i; i < n;) {
+            Line calldata line = cl[i];
+            bytes32 code = line.code;
+            uint256 item = catalogue[code];
             uint256 notes;
             uint256 eligible;
-            if (!Packed.itemExists(item)) {
+            if (item & 1 == 0) {
                 notes = Adj.NOT_IN_CATALOGUE;
             } else if (Packed.itemCategory(item) == 2) {
                 notes = Adj.CATEGORY_C;
-            } else if (Packed.itemInpatientOnly(item) && c.visit != Adj.INPATIENT) {
+            } else if (!inpatient && Packed.itemInpatientOnly(item)) {
                 notes = Adj.INPATIENT_ONLY;
             } else {
                 uint256 interval = Packed.itemMinInterval(item);
-                if (interval != 0 && _tooSoon(l, w, line.code, interval, c.serviceDay, touched, nTouched)) {
+                if (interval != 0 && _tooSoon(l, w, code, interval, c.serviceDay, touched, nTouched)) {
                     notes = Adj.TOO_SOON;
                 } else {
                     (eligible, notes) = Adj.eligibleOf(item, line.qty, line.unitPrice, classB);
-                    if (interval != 0) touched[nTouched++] = line.code;
+                    if (interval != 0) touched[nTouched++] = code;
                 }
             }
-            e += eligible;
-            out[i] = (eligible << 8) | notes;
+            unchecked {
+                e += eligible; // ≤ billed < 2**36
+                out[i / 6] |= (notes | (eligible << 6)) << (42 * (i % 6));
+                ++i;
+            }
         }
         w.e = e;
     }
@@ -399,6 +415,11 @@ contract YibaoLedger is LedgerStorage, IClaims {
         return k;
     }
 
+    function _decision(Work memory w, uint256 status, uint256 reason, uint256 flags) private pure returns (uint256) {
+        return status | (reason << 8) | (flags << 16) | (w.visit << 24) | (w.member << 32) | (w.billed << 64)
+            | (w.e << 100) | (w.d << 136) | (w.fund << 172);
+    }
+
     function _store(
         Layout storage l,
         Work memory w,
@@ -408,11 +429,10 @@ contract YibaoLedger is LedgerStorage, IClaims {
         uint256 reason,
         uint256 flags
     ) private {
-        l.claims[w.id] = Packed.packClaim(
-            Packed.Claim(
-                status, reason, flags, w.visit, serviceDay, w.member, inst.index, inst.epoch, w.billed, w.e, w.d, w.fund
-            )
-        );
+        // layout: Packed.sol (claim)
+        l.claims[w.id] = status | (reason << 3) | (flags << 8) | (w.visit << 11) | (serviceDay << 13)
+            | (w.member << 34) | (inst.index << 66) | (inst.epoch << 90) | (w.billed << 106) | (w.e << 142)
+            | (w.d << 178) | (w.fund << 214);
     }
 
     // ================================================================ routing

@@ -65,18 +65,11 @@ interface IClaims {
     /// @notice No claim with this id.
     error ClaimUnknown(bytes32 claimId);
 
-    /// @notice A claim was decided. `amounts` packs billed | eligible << 64 | deductible << 128 |
-    /// fund << 192; each of `lines` packs a line's eligible amount << 8 | its notes.
-    event ClaimDecided(
-        bytes32 indexed claimId,
-        address indexed institution,
-        bytes32 indexed person,
-        uint8 status,
-        uint8 reason,
-        uint8 flags,
-        uint256 amounts,
-        uint256[] lines
-    );
+    /// @notice A claim was decided. `decision` packs status (bits 0–7) | reason (8–15) |
+    /// flags (16–23) | visit (24–31) | member index (32–63) | billed (64–99) | eligible (100–135)
+    /// | deductible (136–171) | fund (172–207), amounts in fen. `lines` packs six lines per
+    /// word, line i at bit 42·(i mod 6) of word ⌊i/6⌋: notes (6 bits) | eligible << 6 (36 bits).
+    event ClaimDecided(bytes32 indexed claimId, address indexed institution, uint256 decision, uint256[] lines);
 
     /// @notice A claim raised an alert for the regulator. `kind`: 1 DUPLICATE, 2 OVERCLAIM,
     /// 3 VISIT_LIMIT, 4 REVIEW_THRESHOLD, 5 INSTITUTION_GRADE.

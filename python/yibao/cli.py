@@ -416,6 +416,68 @@ def simulate(
     print(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
+# ---------------------------------------------------------------------- bench
+
+
+@app.command()
+def bench(
+    rpc: RpcOpt = None,
+    anvil: Annotated[bool, typer.Option("--anvil", help="also run on an anvil node started here")] = False,
+    history: Annotated[int, typer.Option(help="earlier claims before the last gas figure")] = 10_000,
+    batch: Annotated[int, typer.Option(help="claims per batched transaction")] = 50,
+    singles: Annotated[int, typer.Option(help="claims sent one per transaction for the speed figure")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure claim gas and speed (one per transaction vs batched, and as history grows)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress
+
+    from yibao.bench import GENESIS, TARGETS, judge, run_bench
+    from yibao.chain.backend import Chain
+    from yibao.node import AnvilNode
+
+    runs: list[tuple[str, Any]] = [("node", lambda: Chain.connect(rpc))] if rpc else [("embedded", lambda: Chain.embedded(genesis_timestamp=GENESIS))]
+    node = None
+    if anvil and not rpc:
+        node = AnvilNode(timestamp=GENESIS)
+        runs.append(("anvil", lambda: Chain.connect(node.url)))
+    results = []
+    try:
+        for label, make in runs:
+            with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                          console=err, disable=as_json, transient=True) as bar:
+                tasks: dict[str, Any] = {}
+
+                def note(stage: str, done: int, total: int) -> None:
+                    if stage not in tasks:
+                        tasks[stage] = bar.add_task(f"{label}: {stage}", total=total)
+                    bar.update(tasks[stage], completed=done)
+
+                r = run_bench(make(), history=history, batch=batch, singles=singles, progress=note)
+            r["targets_met"] = judge(r, node=label != "embedded")
+            results.append(r)
+    finally:
+        if node is not None:
+            node.stop()
+    doc = {"targets": TARGETS, "results": results}
+
+    def human() -> None:
+        t = Table(title="yibao bench (2-line outpatient claims)")
+        for col in ("chain", "gas alone", "gas/claim batched", "claims/s single", "claims/s batched",
+                    "speed-up", "gas after 100", f"gas after {history:,}", "growth %"):
+            t.add_column(col)
+        for r in results:
+            ok = r["targets_met"]
+            mark = lambda good: "[green]✓[/]" if good else "[red]✗[/]"  # noqa: E731
+            t.add_row(r["chain"], f"{r['gas_alone']:,} {mark(ok['gas_alone'])}",
+                      f"{r['gas_batched']:,} {mark(ok['gas_batched'])}",
+                      f"{r['claims_per_second_single']:,}", f"{r['claims_per_second_batched']:,}",
+                      f"{r['speedup']}× {mark(ok['speedup'])}", f"{r['gas_after_100']:,}",
+                      f"{r['gas_after_history']:,}", f"{r['history_growth_pct']} {mark(ok['history_growth'])}")
+        out.print(t)
+
+    _emit(as_json, doc, human)
+
+
 # ---------------------------------------------------------------------- demo
 
 

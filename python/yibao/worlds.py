@@ -54,6 +54,9 @@ UNKNOWN_CODES: tuple[str, ...] = ("ZZ01", "ZZ02", "ZZ03")
 """Codes no catalogue lists."""
 REVIEWERS: tuple[str, str] = ("R1", "R2")
 GRADES = ("A", "B", "C", "D", "E")
+PRICE_STEPS: tuple[int, ...] = (
+    125, 200, 300, 500, 800, 1200, 2000, 3000, 5000, 8000, 12_000, 20_000, 30_000, 40_000
+)
 
 MAX_CLAIM_AMOUNT = 2**36
 """A claim billing this much or more is malformed (``ClaimAmountTooLarge``)."""
@@ -153,7 +156,7 @@ class _Builder:
         self.price: dict[str, int] = {}
         self.insts: list[_Inst] = []
         self.people: list[_Person] = []
-        self.person_weights: list[float] = []
+        self.person_weights: list[int] = []
 
         self.timeline: list[_Step] = []
         self.pending: list[tuple[dt.date, int, _Action, tuple[Any, ...]]] = []
@@ -201,32 +204,35 @@ class _Builder:
 
     def _catalogue(self) -> None:
         rng = self.rng
-        for code in NATIONAL_CODES:  # a typical price per code, log-uniform 1–500 yuan
-            self.price[code] = int(100 * 500 ** rng.random())
+        for code in NATIONAL_CODES:
+            self.price[code] = self._typical_price()
         for r_index, (region, _, _) in enumerate(self.regions):
             codes = sorted(rng.sample(NATIONAL_CODES, 13))
             local = [f"L{r_index + 1}{k}" for k in range(1, 3)]
             for code in local:
-                self.price[code] = int(100 * 500 ** rng.random())
+                self.price[code] = self._typical_price()
             items: dict[str, dict[str, Any]] = {}
             for code in codes + local:
                 items[code] = self._item(region, code)
             # every feature at least once per region
             keys = list(items)
-            self._force(items, rng.choice(keys), category="C")
-            self._force(items, rng.choice(keys), inpatient_only=True)
-            self._force(items, rng.choice(keys), price_cap=max(100, self.price_of(rng.choice(keys)) // 2))
-            self._force(items, rng.choice(keys), max_qty=rng.randint(1, 3))
+            items[rng.choice(keys)]["category"] = "C"
+            items[rng.choice(keys)]["inpatient_only"] = True
+            capped = rng.choice(keys)
+            items[capped]["price_cap"] = max(100, self.price_of(capped) // 2)
+            items[rng.choice(keys)]["max_qty"] = rng.randint(1, 3)
             for _ in range(2):
-                self._force(items, rng.choice(keys), min_interval_days=rng.choice((7, 14, 30)))
+                items[rng.choice(keys)]["min_interval_days"] = rng.choice((7, 14, 30))
             self.catalogue[region] = items
+
+    def _typical_price(self) -> int:
+        """A typical unit price for an item code: roughly log-uniform 1–500 yuan (integers
+        only, so that no platform's floating-point library can change a world)."""
+        step = self.rng.choice(PRICE_STEPS)
+        return self.rng.randint(step * 8 // 10, step * 12 // 10)
 
     def price_of(self, code: str) -> int:
         return self.price.get(code, 1000)
-
-    @staticmethod
-    def _force(items: dict[str, dict[str, Any]], code: str, **terms: Any) -> None:
-        items[code].update(terms)
 
     def _item(self, region: int, code: str) -> dict[str, Any]:
         rng = self.rng
@@ -236,9 +242,9 @@ class _Builder:
             "category": rng.choices(("A", "B", "C"), (45, 37, 18))[0],
         }
         # the optional terms are sometimes left out (defaults 0 / false), sometimes given
-        cap = int(self.price_of(code) * rng.uniform(0.6, 1.3)) if rng.random() < 0.35 else 0
+        cap = self.price_of(code) * rng.randint(60, 130) // 100 if rng.random() < 0.35 else 0
         terms: dict[str, Any] = {
-            "price_cap": max(cap, 1) if cap else 0,
+            "price_cap": cap,
             "inpatient_only": rng.random() < 0.12,
             "max_qty": rng.randint(1, 5) if rng.random() < 0.3 else 0,
             "min_interval_days": rng.choice((3, 7, 14, 30)) if rng.random() < 0.25 else 0,
@@ -255,7 +261,9 @@ class _Builder:
         ip3 = ip2 + rng.randint(0, 4000)
 
         def op_ratio() -> int:
-            return rng.choice((0, 1000, 2000, 10_000)) if rng.random() < 0.1 else 500 * rng.randint(6, 18)
+            if rng.random() < 0.1:  # the edges: nothing, less than a cross-region cut, all
+                return rng.choice((0, 1000, 2000, 10_000))
+            return 500 * rng.randint(6, 18)
 
         def ip_ratio() -> int:
             return 10_000 if rng.random() < 0.05 else 500 * rng.randint(12, 19)
@@ -357,7 +365,7 @@ class _Builder:
             docs.append(doc)
             self.people.append(person)
             # a few people visit often: visit limits, caps and intervals get hit
-            self.person_weights.append(1.0 / (n**0.8))
+            self.person_weights.append(10 + 600 // n)
         order = list(range(self.n_people))
         rng.shuffle(order)  # frequent visitors are not always P1, P2, ...
         self.person_weights = [self.person_weights[i] for i in order]
@@ -587,7 +595,8 @@ class _Builder:
         malformed = self._malform(body) if self.malformed_rate > 0 else False
         self.invoices[claim_id] = body.get("invoice", claim_id)
         guess = "malformed" if malformed else self._guess(body, inst, person, at, duplicate)
-        info = _ClaimInfo(claim_id, body["institution"], person.id, at, guess, inst.region != person.region)
+        cross = inst.region != person.region
+        info = _ClaimInfo(claim_id, body["institution"], person.id, at, guess, cross)
         self._emit(at, "claim", body)
         if not malformed:
             self.claims.append(info)
@@ -618,7 +627,7 @@ class _Builder:
                 code = rng.choice(listed)
             q_roll = rng.random()
             qty = 1 if q_roll < 0.6 else rng.randint(2, 4) if q_roll < 0.85 else rng.randint(5, 20)
-            price = int(self.price_of(code) * rng.uniform(0.5, 1.6))
+            price = self.price_of(code) * rng.randint(50, 160) // 100
             lines.append({"code": code, "qty": qty, "unit_price": min(50_000, max(100, price))})
         return lines
 
@@ -680,8 +689,9 @@ class _Builder:
         roll = rng.random()
         if roll >= self.malformed_rate:
             if roll < self.malformed_rate * 1.25:
+                code = body["lines"][0]["code"]
                 body["lines"] = [
-                    {"code": body["lines"][0]["code"], "qty": 1, "unit_price": MAX_CLAIM_AMOUNT - 2},
+                    {"code": code, "qty": 1, "unit_price": MAX_CLAIM_AMOUNT - 2},
                     {"code": rng.choice(UNKNOWN_CODES), "qty": 1, "unit_price": 1},
                 ]
                 body.pop("claimed_fund", None)
@@ -700,15 +710,16 @@ class _Builder:
         elif kind == "ClaimAmountTooLarge":
             pick = rng.random()
             if pick < 0.3:  # exactly the limit
-                lines[0].update(qty=1, unit_price=MAX_CLAIM_AMOUNT - (self._billed(lines) - lines[0]["qty"] * lines[0]["unit_price"]))
+                rest = self._billed(lines[1:])
+                lines[0].update(qty=1, unit_price=MAX_CLAIM_AMOUNT - rest)
             elif pick < 0.6:  # one huge line
                 qty = rng.randint(2**10, 2**31)
-                lines.append({"code": lines[0]["code"], "qty": qty, "unit_price": MAX_CLAIM_AMOUNT // qty + rng.randint(1, 1000)})
+                price = MAX_CLAIM_AMOUNT // qty + rng.randint(1, 1000)
+                lines.append({"code": lines[0]["code"], "qty": qty, "unit_price": price})
             else:  # the total, not any single line, is too large
                 for line in lines:
-                    line.update(qty=1, unit_price=MAX_CLAIM_AMOUNT // len(lines) + rng.randint(0, 10))
-                if self._billed(lines) < MAX_CLAIM_AMOUNT:
-                    lines[0]["unit_price"] += MAX_CLAIM_AMOUNT - self._billed(lines)
+                    line.update(qty=1, unit_price=MAX_CLAIM_AMOUNT // len(lines))
+                lines[0]["unit_price"] += MAX_CLAIM_AMOUNT - self._billed(lines) + rng.randint(0, 9)
         elif kind == "DischargeNotInpatient":
             if body["visit"] == "INPATIENT":
                 body["visit"] = "OUTPATIENT"
@@ -740,7 +751,7 @@ class _Builder:
         rng = self.after_rng
         if info.guess == "flagged" and rng.random() < 0.8:
             reviewer = rng.choice(REVIEWERS)
-            approve = rng.random() < 0.55
+            approve = rng.random() < 0.5
             self._schedule(
                 at + _days(rng.randint(0, 6)),
                 self._review, info.id, reviewer, approve,
@@ -796,20 +807,22 @@ class _Builder:
         if rng.random() < 0.2:
             body["evidence"] = f"ward log {rng.randint(1, 999)}"
         self._emit(day, "review", body)
-        if approve or claim_id not in self.claim_by_id:
+        info = self.claim_by_id.get(claim_id)
+        if info is None or info.guess != "flagged":
             return
-        info = self.claim_by_id[claim_id]
-        if info.guess != "flagged":
+        if approve:
+            info.guess = "approved"
             return
         info.guess = "rejected"
-        if rng.random() < 0.75:
+        if rng.random() < 0.85:
             person = self.person_by_id[info.person]
             window = 15
             policy = self._policy_for(person, info.at)
             if policy is not None:
                 window = int(policy["appeal_days"])
             self._schedule(
-                day + _days(rng.randint(0, window + 4)),
+                # mostly within the window, sometimes too late (AppealWindowClosed)
+                day + _days(rng.randint(0, window) if rng.random() < 0.85 else window + 1),
                 self._appeal, claim_id, reviewer,
             )
             if rng.random() < 0.15:
@@ -833,7 +846,8 @@ class _Builder:
         rng = self.after_rng
         self._emit(day, "settle", {"institution": inst.id})
         if inst.claims and rng.random() < 0.35:
-            target = rng.choice(inst.claims)
+            likely = [c for c in inst.claims if self.claim_by_id[c].guess == "approved"]
+            target = rng.choice(likely if likely and rng.random() < 0.8 else inst.claims)
             self._schedule(day + _days(rng.randint(0, 20)), self._clawback, target)
         cross = [self.claim_by_id[c] for c in inst.claims[-10:] if self.claim_by_id[c].cross]
         if cross and rng.random() < 0.4:
@@ -849,7 +863,8 @@ class _Builder:
         inst.frozen = True
         roll = rng.random()
         if roll < 0.1:  # frozen twice: InstitutionUnchanged
-            self._schedule(day + _days(rng.randint(0, 3)), self._emit, "freeze", {"institution": inst.id})
+            again = {"institution": inst.id}
+            self._schedule(day + _days(rng.randint(0, 3)), self._emit, "freeze", again)
         if roll < 0.85:
             self._schedule(day + _days(rng.randint(2, 25)), self._unfreeze, inst)
         if rng.random() < 0.5:  # a settlement while frozen: InstitutionFrozen

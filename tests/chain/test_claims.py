@@ -808,7 +808,7 @@ def test_a_batch_decides_each_claim_on_its_own(w: World) -> None:
     ]
     assert [r.alerts for r in rs] == [(), (), (AlertKind.OVERCLAIM,), (AlertKind.DUPLICATE,), (), (),
                                       (AlertKind.VISIT_LIMIT,)]
-    assert [r.fund for r in rs] == [10000, 0, 500, 0, 1000, 50, 50]
+    assert [r.fund for r in rs] == [10000, 0, 500, 0, 1000, 50, 0]
     assert rs[3].billed == 5 and rs[3].claim_id == rs[0].claim_id
     assert rs[5].lines == (LineOutcome(100, LineNote.NONE), LineOutcome(0, LineNote.TOO_SOON))
     assert rs[6].lines == (LineOutcome(0, LineNote.TOO_SOON),)

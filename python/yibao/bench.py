@@ -1,0 +1,148 @@
+"""`yibao bench`: gas and speed of claims on the embedded chain and on a node.
+
+Measured, never assumed: each figure comes from receipts and wall-clock time of real
+transactions. The world is a small fixed one (one region, one policy, a 50-item catalogue,
+one level-3 hospital) with enough enrolled people that no person repeats within a batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils.crypto import keccak
+
+from yibao.chain.backend import Chain, dev_account
+from yibao.client import Enrolment, Ledger
+from yibao.days import noon_cst, to_day
+from yibao.model.types import Scheme
+
+REGION = 500000
+START = dt.date(2026, 1, 1)
+GENESIS = noon_cst(START) - 86_400  # a fresh chain must start before the bench's first day
+TARGETS = {
+    "gas_alone": 72_000,
+    "gas_batched": 40_000,
+    "speedup_embedded": 3.0,
+    "speedup_node": 10.0,
+    "history_growth_pct": 2.0,
+}
+
+
+def _code(s: str) -> bytes:
+    return s.encode().ljust(32, b"\0")
+
+
+@dataclass
+class BenchWorld:
+    chain: Chain
+    ledger: Ledger
+    hospital: Ledger
+    people: list[bytes]
+    serial: int = 0
+
+    def claim(self, person: bytes, day: dt.date = dt.date(2026, 2, 20)) -> tuple[Any, ...]:
+        """A 2-line outpatient claim with a fresh invoice number."""
+        self.serial += 1
+        return (
+            keccak(text=f"INV-{self.serial}"), person, 0, to_day(day), 0,
+            hashlib.sha256(f"docs-{self.serial}".encode()).digest(), False, 0,
+            [(_code("X001"), 2, 12550), (_code("X002"), 1, 3000)],
+        )
+
+
+def build_world(chain: Chain, people: int) -> BenchWorld:
+    chain.set_clock(noon_cst(START))
+    admin, hosp = dev_account(0), dev_account(7)
+    ledger = Ledger.deploy(chain, admin)
+    ledger.add_region(REGION, "Chongqing", 10**12)
+    ledger.grant_role(ledger.regulator_role(REGION), admin.address)
+    ledger.grant_role(ledger.operator_role(REGION), admin.address)
+    policy = (to_day(START), 80_000, [0, 20_000, 50_000, 100_000], [5000, 7000, 6000, 5000],
+              [0, 9000, 8500, 8000], 500_000, 30_000_000, 0, 1000, 1000, 0, 5_000_000, 365, 15)
+    ledger.transact("addPolicy", REGION, 0, policy)
+    ledger.transact("setItems", REGION, [(_code(f"X{i:03d}"), i % 2, 0, False, 0, 0) for i in range(50)])
+    ledger.add_institution(hosp.address, REGION, 3)
+    pids = [hashlib.sha256(f"bench-person-{i}".encode()).digest() for i in range(people)]
+    ledger.enrol_many([Enrolment(p, REGION, Scheme.EMPLOYEE, START, dt.date(2026, 12, 31)) for p in pids])
+    chain.set_clock(noon_cst(dt.date(2026, 3, 1)))
+    return BenchWorld(chain, ledger, ledger.acting_as(hosp), pids)
+
+
+def _single(w: BenchWorld, person: bytes) -> int:
+    return w.hospital.transact("submitClaim", w.claim(person), gas=1_000_000).gas_used
+
+
+def _batch(w: BenchWorld, persons: list[bytes]) -> int:
+    claims = [w.claim(p) for p in persons]
+    return w.hospital.transact("submitClaims", claims, gas=min(55_000_000, 200_000 + 120_000 * len(claims))).gas_used
+
+
+def run_bench(chain: Chain, *, history: int = 10_000, batch: int = 50, singles: int = 100,
+              progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Every figure of issue 3 §4 on one chain."""
+    people = max(batch * 2, singles, 200)
+    w = build_world(chain, people)
+    note = progress or (lambda *_: None)
+    # counters already that year for everybody: one claim each first
+    for i in range(0, len(w.people), 100):
+        _batch(w, w.people[i:i + 100])
+    note("warm-up", len(w.people), len(w.people))
+
+    gas_alone = _single(w, w.people[0])
+    t0 = time.perf_counter()
+    for i in range(singles):
+        _single(w, w.people[i % len(w.people)])
+        note("single", i + 1, singles)
+    single_s = time.perf_counter() - t0
+
+    gas_batched = _batch(w, w.people[:batch]) // batch
+    rounds = max(1, singles // batch) * 2
+    t0 = time.perf_counter()
+    for r in range(rounds):
+        _batch(w, w.people[(r % 2) * batch:(r % 2) * batch + batch])
+        note("batched", r + 1, rounds)
+    batched_s = time.perf_counter() - t0
+    batched_n = rounds * batch
+
+    # gas per claim as history grows: after ~100 and after `history` earlier claims
+    done = len(w.people) + 1 + singles + batch + batched_n
+    gas_after_100 = _single(w, w.people[1])
+    loaded = 0
+    while loaded < history:
+        n = min(200, history - loaded)
+        _batch(w, [w.people[(loaded + j) % len(w.people)] for j in range(n)])
+        loaded += n
+        note("history", loaded, history)
+    gas_after_history = _single(w, w.people[1])
+    single_cps = singles / single_s
+    batched_cps = batched_n / batched_s
+    growth = 100.0 * (gas_after_history - gas_after_100) / gas_after_100
+    return {
+        "chain": chain.describe(),
+        "gas_alone": gas_alone,
+        "gas_batched": gas_batched,
+        "batch_size": batch,
+        "claims_per_second_single": round(single_cps, 1),
+        "claims_per_second_batched": round(batched_cps, 1),
+        "speedup": round(batched_cps / single_cps, 2),
+        "gas_after_100": gas_after_100,
+        "earlier_claims_before_first_measure": done,
+        "gas_after_history": gas_after_history,
+        "history": history + done,
+        "history_growth_pct": round(growth, 3),
+    }
+
+
+def judge(result: dict[str, Any], node: bool) -> dict[str, bool]:
+    speed = TARGETS["speedup_node"] if node else TARGETS["speedup_embedded"]
+    return {
+        "gas_alone": result["gas_alone"] <= TARGETS["gas_alone"],
+        "gas_batched": result["gas_batched"] <= TARGETS["gas_batched"],
+        "speedup": result["speedup"] >= speed,
+        "history_growth": abs(result["history_growth_pct"]) <= TARGETS["history_growth_pct"],
+    }
