@@ -29,7 +29,7 @@ build: install
 	$(PY) -m yibao.compiler
 
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 ## everything but the anvil-backed tests
 test-fast: install

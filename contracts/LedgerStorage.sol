@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
+import {Packed} from "./libraries/Packed.sol";
 
 /// @title LedgerStorage — the one storage layout shared by the ledger and its modules
 /// @notice The ledger (`YibaoLedger`) runs the hot path itself and delegates other calls to
@@ -14,6 +15,17 @@ abstract contract LedgerStorage is AccessControl {
         bool exists;
         uint64 openingBalance;
         string name;
+    }
+
+    /// @dev A region's fund (fen). Law: balance = opening + contributions − settled
+    /// + clearingIn − clearingOut + recovered.
+    struct Fund {
+        uint64 balance;
+        uint64 contributions;
+        uint64 settled;
+        uint64 clearingIn;
+        uint64 clearingOut;
+        uint64 recovered;
     }
 
     /// @dev Slot 0: everything a claim reads and writes about its institution (the running
@@ -60,6 +72,38 @@ abstract contract LedgerStorage is AccessControl {
         return (uint64(region) << 8) | scheme;
     }
 
+    /// @dev Word A of the version in force on `day`, or 0: the newest version (one slot) in
+    /// the usual case, else a binary search (log₂ of the number of versions).
+    function _policyWordA(uint64 key, uint256 day) internal view returns (uint256) {
+        Layout storage l = _layout();
+        uint256 a = l.latestPolicy[key][0];
+        if (a == 0 || Packed.effectiveFrom(a) <= day) return a;
+        uint256[2][] storage versions = l.policyVersions[key];
+        uint256 i = _versionIndex(versions, day);
+        return i == type(uint256).max ? 0 : versions[i][0];
+    }
+
+    /// @dev Word B of the version in force on `day` (which must exist).
+    function _policyWordB(uint64 key, uint256 day) internal view returns (uint256) {
+        Layout storage l = _layout();
+        uint256[2] storage latest = l.latestPolicy[key];
+        if (Packed.effectiveFrom(latest[0]) <= day) return latest[1];
+        uint256[2][] storage versions = l.policyVersions[key];
+        return versions[_versionIndex(versions, day)][1];
+    }
+
+    /// @dev Index of the last version with effectiveFrom ≤ day, or max if none.
+    function _versionIndex(uint256[2][] storage versions, uint256 day) internal view returns (uint256) {
+        uint256 lo;
+        uint256 hi = versions.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) >> 1;
+            if (Packed.effectiveFrom(versions[mid][0]) <= day) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo == 0 ? type(uint256).max : lo - 1;
+    }
+
     /// @custom:storage-location erc7201:yibao.storage.ledger
     struct Layout {
         mapping(bytes4 selector => address module) modules;
@@ -78,6 +122,17 @@ abstract contract LedgerStorage is AccessControl {
         mapping(bytes32 claimId => uint256) claims; // packed (Packed.sol)
         mapping(uint64 memberYear => uint256) counters; // member << 16 | year; packed (Packed.sol)
         mapping(uint32 member => mapping(bytes32 code => uint32 day)) lastService;
+        // ---- after the decision (SettlementModule)
+        mapping(uint32 index => address account) institutionAccounts;
+        // flagged claims only: homeRegion 0..31 | scheme 32..39 | rejectedOn 40..71 | appealed 72
+        // | rejectedBy 96..255
+        mapping(bytes32 claimId => uint256) claimExtra;
+        mapping(uint32 region => Fund) funds;
+        // approved, unsettled fund shares of people from other regions, per home region
+        mapping(address institution => mapping(uint32 home => uint256)) crossPending;
+        mapping(address institution => uint32[]) crossHomes; // bounded by the number of regions
+        mapping(uint32 home => mapping(uint32 treating => uint256)) owed;
+        mapping(address institution => uint32) lastSettledDay;
     }
 
     // keccak256(abi.encode(uint256(keccak256("yibao.storage.ledger")) - 1)) & ~bytes32(uint256(0xff))

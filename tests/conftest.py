@@ -14,7 +14,10 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
+import datetime as dt
+
 from yibao.chain import Chain, dev_account
+from yibao.days import noon_cst
 from yibao.client import Ledger
 from yibao.node import AnvilNode
 
@@ -25,9 +28,14 @@ settings.load_profile("yibao")
 BACKENDS = ["embedded", pytest.param("anvil", marks=pytest.mark.anvil)]
 
 
+#: Chain tests run on a controlled clock starting the day before 2026-01-01 (CST), so tests can
+#: use 2026 dates and move time forward without racing the wall clock.
+GENESIS = noon_cst(dt.date(2025, 12, 31))
+
+
 @pytest.fixture(scope="session")
 def anvil_node() -> Iterator[AnvilNode]:
-    node = AnvilNode()
+    node = AnvilNode(timestamp=GENESIS)
     try:
         yield node
     finally:
@@ -37,9 +45,12 @@ def anvil_node() -> Iterator[AnvilNode]:
 @pytest.fixture(scope="session", params=BACKENDS)
 def base_chain(request: pytest.FixtureRequest) -> Chain:
     if request.param == "embedded":
-        return Chain.embedded()
-    node: AnvilNode = request.getfixturevalue("anvil_node")
-    return Chain.connect(node.url)
+        chain = Chain.embedded(genesis_timestamp=GENESIS)
+    else:
+        node: AnvilNode = request.getfixturevalue("anvil_node")
+        chain = Chain.connect(node.url)
+    chain.set_clock(chain.timestamp() + 1)
+    return chain
 
 
 @pytest.fixture(scope="session")

@@ -5,28 +5,15 @@ pragma solidity 0.8.30;
 /// @notice An institution submits claims for itself. Each claim is decided at once by the
 /// rules of adjudication.md and stored in one slot; the decision and its alerts are events.
 interface IClaims {
-    /// @notice One line of a claim: catalogue code (ASCII, right-padded), quantity, unit price in fen.
-    struct Line {
-        bytes32 code;
-        uint32 qty;
-        uint64 unitPrice;
-    }
-
-    /// @notice A claim. `visit`: 0 OUTPATIENT, 1 INPATIENT, 2 PHARMACY. `serviceDay` is the
-    /// admission day for inpatients; `dischargeDay` is 0 for other visits. `invoice` is
-    /// keccak256 of the institution's invoice number; `claimedFund` counts only when
-    /// `hasClaimedFund`.
-    struct Claim {
-        bytes32 invoice;
-        bytes32 person;
-        uint8 visit;
-        uint32 serviceDay;
-        uint32 dischargeDay;
-        bytes32 documents;
-        bool hasClaimedFund;
-        uint64 claimedFund;
-        Line[] lines;
-    }
+    // Claims travel as 32-byte words, 4 + 2 per line (the Python client encodes them):
+    //   word 0  invoice: keccak256 of the institution's invoice number (the claim id derives from it)
+    //   word 1  person: the 32-byte pseudonym
+    //   word 2  documents: hash of the supporting documents
+    //   word 3  meta: visit (bits 0–7: 0 OUTPATIENT, 1 INPATIENT, 2 PHARMACY) | serviceDay (8–39,
+    //           admission day for inpatients) | dischargeDay (40–71, 0 unless inpatient)
+    //           | line count (72–79) | claimedFund given (bit 80) | claimedFund (88–151, fen)
+    //   per line: word code (ASCII, right-padded) | word qty (bits 0–31) | unitPrice (32–95, fen)
+    // Compared with ABI-encoded structs this halves the calldata and the decoding work.
 
     /// @notice A stored claim, unpacked. `status`: 1 APPROVED, 2 FLAGGED, 3 REJECTED,
     /// 4 APPEALED, 5 SETTLED, 6 CLAWED_BACK. `flags`: bit 0 VISIT_LIMIT, 1 REVIEW_THRESHOLD,
@@ -46,6 +33,10 @@ interface IClaims {
         uint64 fund;
     }
 
+    /// @notice The words end inside the claim that starts at word `offset`.
+    error ClaimTruncated(uint256 offset);
+    /// @notice A service or discharge day beyond what a claim can store (after year 13000).
+    error ClaimDateInvalid(bytes32 claimId, uint32 day);
     /// @notice A claim has no lines.
     error ClaimWithoutLines(bytes32 claimId);
     /// @notice A line has quantity zero.
@@ -67,20 +58,22 @@ interface IClaims {
 
     /// @notice A claim was decided. `decision` packs status (bits 0–7) | reason (8–15) |
     /// flags (16–23) | visit (24–31) | member index (32–63) | billed (64–99) | eligible (100–135)
-    /// | deductible (136–171) | fund (172–207), amounts in fen. `lines` packs six lines per
-    /// word, line i at bit 42·(i mod 6) of word ⌊i/6⌋: notes (6 bits) | eligible << 6 (36 bits).
-    event ClaimDecided(bytes32 indexed claimId, address indexed institution, uint256 decision, uint256[] lines);
+    /// | deductible (136–171) | fund (172–207), amounts in fen. `lines` packs the first six
+    /// lines, line i at bit 42·i: notes (6 bits) | eligible << 6 (36 bits); further lines
+    /// follow in `ClaimLines`, six to a word. Claims rejected by a claim check have lines = 0.
+    event ClaimDecided(bytes32 indexed claimId, address indexed institution, uint256 decision, uint256 lines);
+
+    /// @notice Lines 7 onwards of a claim with more than six lines (see `ClaimDecided`).
+    event ClaimLines(bytes32 indexed claimId, uint256[] more);
 
     /// @notice A claim raised an alert for the regulator. `kind`: 1 DUPLICATE, 2 OVERCLAIM,
     /// 3 VISIT_LIMIT, 4 REVIEW_THRESHOLD, 5 INSTITUTION_GRADE.
     event Alert(bytes32 indexed claimId, uint8 indexed kind, address indexed institution);
 
-    /// @notice Submit and decide one claim of the calling institution.
-    function submitClaim(Claim calldata c) external returns (bytes32 claimId, uint8 status);
-
-    /// @notice Submit many claims; each is decided on its own (a rejection never reverts the
-    /// batch), but a malformed claim reverts the whole batch.
-    function submitClaims(Claim[] calldata cs) external;
+    /// @notice Submit and decide the claims of the calling institution packed in `words`
+    /// (one or many). Each is decided on its own: a business rejection never reverts, but a
+    /// malformed claim reverts the whole call. Returns the id and status of the last claim.
+    function submitClaims(bytes32[] calldata words) external returns (bytes32 claimId, uint8 status);
 
     /// @notice The stored claim.
     function claimInfo(bytes32 claimId) external view returns (ClaimView memory);

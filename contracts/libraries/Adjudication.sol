@@ -43,8 +43,11 @@ library Adjudication {
             qty = maxQty;
             notes |= QTY_CAPPED;
         }
-        eligible = qty * unitPrice;
-        if (Packed.itemCategory(item) == 1) eligible = eligible * (BPS - classBSelfPayBps) / BPS;
+        unchecked {
+            // qty < 2**32, unitPrice < 2**64, classB ≤ 10000: no overflow
+            eligible = qty * unitPrice;
+            if (Packed.itemCategory(item) == 1) eligible = eligible * (BPS - classBSelfPayBps) / BPS;
+        }
     }
 
     /// @notice §3: the deductible of a claim with eligible amount `e`.
@@ -81,7 +84,9 @@ library Adjudication {
         pure
         returns (uint256 fund)
     {
-        fund = (e - d) * r / BPS;
+        unchecked {
+            fund = (e - d) * r / BPS; // d ≤ e < 2**36, r ≤ 10000
+        }
         if (visit != INPATIENT) fund = capTo(fund, Packed.opAnnualCap(policyA), Packed.opFundUsed(counters));
         fund = capTo(fund, Packed.annualCap(policyA), Packed.fundUsed(counters));
     }
@@ -93,16 +98,16 @@ library Adjudication {
     }
 
     /// @notice §7: the flags of a claim.
-    function flags(uint256 visit, uint256 fund, uint256 policyA, uint256 policyB, uint256 grade, uint256 visitsBefore)
+    function flags(uint256 visit, uint256 fund, uint256 policyA, uint256 grade, uint256 visitsBefore)
         internal
         pure
         returns (uint256 f)
     {
         if (visit != INPATIENT) {
             uint256 limit = Packed.monthlyVisitLimit(policyA);
-            if (limit != 0 && visitsBefore + 1 > limit) f = FLAG_VISIT_LIMIT;
+            if (limit != 0 && visitsBefore >= limit) f = FLAG_VISIT_LIMIT; // before + 1 > limit
         }
-        uint256 threshold = Packed.reviewThreshold(policyB);
+        uint256 threshold = Packed.reviewThreshold(policyA);
         if (fund > threshold) f |= FLAG_REVIEW_THRESHOLD;
         if (grade == 3 || (grade == 2 && fund > threshold / 2)) f |= FLAG_INSTITUTION_GRADE;
     }

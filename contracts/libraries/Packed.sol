@@ -8,17 +8,22 @@ pragma solidity 0.8.30;
 /// claim validation), so packing never truncates.
 library Packed {
     // ---------------------------------------------------------------- policy word A
-    // effectiveFrom 0..31 | opDeductible 32..71 | opRatio[0..3] 72..127 (14 each)
-    // | opAnnualCap 128..175 | annualCap 176..223 | monthlyVisitLimit 224..239 | waitingDays 240..255
+    // Everything an outpatient or pharmacy claim needs, so such a claim reads one slot:
+    // effectiveFrom 0..19 | waitingDays 20..29 | maxClaimAgeDays 30..39 | monthlyVisitLimit 40..45
+    // | classB 46..59 | opRatio[0..3] 60..115 (14 each) | opDeductible 116..145 (30)
+    // | opAnnualCap 146..181 (36) | annualCap 182..217 (36) | reviewThreshold 218..253 (36) | exists 255
     // ---------------------------------------------------------------- policy word B
-    // classB 0..13 | crossCut 14..27 | ipRatio[1..3] 28..69 (14 each) | maxClaimAge 70..85
-    // | appealDays 86..101 | reviewThreshold 102..149 | ipDeductible[1..3] 150..245 (32 each)
-    // | exists 255
+    // crossCut 0..13 | ipRatio[1..3] 14..55 (14 each) | ipDeductible[1..3] 56..151 (32 each)
+    // | appealDays 152..167
 
+    uint256 internal constant M6 = (1 << 6) - 1;
+    uint256 internal constant M10 = (1 << 10) - 1;
     uint256 internal constant M14 = (1 << 14) - 1;
     uint256 internal constant M16 = (1 << 16) - 1;
-    uint256 internal constant M21 = (1 << 21) - 1;
+    uint256 internal constant M20 = (1 << 20) - 1;
+    uint256 internal constant M22 = (1 << 22) - 1;
     uint256 internal constant M24 = (1 << 24) - 1;
+    uint256 internal constant M30 = (1 << 30) - 1;
     uint256 internal constant M32 = (1 << 32) - 1;
     uint256 internal constant M36 = (1 << 36) - 1;
     uint256 internal constant M40 = (1 << 40) - 1;
@@ -26,62 +31,62 @@ library Packed {
     uint256 internal constant M64 = (1 << 64) - 1;
     uint256 internal constant POLICY_EXISTS = 1 << 255;
 
-    function effectiveFrom(uint256 a) internal pure returns (uint32) {
-        return uint32(a);
-    }
-
-    function opDeductible(uint256 a) internal pure returns (uint256) {
-        return (a >> 32) & M40;
-    }
-
-    function opRatio(uint256 a, uint256 level) internal pure returns (uint256) {
-        return (a >> (72 + 14 * level)) & M14;
-    }
-
-    function opAnnualCap(uint256 a) internal pure returns (uint256) {
-        return (a >> 128) & M48;
-    }
-
-    function annualCap(uint256 a) internal pure returns (uint256) {
-        return (a >> 176) & M48;
-    }
-
-    function monthlyVisitLimit(uint256 a) internal pure returns (uint256) {
-        return (a >> 224) & M16;
+    function effectiveFrom(uint256 a) internal pure returns (uint256) {
+        return a & M20;
     }
 
     function waitingDays(uint256 a) internal pure returns (uint256) {
-        return a >> 240;
+        return (a >> 20) & M10;
     }
 
-    function classB(uint256 b) internal pure returns (uint256) {
-        return b & M14;
+    function maxClaimAge(uint256 a) internal pure returns (uint256) {
+        return (a >> 30) & M10;
+    }
+
+    function monthlyVisitLimit(uint256 a) internal pure returns (uint256) {
+        return (a >> 40) & M6;
+    }
+
+    function classB(uint256 a) internal pure returns (uint256) {
+        return (a >> 46) & M14;
+    }
+
+    function opRatio(uint256 a, uint256 level) internal pure returns (uint256) {
+        return (a >> (60 + 14 * level)) & M14;
+    }
+
+    function opDeductible(uint256 a) internal pure returns (uint256) {
+        return (a >> 116) & M30;
+    }
+
+    function opAnnualCap(uint256 a) internal pure returns (uint256) {
+        return (a >> 146) & M36;
+    }
+
+    function annualCap(uint256 a) internal pure returns (uint256) {
+        return (a >> 182) & M36;
+    }
+
+    function reviewThreshold(uint256 a) internal pure returns (uint256) {
+        return (a >> 218) & M36;
     }
 
     function crossCut(uint256 b) internal pure returns (uint256) {
-        return (b >> 14) & M14;
+        return b & M14;
     }
 
     /// @dev level 1..3
     function ipRatio(uint256 b, uint256 level) internal pure returns (uint256) {
-        return (b >> (28 + 14 * (level - 1))) & M14;
-    }
-
-    function maxClaimAge(uint256 b) internal pure returns (uint256) {
-        return (b >> 70) & M16;
-    }
-
-    function appealDays(uint256 b) internal pure returns (uint256) {
-        return (b >> 86) & M16;
-    }
-
-    function reviewThreshold(uint256 b) internal pure returns (uint256) {
-        return (b >> 102) & M48;
+        return (b >> (14 + 14 * (level - 1))) & M14;
     }
 
     /// @dev level 1..3
     function ipDeductible(uint256 b, uint256 level) internal pure returns (uint256) {
-        return (b >> (150 + 32 * (level - 1))) & M32;
+        return (b >> (56 + 32 * (level - 1))) & M32;
+    }
+
+    function appealDays(uint256 b) internal pure returns (uint256) {
+        return (b >> 152) & M16;
     }
 
     // ---------------------------------------------------------------- catalogue item
@@ -121,9 +126,9 @@ library Packed {
     }
 
     // ---------------------------------------------------------------- claim
-    // status 0..2 | reason 3..7 | flags 8..10 | visit 11..12 | serviceDay 13..33 | member 34..65
-    // | institution 66..89 | epoch 90..105 | billed 106..141 | eligible 142..177
-    // | deductible 178..213 | fund 214..249
+    // status 0..2 | reason 3..7 | flags 8..10 | visit 11..12 | serviceDay 13..34 | member 35..66
+    // | institution 67..90 | epoch 91..106 | billed 107..142 | eligible 143..178
+    // | deductible 179..214 | fund 215..250
 
     struct Claim {
         uint256 status;
@@ -142,8 +147,8 @@ library Packed {
 
     function packClaim(Claim memory c) internal pure returns (uint256) {
         return c.status | (c.reason << 3) | (c.flags << 8) | (c.visit << 11) | (c.serviceDay << 13)
-            | (c.member << 34) | (c.institution << 66) | (c.epoch << 90) | (c.billed << 106) | (c.eligible << 142)
-            | (c.deductible << 178) | (c.fund << 214);
+            | (c.member << 35) | (c.institution << 67) | (c.epoch << 91) | (c.billed << 107) | (c.eligible << 143)
+            | (c.deductible << 179) | (c.fund << 215);
     }
 
     function unpackClaim(uint256 w) internal pure returns (Claim memory c) {
@@ -151,14 +156,14 @@ library Packed {
         c.reason = (w >> 3) & 31;
         c.flags = (w >> 8) & 7;
         c.visit = (w >> 11) & 3;
-        c.serviceDay = (w >> 13) & M21;
-        c.member = (w >> 34) & M32;
-        c.institution = (w >> 66) & M24;
-        c.epoch = (w >> 90) & M16;
-        c.billed = (w >> 106) & M36;
-        c.eligible = (w >> 142) & M36;
-        c.deductible = (w >> 178) & M36;
-        c.fund = (w >> 214) & M36;
+        c.serviceDay = (w >> 13) & M22;
+        c.member = (w >> 35) & M32;
+        c.institution = (w >> 67) & M24;
+        c.epoch = (w >> 91) & M16;
+        c.billed = (w >> 107) & M36;
+        c.eligible = (w >> 143) & M36;
+        c.deductible = (w >> 179) & M36;
+        c.fund = (w >> 215) & M36;
     }
 
     // ---------------------------------------------------------------- counters (person × year)

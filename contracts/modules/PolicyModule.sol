@@ -22,7 +22,7 @@ contract PolicyModule is Module, IPolicy {
         uint256[2][] storage versions = l.policyVersions[key];
         uint256 n = versions.length;
         if (n != 0) {
-            uint32 latest = Packed.effectiveFrom(versions[n - 1][0]);
+            uint32 latest = uint32(Packed.effectiveFrom(versions[n - 1][0]));
             if (p.effectiveFrom <= latest) {
                 revert PolicyVersionNotAfterLatest(region, scheme, p.effectiveFrom, latest);
             }
@@ -127,23 +127,24 @@ contract PolicyModule is Module, IPolicy {
 
     function _pack(Policy calldata p) private pure returns (uint256 a, uint256 b) {
         if (p.ipDeductible[0] != 0 || p.ipRatioBps[0] != 0) revert PolicyLevelZeroInpatient();
-        a = uint256(p.effectiveFrom) | (_fits(p.opDeductible, Packed.M40) << 32);
+        a = _fits(p.effectiveFrom, Packed.M20) | (_fits(p.waitingDays, Packed.M10) << 20)
+            | (_fits(p.maxClaimAgeDays, Packed.M10) << 30) | (_fits(p.monthlyVisitLimit, Packed.M6) << 40)
+            | (_bps(p.classBSelfPayBps) << 46);
         for (uint256 i; i < 4; ++i) {
-            a |= _bps(p.opRatioBps[i]) << (72 + 14 * i);
+            a |= _bps(p.opRatioBps[i]) << (60 + 14 * i);
         }
-        a |= (_fits(p.opAnnualCap, Packed.M48) << 128) | (_fits(p.annualCap, Packed.M48) << 176)
-            | (uint256(p.monthlyVisitLimit) << 224) | (uint256(p.waitingDays) << 240);
-        b = _bps(p.classBSelfPayBps) | (_bps(p.crossRegionCutBps) << 14);
+        a |= (_fits(p.opDeductible, Packed.M30) << 116) | (_fits(p.opAnnualCap, Packed.M36) << 146)
+            | (_fits(p.annualCap, Packed.M36) << 182) | (_fits(p.reviewThreshold, Packed.M36) << 218)
+            | Packed.POLICY_EXISTS;
+        b = _bps(p.crossRegionCutBps) | (uint256(p.appealDays) << 152);
         for (uint256 lvl = 1; lvl < 4; ++lvl) {
-            b |= _bps(p.ipRatioBps[lvl]) << (28 + 14 * (lvl - 1));
-            b |= _fits(p.ipDeductible[lvl], Packed.M32) << (150 + 32 * (lvl - 1));
+            b |= _bps(p.ipRatioBps[lvl]) << (14 + 14 * (lvl - 1));
+            b |= _fits(p.ipDeductible[lvl], Packed.M32) << (56 + 32 * (lvl - 1));
         }
-        b |= (uint256(p.maxClaimAgeDays) << 70) | (uint256(p.appealDays) << 86)
-            | (_fits(p.reviewThreshold, Packed.M48) << 102) | Packed.POLICY_EXISTS;
     }
 
     function _unpack(uint256 a, uint256 b) private pure returns (Policy memory p) {
-        p.effectiveFrom = Packed.effectiveFrom(a);
+        p.effectiveFrom = uint32(Packed.effectiveFrom(a));
         p.opDeductible = uint64(Packed.opDeductible(a));
         for (uint256 i; i < 4; ++i) {
             p.opRatioBps[i] = uint16(Packed.opRatio(a, i));
@@ -152,14 +153,14 @@ contract PolicyModule is Module, IPolicy {
         p.annualCap = uint64(Packed.annualCap(a));
         p.monthlyVisitLimit = uint16(Packed.monthlyVisitLimit(a));
         p.waitingDays = uint16(Packed.waitingDays(a));
-        p.classBSelfPayBps = uint16(Packed.classB(b));
+        p.classBSelfPayBps = uint16(Packed.classB(a));
         p.crossRegionCutBps = uint16(Packed.crossCut(b));
         for (uint256 lvl = 1; lvl < 4; ++lvl) {
             p.ipRatioBps[lvl] = uint16(Packed.ipRatio(b, lvl));
             p.ipDeductible[lvl] = uint64(Packed.ipDeductible(b, lvl));
         }
-        p.maxClaimAgeDays = uint16(Packed.maxClaimAge(b));
+        p.maxClaimAgeDays = uint16(Packed.maxClaimAge(a));
         p.appealDays = uint16(Packed.appealDays(b));
-        p.reviewThreshold = uint64(Packed.reviewThreshold(b));
+        p.reviewThreshold = uint64(Packed.reviewThreshold(a));
     }
 }

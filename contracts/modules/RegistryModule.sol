@@ -25,6 +25,7 @@ contract RegistryModule is Module, IRegistry {
         r.openingBalance = openingBalance;
         r.name = name;
         _layout().regionCodes.push(code);
+        _layout().funds[code].balance = openingBalance;
         _setRoleAdmin(Roles.operator(code), Roles.regulator(code));
         _setRoleAdmin(Roles.reviewer(code), Roles.regulator(code));
         emit RegionAdded(code, name, openingBalance);
@@ -51,6 +52,7 @@ contract RegistryModule is Module, IRegistry {
         inst.index = index;
         inst.level = level;
         inst.grade = grade;
+        l.institutionAccounts[index] = account;
         _grantRole(Roles.INSTITUTION, account);
         emit InstitutionAdded(account, region, level, grade, index);
     }

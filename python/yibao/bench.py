@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils.crypto import keccak
-
 from yibao.chain.backend import Chain, dev_account
+from yibao.claimcodec import WireLine, encode_claim
 from yibao.client import Enrolment, Ledger
 from yibao.days import noon_cst, to_day
 from yibao.model.types import Scheme
@@ -45,13 +44,13 @@ class BenchWorld:
     people: list[bytes]
     serial: int = 0
 
-    def claim(self, person: bytes, day: dt.date = dt.date(2026, 2, 20)) -> tuple[Any, ...]:
+    def claim(self, person: bytes, day: dt.date = dt.date(2026, 2, 20)) -> list[bytes]:
         """A 2-line outpatient claim with a fresh invoice number."""
         self.serial += 1
-        return (
-            keccak(text=f"INV-{self.serial}"), person, 0, to_day(day), 0,
-            hashlib.sha256(f"docs-{self.serial}".encode()).digest(), False, 0,
-            [(_code("X001"), 2, 12550), (_code("X002"), 1, 3000)],
+        return encode_claim(
+            f"INV-{self.serial}", person, 0, day,
+            [WireLine("X001", 2, 12550), WireLine("X002", 1, 3000)],
+            documents=hashlib.sha256(f"docs-{self.serial}".encode()).digest(),
         )
 
 
@@ -64,6 +63,9 @@ def build_world(chain: Chain, people: int) -> BenchWorld:
     ledger.grant_role(ledger.operator_role(REGION), admin.address)
     policy = (to_day(START), 80_000, [0, 20_000, 50_000, 100_000], [5000, 7000, 6000, 5000],
               [0, 9000, 8500, 8000], 500_000, 30_000_000, 0, 1000, 1000, 0, 5_000_000, 365, 15)
+    # fields: effectiveFrom, opDeductible, ipDeductible[4], opRatioBps[4], ipRatioBps[4], opAnnualCap,
+    # annualCap, monthlyVisitLimit, classBSelfPayBps, crossRegionCutBps, waitingDays,
+    # reviewThreshold, maxClaimAgeDays, appealDays
     ledger.transact("addPolicy", REGION, 0, policy)
     ledger.transact("setItems", REGION, [(_code(f"X{i:03d}"), i % 2, 0, False, 0, 0) for i in range(50)])
     ledger.add_institution(hosp.address, REGION, 3)
@@ -74,12 +76,12 @@ def build_world(chain: Chain, people: int) -> BenchWorld:
 
 
 def _single(w: BenchWorld, person: bytes) -> int:
-    return w.hospital.transact("submitClaim", w.claim(person), gas=1_000_000).gas_used
+    return w.hospital.transact("submitClaims", w.claim(person), gas=1_000_000).gas_used
 
 
 def _batch(w: BenchWorld, persons: list[bytes]) -> int:
-    claims = [w.claim(p) for p in persons]
-    return w.hospital.transact("submitClaims", claims, gas=min(55_000_000, 200_000 + 120_000 * len(claims))).gas_used
+    words = [word for p in persons for word in w.claim(p)]
+    return w.hospital.transact("submitClaims", words, gas=min(55_000_000, 200_000 + 120_000 * len(persons))).gas_used
 
 
 def run_bench(chain: Chain, *, history: int = 10_000, batch: int = 50, singles: int = 100,

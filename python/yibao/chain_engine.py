@@ -9,7 +9,8 @@
   CST of that first day. The chain is made (and the ledger deployed) at the first
   :meth:`~ChainEngine.set_today`, which tells the engine that day.
 - **Clock.** Every transaction of day ``d`` (deployment and setup included) is mined at
-  12:00 CST of ``d`` plus one second per earlier transaction that day (docs/decisions.md).
+  12:00 CST of ``d`` plus one second per earlier transaction that day (docs/decisions.md;
+  :meth:`Chain.set_clock`).
 - **Identities.** Dev account 0 deploys, holds the admin role and makes itself regulator
   and enrolment operator of every region. Institutions and reviewers act through keys
   derived from their scenario ids (``keccak256("yibao.simulate.<kind>:" + id)``), funded
@@ -19,7 +20,8 @@
   pseudonym.
 
 Steps of the next issue (review, appeal, settle, clear, clawback, freeze, unfreeze,
-contribution) are refused with ``NotImplemented`` until their contracts exist.
+contribution) run through the SettlementModule as the admin (regulator and operator of
+every region), the reviewers' and institutions' own keys.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from yibao.client import (
     line_results,
     to_decision,
 )
-from yibao.days import day_of_timestamp, noon_cst
+from yibao.days import noon_cst
 from yibao.errors import ChainError, ContractError, InputError, OperationRefused
 from yibao.model.types import (
     CatalogueItem,
@@ -97,8 +99,8 @@ def _admin() -> LocalAccount:
 
 @dataclass
 class _EngineChain(Chain):
-    """A :class:`Chain` that sets the engine's clock before, and counts gas after, every
-    transaction (deployment included; plain value transfers are not counted)."""
+    """A :class:`Chain` that counts the gas of every transaction for its engine (deployment
+    included; plain value transfers are not counted)."""
 
     engine: ChainEngine | None = None
 
@@ -110,8 +112,6 @@ class _EngineChain(Chain):
         gas: int | None = None,
         value: int = 0,
     ) -> SentTx:
-        if self.engine is not None:
-            self.engine._tick()
         sent = super().send(account, to, data, gas=gas, value=value)
         if self.engine is not None and data:
             self.engine._gas_total += sent.gas_used
@@ -124,10 +124,8 @@ class ChainEngine:
     def __init__(self, rpc: str | None = None) -> None:
         """Play on a fresh embedded chain, or on the node at ``rpc``."""
         self.rpc = rpc
-        self._chain: _EngineChain | None = None
         self._ledger: Ledger | None = None
         self._today: dt.date | None = None
-        self._tx_today = 0
         self._regions: list[int] = []
         self._institutions: dict[str, LocalAccount] = {}
         self._lines: dict[ClaimKey, tuple[ClaimLine, ...]] = {}
@@ -157,11 +155,12 @@ class ChainEngine:
                 f"the chain clock only moves forward: {today.isoformat()} is before "
                 f"{self._today.isoformat()}"
             )
-        if today != self._today:
-            self._tx_today = 0
+        new_day = today != self._today
         self._today = today
         if self._ledger is None:
             self._start(today)
+        elif new_day:
+            self.chain.set_clock(noon_cst(today))
 
     def _start(self, first: dt.date) -> None:
         noon = noon_cst(first)
@@ -177,22 +176,8 @@ class ChainEngine:
                 )
         assert isinstance(chain, _EngineChain)
         chain.engine = self
-        self._chain = chain
+        chain.set_clock(noon)  # every transaction from now on: noon, noon + 1 s, ...
         self._ledger = Ledger.deploy(chain, _admin(), _admin().address)
-
-    def _tick(self) -> None:
-        """Set the time of the next block: noon CST of today plus one second per earlier
-        transaction today (later if the chain is already past that, on the same day)."""
-        assert self._today is not None and self._chain is not None
-        chain = self._chain
-        ts = max(noon_cst(self._today) + self._tx_today, chain.timestamp() + 1)
-        if day_of_timestamp(ts) != self._today:
-            raise ChainError(f"too many transactions on {self._today.isoformat()} for one day")
-        self._tx_today += 1
-        if chain.kind == "embedded":
-            chain.set_next_timestamp(ts)
-        else:  # no empty block: the transaction's own block carries the time
-            chain._rpc("evm_setNextBlockTimestamp", [ts])
 
     def _institution(self, name: str) -> LocalAccount:
         acct = self._institutions.get(name)
@@ -271,39 +256,46 @@ class ChainEngine:
             self._outcomes[claim.key] = result.lines
         return result.decision(claim.lines)
 
+    def _claim_id(self, claim: ClaimKey) -> bytes:
+        return claim_id_of(self._institution(claim.institution).address, claim.invoice)
+
     def review(
         self, claim: ClaimKey, reviewer: str, approve: bool, reason: str, evidence: str
     ) -> None:
-        """Not on chain yet."""
-        raise OperationRefused("NotImplemented")
+        """The reviewer's derived key decides the claim."""
+        acct = derived_account("reviewer", reviewer)
+        self.ledger.acting_as(acct).review(self._claim_id(claim), approve, reason, evidence)
 
     def appeal(self, claim: ClaimKey) -> None:
-        """Not on chain yet."""
-        raise OperationRefused("NotImplemented")
+        """The claim's institution appeals."""
+        acct = self._institution(claim.institution)
+        self.ledger.acting_as(acct).appeal(self._claim_id(claim))
 
     def settle(self, institution: str) -> None:
-        """Not on chain yet."""
-        raise OperationRefused("NotImplemented")
+        """The admin (regulator of every region) settles the institution."""
+        assert self._today is not None
+        self.ledger.settle(self._institution(institution).address,
+                           f"{institution}/{self._today.isoformat()}")
 
     def clear(self, from_region: int, to_region: int, amount: int | None) -> None:
-        """Not on chain yet."""
-        raise OperationRefused("NotImplemented")
+        """The paying region's regulator (the admin) clears what it owes."""
+        self.ledger.clear(from_region, to_region, amount)
 
     def clawback(self, claim: ClaimKey) -> None:
-        """Not on chain yet."""
-        raise OperationRefused("NotImplemented")
+        """The regulator claws a settled claim back."""
+        self.ledger.clawback(self._claim_id(claim))
 
     def freeze(self, institution: str) -> None:
-        """Not on chain yet."""
-        raise OperationRefused("NotImplemented")
+        """Freeze the institution's payouts."""
+        self.ledger.set_frozen(self._institution(institution).address, True)
 
     def unfreeze(self, institution: str) -> None:
-        """Not on chain yet."""
-        raise OperationRefused("NotImplemented")
+        """Lift the freeze."""
+        self.ledger.set_frozen(self._institution(institution).address, False)
 
     def contribution(self, person: str, amount: int) -> None:
-        """Not on chain yet."""
-        raise OperationRefused("NotImplemented")
+        """The home region's operator (the admin) records a contribution."""
+        self.ledger.contribute(pseudonym_of(person), amount)
 
     def set_grade(self, institution: str, grade: Grade) -> None:
         """See :meth:`Engine.set_grade`."""
@@ -347,15 +339,16 @@ class ChainEngine:
                            view.deductible, view.fund, lines)
 
     def fund_state(self, region: int) -> FundState:
-        """The opening balance (fund accounting comes with settlements, next issue)."""
-        opening = int(self.ledger.region(region)["opening_balance"])
-        return FundState(opening, 0, 0, 0, 0, 0)
+        """The region's fund account (``fundOf``)."""
+        f = self.ledger.fund(region)
+        return FundState(f["balance"], f["contributions"], f["settled"], f["clearing_in"],
+                         f["clearing_out"], f["recovered"])
 
     def institution_state(self, institution: str) -> InstitutionState:
         """Region, level, status, grade, frozen and payable from ``institutionInfo``."""
         i = self.ledger.institution(self._institution(institution).address)
         return InstitutionState(i.region, i.level, i.status, i.grade, i.frozen,
-                                _field(i, "payable"), 0, 0)
+                                i.payable, i.paid, i.debt)
 
     def gas(self) -> GasFigures:
         """Gas of every transaction so far (deployment included), and of claim submissions."""

@@ -467,7 +467,10 @@ def bench(
             t.add_column(col)
         for r in results:
             ok = r["targets_met"]
-            mark = lambda good: "[green]✓[/]" if good else "[red]✗[/]"  # noqa: E731
+
+            def mark(good: bool) -> str:
+                return "[green]✓[/]" if good else "[red]✗[/]"
+
             t.add_row(r["chain"], f"{r['gas_alone']:,} {mark(ok['gas_alone'])}",
                       f"{r['gas_batched']:,} {mark(ok['gas_batched'])}",
                       f"{r['claims_per_second_single']:,}", f"{r['claims_per_second_batched']:,}",

@@ -23,6 +23,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 from web3 import Web3
 
+from yibao import claimcodec
 from yibao.chain import artifacts
 from yibao.chain.abi import ErrorDecoder, EventDecoder
 from yibao.chain.backend import Chain, dev_account
@@ -167,6 +168,14 @@ _GAS_CAP = 25_000_000
 _U16, _U32, _U64 = 2**16 - 1, 2**32 - 1, 2**64 - 1
 
 
+#: Rejections decided before line evaluation: their decisions carry no lines.
+_BEFORE_LINES = frozenset({
+    Reason.DUPLICATE, Reason.INSTITUTION_INACTIVE, Reason.NOT_ENROLLED, Reason.PATIENT_INACTIVE,
+    Reason.FUTURE_SERVICE, Reason.NOT_COVERED, Reason.NO_POLICY, Reason.STALE_CLAIM,
+    Reason.WAITING_PERIOD,
+})
+
+
 class AlertKind(IntEnum):
     """The ``kind`` of an ``Alert`` event (IClaims)."""
 
@@ -269,22 +278,20 @@ class ClaimInput:
     claimed_fund: int | None = None
     documents: bytes = bytes(32)
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        if len(self.person) != 32:
-            raise InputError("claim person must be a 32-byte pseudonym")
-        if len(self.documents) != 32:
-            raise InputError("claim documents must be a 32-byte hash")
-        lines = [
-            (item_code(ln.code), _uint(ln.qty, _U32, f"line {i + 1} qty"),
-             _uint(ln.unit_price, _U64, f"line {i + 1} unit_price"))
-            for i, ln in enumerate(self.lines)
-        ]
-        claimed = self.claimed_fund
-        return (
-            invoice_hash(self.invoice), bytes(self.person), _uint(int(self.visit), 255, "visit"),
-            to_day(self.service_date), to_day(self.discharge) if self.discharge else 0,
-            bytes(self.documents), claimed is not None,
-            0 if claimed is None else _uint(claimed, _U64, "claimed_fund"), lines,
+    def as_words(self) -> list[bytes]:
+        """The claim's words on the wire (:mod:`yibao.claimcodec`): a header of four words and
+        two per line. Widths are checked here (InputError); what the contract refuses with a
+        named error (no lines, a zero quantity, a bad visit type...) is sent as it is."""
+        for i, ln in enumerate(self.lines):
+            item_code(ln.code)
+            _uint(ln.qty, _U32, f"line {i + 1} qty")
+            _uint(ln.unit_price, _U64, f"line {i + 1} unit_price")
+        if self.claimed_fund is not None:
+            _uint(self.claimed_fund, _U64, "claimed_fund")
+        return claimcodec.encode_claim(
+            self.invoice, bytes(self.person), _uint(int(self.visit), 255, "visit"),
+            self.service_date, [claimcodec.WireLine(ln.code, ln.qty, ln.unit_price) for ln in self.lines],
+            self.discharge, self.claimed_fund, bytes(self.documents),
         )
 
     def gas(self) -> int:
@@ -308,7 +315,8 @@ class ClaimResult:
 
     claim_id: bytes
     institution: str
-    person: bytes
+    member: int  # the person's enrolment index (0 when unknown, and on a DUPLICATE decision)
+    visit: VisitType | int
     status: ClaimStatus
     reason: Reason
     flags: Flag
@@ -654,48 +662,61 @@ class Ledger:
 
     def submit_claim(self, claim: ClaimInput) -> ClaimResult:
         """Submit and decide one claim of the acting institution."""
-        tx = self.transact("submitClaim", claim.as_tuple(), gas=claim.gas())
-        results = self._claim_results(tx)
-        if len(results) != 1:
-            raise ChainError(f"submitClaim emitted {len(results)} decisions")
-        return results[0]
+        return self.submit_claims([claim])[0]
 
     def submit_claims(self, claims: Sequence[ClaimInput]) -> list[ClaimResult]:
-        """Submit many claims in one transaction; a malformed one reverts them all."""
-        rows = [c.as_tuple() for c in claims]
+        """Submit claims in one transaction (``submitClaims`` of their words); each is decided
+        on its own, a malformed one reverts them all."""
+        words = [w for c in claims for w in c.as_words()]
         gas = min(_GAS_CAP, sum(c.gas() for c in claims) or _GAS_PER_CLAIM)
-        results = self._claim_results(self.transact("submitClaims", rows, gas=gas))
-        if len(results) != len(rows):
-            raise ChainError(f"submitClaims emitted {len(results)} decisions for {len(rows)} claims")
-        return results
+        tx = self.transact("submitClaims", words, gas=gas)
+        return self._claim_results(tx, [len(c.lines) for c in claims])
 
-    def _claim_results(self, tx: TxResult) -> list[ClaimResult]:
-        """Decisions in log order; each ``Alert`` belongs to the decision just before it with
-        the same claim id (the contract raises a claim's alerts right after its decision)."""
-        decided: list[tuple[dict[str, Any], list[AlertKind]]] = []
+    def _claim_results(self, tx: TxResult, line_counts: Sequence[int]) -> list[ClaimResult]:
+        """Decisions in log order, one per submitted claim (``line_counts`` of them).
+
+        A claim's events are ``ClaimDecided`` (the first six lines packed in ``lines``), then
+        ``ClaimLines`` when it has more than six lines, then its ``Alert`` events, all with its
+        claim id. The bits are :mod:`yibao.claimcodec`'s business. A claim rejected before
+        line evaluation (a claim check, DUPLICATE) has no lines.
+        """
+        decided: list[tuple[dict[str, Any], list[int], list[AlertKind]]] = []
         for e in tx.events:
             a = e["args"]
             if e["event"] == "ClaimDecided":
-                decided.append((a, []))
-            elif e["event"] == "Alert":
-                if not decided or bytes(decided[-1][0]["claimId"]) != bytes(a["claimId"]):
-                    raise ChainError("an Alert event without its claim decision before it")
-                decided[-1][1].append(AlertKind(a["kind"]))
+                decided.append((a, [int(a["lines"])], []))
+                continue
+            if e["event"] not in ("ClaimLines", "Alert"):
+                continue
+            if not decided or bytes(decided[-1][0]["claimId"]) != bytes(a["claimId"]):
+                raise ChainError(f"a {e['event']} event without its claim decision before it")
+            if e["event"] == "ClaimLines":
+                decided[-1][1].extend(int(x) for x in a["more"])
+            else:
+                decided[-1][2].append(AlertKind(a["kind"]))
+        if len(decided) != len(line_counts):
+            raise ChainError(f"{len(decided)} claim decisions for {len(line_counts)} claims")
         out: list[ClaimResult] = []
-        for a, alerts in decided:
-            amounts = int(a["amounts"])
+        for (a, words, alerts), n in zip(decided, line_counts, strict=True):
+            reason = Reason((int(a["decision"]) >> 8) & 0xFF)
+            evaluated = reason not in _BEFORE_LINES
+            if evaluated and len(words) != max(1, (n + 5) // 6):
+                raise ChainError(f"{len(words)} line words for a claim of {n} lines")
+            d = claimcodec.decode_decision(
+                bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
             out.append(ClaimResult(
-                claim_id=bytes(a["claimId"]),
+                claim_id=d.claim_id,
                 institution=Web3.to_checksum_address(a["institution"]),
-                person=bytes(a["person"]),
-                status=ClaimStatus(a["status"]),
-                reason=Reason(a["reason"]),
-                flags=Flag(a["flags"]),
-                billed=amounts & _U64,
-                eligible=(amounts >> 64) & _U64,
-                deductible=(amounts >> 128) & _U64,
-                fund=(amounts >> 192) & _U64,
-                lines=tuple(LineOutcome(int(x) >> 8, LineNote(int(x) & 0xFF)) for x in a["lines"]),
+                member=d.member,
+                visit=VisitType(d.visit) if d.visit in VisitType._value2member_map_ else d.visit,
+                status=ClaimStatus(d.status),
+                reason=reason,
+                flags=Flag(d.flags),
+                billed=d.billed,
+                eligible=d.eligible,
+                deductible=d.deductible,
+                fund=d.fund,
+                lines=tuple(LineOutcome(e, LineNote(notes)) for e, notes in d.lines),
                 alerts=tuple(alerts),
                 gas_used=tx.gas_used,
             ))
@@ -712,6 +733,44 @@ class Ledger:
     def claim_id(self, institution: str, invoice_number: str) -> bytes:
         """The id a claim of ``institution`` with this invoice number gets (computed locally)."""
         return claim_id_of(institution, invoice_number)
+
+    # ------------------------------------------------------------------ after the decision
+
+    def review(self, claim_id: bytes, approve: bool, reason: str = "", evidence: str = "") -> TxResult:
+        """A reviewer decides a FLAGGED claim or an APPEALED one. ``reason`` is a short code
+        (≤ 32 bytes of UTF-8, stored as is); ``evidence`` is stored as its keccak256 hash."""
+        return self.transact("review", claim_id, approve, _short_code(reason), _evidence(evidence))
+
+    def appeal(self, claim_id: bytes) -> TxResult:
+        """The claim's institution appeals a reviewer's rejection."""
+        return self.transact("appeal", claim_id)
+
+    def settle(self, institution: str, payment_ref: str = "") -> TxResult:
+        """Pay an institution its approved, unsettled fund shares; ``payment_ref`` is the
+        off-chain payment order, stored as its hash."""
+        return self.transact("settle", Web3.to_checksum_address(institution), _evidence(payment_ref))
+
+    def clear(self, from_region: int, to_region: int, amount: int | None = None) -> TxResult:
+        """``from_region`` pays ``to_region`` what it owes (all of it by default)."""
+        return self.transact("clear", from_region, to_region, (1 << 256) - 1 if amount is None else amount)
+
+    def clawback(self, claim_id: bytes, reason: str = "", evidence: str = "") -> TxResult:
+        return self.transact("clawback", claim_id, _short_code(reason), _evidence(evidence))
+
+    def set_frozen(self, institution: str, frozen: bool) -> TxResult:
+        return self.transact("setFrozen", Web3.to_checksum_address(institution), frozen)
+
+    def contribute(self, person: bytes, amount: int) -> TxResult:
+        return self.transact("contribute", person, amount)
+
+    def fund(self, region: int) -> dict[str, int]:
+        """A region's fund: opening, balance, contributions, settled, clearing in/out, recovered."""
+        names = ("opening", "balance", "contributions", "settled", "clearing_in", "clearing_out", "recovered")
+        return dict(zip(names, (int(v) for v in self.call("fundOf", region)), strict=True))
+
+    def owed(self, home: int, treating: int) -> int:
+        """What ``home``'s fund owes ``treating``'s fund for settled cross-region care."""
+        return int(self.call("owedBetween", home, treating))
 
     def counters(self, person: bytes, year: int) -> Counters:
         d, f, op, visits = self.call("countersOf", person, year)
@@ -775,3 +834,16 @@ def describe_role(role: bytes, regions: Iterable[int]) -> str:
             if rid == role:
                 return name
     return "0x" + role.hex()
+
+
+def _short_code(text: str) -> bytes:
+    raw = text.encode("utf-8") if text else b""
+    if len(raw) > 32:
+        raise InputError(f"reason code {text!r} is longer than 32 bytes in UTF-8")
+    return raw.ljust(32, b"\0")
+
+
+def _evidence(text: str) -> bytes:
+    from eth_utils.crypto import keccak
+
+    return keccak(text.encode("utf-8")) if text else bytes(32)

@@ -169,7 +169,7 @@ def compile_artifacts(compiler: Compiler | None = None) -> dict[str, Any]:
     except solcx.exceptions.SolcError as exc:
         first = str(exc).splitlines()[0]
         try:  # solc answered with JSON errors: show the first one with its location
-            doc = json.loads(exc.stdout_data)
+            doc = json.loads(exc.stdout_data or "")
             errs = [e for e in doc.get("errors", []) if e.get("severity") == "error"]
             if errs:
                 first = errs[0].get("formattedMessage", first).strip()

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -68,8 +69,33 @@ def _short_code(value: object) -> object:
     return value
 
 
+def _item_code(value: object) -> object:
+    """A catalogue code travels as ``bytes32``: 1 to 32 ASCII characters, no NUL."""
+    if isinstance(value, str):
+        if not value.isascii() or "\x00" in value or len(value) > 32:
+            raise ValueError("must be 1 to 32 ASCII characters")
+    return value
+
+
+def _policy_day(value: object) -> object:
+    """Policy dates are stored in 20 bits on chain (up to year 4840)."""
+    if isinstance(value, dt.date) and (value - dt.date(1970, 1, 1)).days >= 2**20:
+        raise ValueError("after 4840-10-04, beyond what a policy version can store")
+    return value
+
+
 Day: TypeAlias = Annotated[dt.date, BeforeValidator(_parse_day)]
 Money: TypeAlias = Annotated[int, Field(ge=0)]
+# On-chain widths of policy fields (contracts/libraries/Packed.sol); a value beyond is refused here
+# with a message naming the field, instead of failing on chain.
+PolicyDay: TypeAlias = Annotated[dt.date, BeforeValidator(_parse_day), AfterValidator(_policy_day)]
+Money30: TypeAlias = Annotated[int, Field(ge=0, le=2**30 - 1)]
+Money32: TypeAlias = Annotated[int, Field(ge=0, le=2**32 - 1)]
+Money36: TypeAlias = Annotated[int, Field(ge=0, le=2**36 - 1)]
+Days10: TypeAlias = Annotated[int, Field(ge=0, le=1023)]
+Days16: TypeAlias = Annotated[int, Field(ge=0, le=65_535)]
+VisitLimit: TypeAlias = Annotated[int, Field(ge=0, le=63)]
+ItemCode: TypeAlias = Annotated[str, Field(min_length=1), BeforeValidator(_item_code)]
 Count: TypeAlias = Annotated[int, Field(ge=0)]
 Bps: TypeAlias = Annotated[int, Field(ge=0, le=10_000)]
 Level: TypeAlias = Annotated[int, Field(ge=0, le=3)]
@@ -101,9 +127,9 @@ class Region(_Model):
 class IpMoney(_Model):
     """Inpatient amounts by hospital level 1..3 (keys ``"1"``, ``"2"``, ``"3"``)."""
 
-    l1: Money = Field(alias="1")
-    l2: Money = Field(alias="2")
-    l3: Money = Field(alias="3")
+    l1: Money32 = Field(alias="1")
+    l2: Money32 = Field(alias="2")
+    l3: Money32 = Field(alias="3")
 
     def table(self) -> tuple[int, int, int, int]:
         """As a 4-tuple indexed by level (index 0 unused, 0)."""
@@ -140,20 +166,20 @@ class Policy(_Model):
 
     region: RegionCode
     scheme: SchemeName
-    effective_from: Day
-    op_deductible: Money
+    effective_from: PolicyDay
+    op_deductible: Money30
     ip_deductible: IpMoney
     op_ratio_bps: OpBps
     ip_ratio_bps: IpBps
-    op_annual_cap: Money
-    annual_cap: Money
-    monthly_visit_limit: Count
+    op_annual_cap: Money36
+    annual_cap: Money36
+    monthly_visit_limit: VisitLimit
     class_b_self_pay_bps: Bps
     cross_region_cut_bps: Bps
-    waiting_days: Count
-    review_threshold: Money
-    max_claim_age_days: Count
-    appeal_days: Count
+    waiting_days: Days10
+    review_threshold: Money36
+    max_claim_age_days: Days10
+    appeal_days: Days16
 
     def to_model(self) -> PolicyVersion:
         """The reference model's record."""
@@ -181,12 +207,12 @@ class Item(_Model):
     """A catalogue item of a region; ``0`` means "none" for the three limits."""
 
     region: RegionCode
-    code: Name
+    code: ItemCode
     category: Literal["A", "B", "C"]
-    price_cap: Money = 0
+    price_cap: Annotated[int, Field(ge=0, le=2**64 - 1)] = 0
     inpatient_only: bool = False
-    max_qty: Count = 0
-    min_interval_days: Count = 0
+    max_qty: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    min_interval_days: Days16 = 0
 
     def to_model(self) -> CatalogueItem:
         """The reference model's record."""
@@ -260,7 +286,7 @@ MAX_CLAIMED_FUND = 2**63 - 1
 class LineIn(_Model):
     """One claim line (a zero quantity or a too large total is left for the contracts)."""
 
-    code: Name
+    code: ItemCode
     qty: Annotated[int, Field(ge=0, le=MAX_QTY)]
     unit_price: Annotated[int, Field(ge=0, le=MAX_UNIT_PRICE)]
 
@@ -274,7 +300,7 @@ class ClaimIn(_Model):
     visit: Literal["OUTPATIENT", "INPATIENT", "PHARMACY"]
     date: Day
     discharge: Day | None = None
-    lines: list[LineIn]
+    lines: list[LineIn] = Field(max_length=255)
     claimed_fund: Annotated[int, Field(ge=0, le=MAX_CLAIMED_FUND)] | None = None
     invoice: Name | None = None
 

@@ -188,25 +188,15 @@ def test_simulate_bad_file_names_the_entry(capsys) -> None:
 
 
 #: Steps of the next issue: the chain engine refuses them with NotImplemented for now.
-NEXT_ISSUE = {"review", "appeal", "settle", "clear", "clawback", "freeze", "unfreeze", "contribution"}
 
 
 def _check_chain_example(doc: dict) -> None:
-    """The chain run of example.json equals the expected document in its claims, alerts and
-    registry steps; the next issue's steps are refused NotImplemented."""
+    """The chain run of example.json equals the expected document (the model's, checked by
+    hand) in every field; only the chain reports gas."""
     want = json.loads((DATA / "example.expected.json").read_text())
-    assert doc["claims"] == want["claims"]
-    assert doc["alerts"] == want["alerts"]
-    assert [s for s in doc["steps"] if s["kind"] not in NEXT_ISSUE] == [
-        s for s in want["steps"] if s["kind"] not in NEXT_ISSUE
-    ]
-    later = [s for s in doc["steps"] if s["kind"] in NEXT_ISSUE]
-    assert [s["kind"] for s in later] == [
-        "review", "appeal", "settle", "clear", "clawback", "freeze", "contribution"
-    ]
-    assert all(not s["ok"] and s["error"] == "NotImplemented" for s in later)
-    assert doc["institutions"]["H1"]["grade"] == "C"  # set_grade ran on chain
-    assert doc["gas"]["total"] > doc["gas"]["per_claim_mean"] > 21_000
+    gas = doc.pop("gas")
+    assert doc == want
+    assert gas["total"] > gas["per_claim_mean"] > 21_000
 
 
 def test_simulate_on_chain(capsys) -> None:
@@ -225,8 +215,12 @@ def test_simulate_on_a_node(capsys) -> None:
 
 
 @pytest.mark.anvil
-def test_simulate_refuses_a_node_past_the_start(anvil_node, capsys) -> None:
-    assert run(["simulate", str(DATA / "example.json"), "--rpc", anvil_node.url]) == 1
+def test_simulate_refuses_a_node_past_the_start(capsys) -> None:
+    from yibao.days import noon_cst
+    from yibao.node import AnvilNode
+
+    with AnvilNode(timestamp=noon_cst(dt.date(2026, 6, 1))) as node:
+        assert run(["simulate", str(DATA / "example.json"), "--rpc", node.url]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "past 12:00 CST of the scenario's first day 2026-01-01" in err
 

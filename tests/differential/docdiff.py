@@ -56,13 +56,27 @@ def _claim_summary(doc: Any) -> str:
     return " ".join(f"{k}={doc.get(k, MISSING)!r}" for k in CLAIM_FIELDS)
 
 
-def describe_differences(model: dict[str, Any], chain: dict[str, Any]) -> list[str]:
+def _step_label(step: Any) -> str:
+    """``claim C61`` / ``review C17`` / ``settle H2`` for a timeline entry of the world."""
+    if not isinstance(step, dict):
+        return ""
+    for kind, body in step.items():
+        if kind != "at" and isinstance(body, dict):
+            name = body.get("id", body.get("claim", body.get("institution", body.get("person"))))
+            return f" ({kind} {name})" if name is not None else f" ({kind})"
+    return ""
+
+
+def describe_differences(
+    model: dict[str, Any], chain: dict[str, Any], timeline: list[Any] | None = None
+) -> list[str]:
     """A few lines saying where ``chain`` first differs from ``model``; ``[]`` when equal.
 
     One line per section at most: the first differing claim (in the model's claim order,
     which is timeline order) with its first differing field and both sides' amounts, the
     first differing step, the first difference in funds, institutions and alerts, key
-    order, and the total number of differing leaves.
+    order, and the total number of differing leaves. ``timeline`` (the world's) names
+    what the first differing step was about.
     """
     lines: list[str] = []
     every = list(leaf_differences(model, chain))
@@ -96,7 +110,10 @@ def describe_differences(model: dict[str, Any], chain: dict[str, Any]) -> list[s
         m = m_steps[i] if i < len(m_steps) else MISSING
         c = c_steps[i] if i < len(c_steps) else MISSING
         if m is MISSING or c is MISSING or list(leaf_differences(m, c)):
-            lines.append(f"first differing step steps[{i}]: model {_short(m)}, chain {_short(c)}")
+            label = _step_label(timeline[i]) if timeline is not None and i < len(timeline) else ""
+            lines.append(
+                f"first differing step steps[{i}]{label}: model {_short(m)}, chain {_short(c)}"
+            )
             break
 
     for section in ("funds", "institutions", "alerts"):

@@ -194,7 +194,7 @@ def test_every_claim_is_decided_and_adds_up(worlds: list[World]) -> None:
 
 
 def test_every_reason_flag_and_note_appears(worlds: list[World]) -> None:
-    reasons: collections.Counter[str] = collections.Counter()
+    reasons: collections.Counter[str | None] = collections.Counter()
     flags: collections.Counter[str] = collections.Counter()
     notes: collections.Counter[str] = collections.Counter()
     for _, report in worlds:
@@ -341,8 +341,8 @@ def test_after_steps_succeed_and_are_refused(after_worlds: list[World]) -> None:
 
 def test_after_worlds_reach_every_status_and_reason(after_worlds: list[World]) -> None:
     statuses: collections.Counter[str] = collections.Counter()
-    reasons: collections.Counter[str] = collections.Counter()
-    for doc, report in after_worlds:
+    reasons: collections.Counter[str | None] = collections.Counter()
+    for _, report in after_worlds:
         for c in report["claims"].values():
             statuses[c["status"]] += 1
             reasons[c["reason"]] += 1

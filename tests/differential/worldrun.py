@@ -42,7 +42,7 @@ def assert_agree(
     ``chain`` must already be without ``gas``. Values must match in type too (``1`` is
     not ``True``), as they would in the JSON ``yibao simulate`` prints.
     """
-    problems = describe_differences(model, chain)
+    problems = describe_differences(model, chain, doc["timeline"])
     if problems or model != chain:
         claims = sum(1 for step in doc["timeline"] if "claim" in step)
         shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())

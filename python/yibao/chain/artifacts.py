@@ -14,7 +14,7 @@ from yibao.errors import BuildError
 ARTIFACTS_FILE = Path(__file__).resolve().parents[1] / "artifacts" / "contracts.json"
 
 #: Deployed in this order; the ledger is constructed with the modules' addresses.
-MODULES = ("RegistryModule", "PolicyModule")
+MODULES = ("RegistryModule", "PolicyModule", "SettlementModule")
 LEDGER = "YibaoLedger"
 
 

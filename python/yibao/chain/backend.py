@@ -124,14 +124,18 @@ class Chain:
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
     def set_next_timestamp(self, ts: int) -> None:
-        """Make the next block carry timestamp ``ts`` (must be later than the last block)."""
-        if ts <= self.timestamp():
-            raise ChainError(f"the chain clock only moves forward: {ts} is not after the last block")
+        """Move the chain to time ``ts`` now (an empty block is mined at ``ts``); following
+        transactions run from then on, one second apart."""
+        last = max(self._last_ts, self.timestamp())
+        if ts <= last:
+            raise ChainError(f"the chain clock only moves forward: {ts} is not after the last block ({last})")
         if self.kind == "embedded":
             self.set_pending_timestamp(ts)
+            self.tester.mine_blocks()
         else:
-            self._rpc("evm_setNextBlockTimestamp", [ts])
             self._rpc("evm_mine", [ts])
+        self._clock = ts
+        self._last_ts = ts
 
     def _rpc(self, method: str, params: list[Any]) -> Any:
         """A raw JSON-RPC call (node only); returns ``result``."""
@@ -175,18 +179,21 @@ class Chain:
         self.send(dev_account(0), to=address, data=b"", value=wei, gas=21_000)
 
     def snapshot(self) -> Any:
+        """A snapshot of the chain (and of this client's clock) to revert to."""
         if self.kind == "embedded":
-            return self.tester.take_snapshot()
-        return self._rpc("evm_snapshot", [])
+            snap = self.tester.take_snapshot()
+        else:
+            snap = self._rpc("evm_snapshot", [])
+        return (snap, self._clock, self._last_ts)
 
-    def revert(self, snap: Any) -> None:
+    def revert(self, snapshot: Any) -> None:
+        snap, clock, last_ts = snapshot
         self._nonces.clear()
-        self._clock = None
-        self._last_ts = 0
         if self.kind == "embedded":
             self.tester.revert_to_snapshot(snap)
         else:
             self._rpc("evm_revert", [snap])
+        self._clock, self._last_ts = clock, last_ts
 
     # ------------------------------------------------------------------ transactions
 
@@ -277,11 +284,35 @@ class Chain:
         return TransactionFailed(f"transaction failed without a reason: {msg}")
 
     def _replay_error(self, sender: str, tx: dict[str, Any], receipt: TxReceipt) -> Exception:
-        """Re-run a failed transaction as a call on its parent block to read the revert data."""
-        params = {"from": sender, "to": tx.get("to"), "data": tx["data"], "gas": tx["gas"],
-                  "value": tx["value"]}
+        """Re-run a failed transaction as a call, on the state before it and at its block's
+        time (reverts may depend on the day), to read the revert data."""
+        block = int(receipt["blockNumber"])
+        ts = int(self.w3.eth.get_block(block)["timestamp"])
+        params = {"from": sender, "to": tx.get("to"), "data": tx["data"], "gas": tx["gas"], "value": tx["value"]}
         try:
-            self.w3.eth.call(params, receipt["blockNumber"] - 1)  # type: ignore[arg-type]
+            if self.kind == "embedded":
+                # the failed transaction changed only nonce and balance: the pending state will do
+                chain = self.tester.backend.chain
+                saved = chain.header
+                chain.header = saved.copy(timestamp=ts)
+                try:
+                    self.w3.eth.call(params, "pending")  # type: ignore[arg-type]
+                finally:
+                    chain.header = saved
+            else:
+                raw = {"from": sender, "to": tx.get("to"), "data": "0x" + bytes(tx["data"]).hex(),
+                       "gas": hex(tx["gas"]), "value": hex(tx["value"])}
+                resp = self.w3.provider.make_request(
+                    RPCEndpoint("eth_call"), [raw, hex(block - 1), {}, {"time": hex(ts), "number": hex(block)}]
+                )
+                err = resp.get("error")
+                if err:
+                    data = err.get("data") if isinstance(err, dict) else None
+                    if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+                        decoded = self.decoder.decode(bytes.fromhex(data[2:]))
+                        if decoded is not None:
+                            return decoded
+                    return TransactionFailed(f"transaction failed: {err.get('message', err)}")
         except Exception as exc:  # noqa: BLE001
             return self._error_from(exc, sender, tx)
         if int(receipt["gasUsed"]) >= int(tx["gas"]):

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {Module} from "./Module.sol";
+import {ISettlement} from "../interfaces/ISettlement.sol";
+import {IRegistry} from "../interfaces/IRegistry.sol";
+import {IClaims} from "../interfaces/IClaims.sol";
+import {IModule} from "../interfaces/IModule.sol";
+import {Roles} from "../libraries/Roles.sol";
+import {Packed} from "../libraries/Packed.sol";
+import {Days} from "../libraries/Days.sol";
+import {Adjudication as Adj} from "../libraries/Adjudication.sol";
+
+/// @title SettlementModule — review and appeal, settlement, clearing, clawback, freeze, contributions
+/// @notice Runs inside the ledger's storage by delegatecall. No loop here runs over stored
+/// history: settlement uses running totals (payable, pending claims, an epoch per institution)
+/// and loops only over the home regions its institution served since the last settlement.
+contract SettlementModule is Module, ISettlement {
+    uint256 private constant APPROVED = 1;
+    uint256 private constant FLAGGED = 2;
+    uint256 private constant REJECTED = 3;
+    uint256 private constant APPEALED = 4;
+    uint256 private constant SETTLED = 5;
+    uint256 private constant CLAWED_BACK = 6;
+    uint256 private constant R_REVIEW_REJECTED = 11;
+    uint256 private constant R_APPEAL_REJECTED = 12;
+
+    // claim word fields read directly (Packed.sol): status 0..2 | reason 3..7
+    uint256 private constant STATUS_MASK = 7;
+    uint256 private constant REASON_SHIFT = 3;
+
+    // ================================================================ review and appeal
+
+    /// @inheritdoc ISettlement
+    function review(bytes32 claimId, bool approve, bytes32 reason, bytes32 evidence) external onlyDelegated {
+        Layout storage l = _layout();
+        uint256 w = l.claims[claimId];
+        uint256 status = w & STATUS_MASK;
+        if (status != FLAGGED && status != APPEALED) revert ClaimNotReviewable(claimId, uint8(status));
+        Packed.Claim memory c = Packed.unpackClaim(w);
+        address institution = l.institutionAccounts[uint32(c.institution)];
+        Institution storage inst = l.institutions[institution];
+        _checkRole(Roles.reviewer(inst.region));
+        uint256 extra = l.claimExtra[claimId];
+        bool isAppeal = status == APPEALED;
+        if (isAppeal && address(uint160(extra >> 96)) == msg.sender) revert ReviewerConflict(claimId, msg.sender);
+        uint256 home = extra & Packed.M32;
+        if (approve) {
+            if (isAppeal) {
+                // counts applied again; the fund share lowered to what the caps leave now
+                uint256 a = _policyWordA(_policyKey(uint32(home), uint8((extra >> 32) & 0xff)), c.serviceDay);
+                uint256 key = (c.member << 16) | _year(c.serviceDay);
+                uint256 k = l.counters[uint64(key)];
+                if (c.visit != Adj.INPATIENT) {
+                    c.fund = Adj.capTo(c.fund, Packed.opAnnualCap(a), Packed.opFundUsed(k));
+                }
+                c.fund = Adj.capTo(c.fund, Packed.annualCap(a), Packed.fundUsed(k));
+                l.counters[uint64(key)] = _apply(k, c, true);
+            }
+            c.status = APPROVED;
+            c.reason = 0;
+            c.epoch = inst.epoch;
+            inst.payableFund += uint64(c.fund);
+            inst.pendingClaims += 1;
+            if (home != inst.region && c.fund != 0) _bookCross(l, institution, home, c.fund);
+        } else if (isAppeal) {
+            c.status = REJECTED;
+            c.reason = R_APPEAL_REJECTED;
+        } else {
+            uint256 key = (c.member << 16) | _year(c.serviceDay);
+            l.counters[uint64(key)] = _apply(l.counters[uint64(key)], c, false);
+            c.status = REJECTED;
+            c.reason = R_REVIEW_REJECTED;
+            l.claimExtra[claimId] = (extra & ((1 << 40) - 1)) | (uint256(_today()) << 40)
+                | (uint256(uint160(msg.sender)) << 96);
+        }
+        l.claims[claimId] = Packed.packClaim(c);
+        emit ClaimReviewed(claimId, msg.sender, approve, isAppeal, reason, evidence, c.fund);
+    }
+
+    /// @inheritdoc ISettlement
+    function appeal(bytes32 claimId) external onlyDelegated {
+        Layout storage l = _layout();
+        uint256 w = l.claims[claimId];
+        if (w == 0) revert ClaimNotAppealable(claimId);
+        uint256 extra = l.claimExtra[claimId];
+        if ((extra >> 72) & 1 != 0) revert AppealAlreadyFiled(claimId);
+        if (w & STATUS_MASK != REJECTED || ((w >> REASON_SHIFT) & 31) != R_REVIEW_REJECTED) {
+            revert ClaimNotAppealable(claimId);
+        }
+        Packed.Claim memory c = Packed.unpackClaim(w);
+        if (l.institutionAccounts[uint32(c.institution)] != msg.sender) revert ClaimNotOwned(claimId, msg.sender);
+        uint256 b = _policyWordB(_policyKey(uint32(extra & Packed.M32), uint8((extra >> 32) & 0xff)), c.serviceDay);
+        uint32 lastDay = uint32(((extra >> 40) & Packed.M32) + Packed.appealDays(b));
+        uint32 today = _today();
+        if (today > lastDay) revert AppealWindowClosed(claimId, lastDay, today);
+        c.status = APPEALED;
+        l.claims[claimId] = Packed.packClaim(c);
+        l.claimExtra[claimId] = extra | (1 << 72);
+        emit ClaimAppealed(claimId, msg.sender);
+    }
+
+    // ================================================================ money
+
+    /// @inheritdoc ISettlement
+    function settle(address institution, bytes32 paymentRef) external onlyDelegated {
+        Layout storage l = _layout();
+        Institution storage inst = _institutionOfRegulator(l, institution);
+        if (inst.frozen) revert InstitutionFrozen(institution);
+        uint256 payable_ = inst.payableFund;
+        if (payable_ == 0) revert NothingToSettle(institution);
+        uint32 region = inst.region;
+        uint256 debt = inst.debt;
+        uint256 netted = debt < payable_ ? debt : payable_;
+        uint256 cash = payable_ - netted;
+        Fund storage f = l.funds[region];
+        if (f.balance < cash) revert FundInsufficient(region, cash, f.balance);
+        f.balance -= uint64(cash);
+        f.settled += uint64(payable_);
+        f.recovered += uint64(netted);
+        inst.paid += uint64(cash);
+        inst.debt = uint64(debt - netted);
+        uint256 claims = inst.pendingClaims;
+        inst.payableFund = 0;
+        inst.pendingClaims = 0;
+        uint16 epoch = inst.epoch;
+        inst.epoch = epoch + 1;
+        uint32[] storage homes = l.crossHomes[institution];
+        for (uint256 i; i < homes.length; ++i) {
+            uint32 home = homes[i];
+            uint256 amount = l.crossPending[institution][home];
+            delete l.crossPending[institution][home];
+            uint256 total = l.owed[home][region] + amount;
+            l.owed[home][region] = total;
+            emit CrossRegionOwed(home, region, amount, total);
+        }
+        delete l.crossHomes[institution];
+        uint32 today = _today();
+        emit Settled(
+            institution, region, epoch, payable_, netted, cash, claims, l.lastSettledDay[institution], today, paymentRef
+        );
+        l.lastSettledDay[institution] = today;
+    }
+
+    /// @inheritdoc ISettlement
+    function clear(uint32 from, uint32 to, uint256 amount) external onlyDelegated {
+        Layout storage l = _layout();
+        if (!l.regions[from].exists) revert IRegistry.RegionUnknown(from);
+        if (!l.regions[to].exists) revert IRegistry.RegionUnknown(to);
+        _checkRole(Roles.regulator(from));
+        uint256 owed = l.owed[from][to];
+        if (owed == 0) revert NothingToClear(from, to);
+        uint256 pay = amount == type(uint256).max ? owed : amount;
+        if (pay == 0) revert AmountZero();
+        if (pay > owed) revert ClearingExceedsDebt(pay, owed);
+        Fund storage payer = l.funds[from];
+        if (payer.balance < pay) revert FundInsufficient(from, pay, payer.balance);
+        Fund storage payee = l.funds[to];
+        l.owed[from][to] = owed - pay;
+        payer.balance -= uint64(pay);
+        payer.clearingOut += uint64(pay);
+        payee.balance += uint64(pay);
+        payee.clearingIn += uint64(pay);
+        emit Cleared(from, to, pay, owed - pay);
+    }
+
+    /// @inheritdoc ISettlement
+    function clawback(bytes32 claimId, bytes32 reason, bytes32 evidence) external onlyDelegated {
+        Layout storage l = _layout();
+        uint256 w = l.claims[claimId];
+        if (w == 0) revert ClaimNotSettled(claimId);
+        Packed.Claim memory c = Packed.unpackClaim(w);
+        address institution = l.institutionAccounts[uint32(c.institution)];
+        Institution storage inst = _institutionOfRegulator(l, institution);
+        if (c.status != APPROVED || c.epoch >= inst.epoch) revert ClaimNotSettled(claimId);
+        uint256 key = (c.member << 16) | _year(c.serviceDay);
+        l.counters[uint64(key)] = _apply(l.counters[uint64(key)], c, false);
+        c.status = CLAWED_BACK;
+        l.claims[claimId] = Packed.packClaim(c);
+        inst.debt += uint64(c.fund);
+        emit ClaimClawedBack(claimId, institution, c.fund, reason, evidence);
+    }
+
+    /// @inheritdoc ISettlement
+    function setFrozen(address institution, bool frozen) external onlyDelegated {
+        Institution storage inst = _institutionOfRegulator(_layout(), institution);
+        if (inst.frozen == frozen) revert IRegistry.InstitutionUnchanged(institution);
+        inst.frozen = frozen;
+        emit InstitutionFreezeChanged(institution, frozen);
+    }
+
+    /// @inheritdoc ISettlement
+    function contribute(bytes32 person, uint256 amount) external onlyDelegated {
+        Layout storage l = _layout();
+        Person storage p = l.people[person];
+        if (p.index == 0) revert IRegistry.PersonUnknown(person);
+        uint32 region = p.region;
+        _checkRole(Roles.operator(region));
+        if (amount == 0) revert AmountZero();
+        Fund storage f = l.funds[region];
+        f.balance += uint64(amount);
+        f.contributions += uint64(amount);
+        emit ContributionRecorded(person, region, amount);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc ISettlement
+    function fundOf(uint32 region) external view returns (FundView memory) {
+        Layout storage l = _layout();
+        if (!l.regions[region].exists) revert IRegistry.RegionUnknown(region);
+        Fund storage f = l.funds[region];
+        return FundView(
+            l.regions[region].openingBalance,
+            f.balance,
+            f.contributions,
+            f.settled,
+            f.clearingIn,
+            f.clearingOut,
+            f.recovered
+        );
+    }
+
+    /// @inheritdoc ISettlement
+    function owedBetween(uint32 home, uint32 treating) external view returns (uint256) {
+        return _layout().owed[home][treating];
+    }
+
+    /// @inheritdoc ISettlement
+    function reviewOf(bytes32 claimId) external view returns (address rejectedBy, uint32 rejectedOn, bool appealed) {
+        uint256 extra = _layout().claimExtra[claimId];
+        return (address(uint160(extra >> 96)), uint32(extra >> 40), (extra >> 72) & 1 != 0);
+    }
+
+    /// @inheritdoc IModule
+    function moduleSelectors() external pure override returns (bytes4[] memory s) {
+        s = new bytes4[](10);
+        s[0] = this.review.selector;
+        s[1] = this.appeal.selector;
+        s[2] = this.settle.selector;
+        s[3] = this.clear.selector;
+        s[4] = this.clawback.selector;
+        s[5] = this.setFrozen.selector;
+        s[6] = this.contribute.selector;
+        s[7] = this.fundOf.selector;
+        s[8] = this.owedBetween.selector;
+        s[9] = this.reviewOf.selector;
+    }
+
+    // ================================================================ internals
+
+    function _institutionOfRegulator(Layout storage l, address account) private view returns (Institution storage inst) {
+        inst = l.institutions[account];
+        if (!inst.exists) revert IRegistry.InstitutionUnknown(account);
+        _checkRole(Roles.regulator(inst.region));
+    }
+
+    function _year(uint256 day) private pure returns (uint256 year) {
+        (year,) = Days.yearMonth(uint32(day));
+    }
+
+    /// @dev Add (`add`) or reverse a claim's own counts (§8); an item's last service day stays.
+    function _apply(uint256 k, Packed.Claim memory c, bool add) private pure returns (uint256) {
+        (, uint256 month) = Days.yearMonth(uint32(c.serviceDay));
+        uint256 delta = c.fund << 48;
+        if (c.visit != Adj.INPATIENT) {
+            delta += c.deductible + (c.fund << 96);
+            uint256 shift = 144 + 9 * (month - 1);
+            uint256 visits = (k >> shift) & Packed.VISIT_MAX;
+            if (add ? visits != Packed.VISIT_MAX : visits != 0) delta += 1 << shift;
+        }
+        return add ? k + delta : k - delta;
+    }
+
+    function _bookCross(Layout storage l, address institution, uint256 home, uint256 fund) private {
+        mapping(uint32 => uint256) storage pending = l.crossPending[institution];
+        uint256 before = pending[uint32(home)];
+        if (before == 0) l.crossHomes[institution].push(uint32(home));
+        pending[uint32(home)] = before + fund;
+    }
+}

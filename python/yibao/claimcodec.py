@@ -1,0 +1,124 @@
+"""The wire format of claims and decisions (contracts/interfaces/IClaims.sol).
+
+A claim travels as 32-byte words: invoice hash, person pseudonym, documents hash, a meta word
+(visit, service day, discharge day, line count, claimed fund), then two words per line (item
+code; quantity and unit price). A decision comes back in a `ClaimDecided` event as one packed
+word plus the lines packed six to a word. This module is the only place that knows the bits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from eth_utils.crypto import keccak
+
+from yibao.days import to_day
+from yibao.errors import InputError
+
+M32 = (1 << 32) - 1
+M36 = (1 << 36) - 1
+M64 = (1 << 64) - 1
+MAX_LINES = 255
+
+
+def encode_code(code: str) -> bytes:
+    """A catalogue code as bytes32: ASCII, right-padded with zero bytes."""
+    try:
+        raw = code.encode("ascii")
+    except UnicodeEncodeError:
+        raise InputError(f"item code {code!r} must be ASCII") from None
+    if not raw or len(raw) > 32 or b"\0" in raw:
+        raise InputError(f"item code {code!r} must be 1 to 32 ASCII characters")
+    return raw.ljust(32, b"\0")
+
+
+def decode_code(raw: bytes) -> str:
+    return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")
+
+
+def invoice_hash(invoice: str) -> bytes:
+    """keccak256 of the invoice number's UTF-8 bytes (the claim id derives from it)."""
+    return keccak(invoice.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class WireLine:
+    code: str
+    qty: int
+    unit_price: int
+
+
+def encode_claim(
+    invoice: str,
+    person: bytes,
+    visit: int,
+    service_date: dt.date,
+    lines: Sequence[WireLine],
+    discharge: dt.date | None = None,
+    claimed_fund: int | None = None,
+    documents: bytes = bytes(32),
+) -> list[bytes]:
+    """The words of one claim. Out-of-range numbers are an InputError; semantic problems
+    (no lines, a zero quantity, a discharge before admission) are left for the contract to
+    refuse with its named error."""
+    if len(person) != 32 or len(documents) != 32:
+        raise InputError("person pseudonym and documents hash must be 32 bytes")
+    if len(lines) > MAX_LINES:
+        raise InputError(f"a claim has at most {MAX_LINES} lines, not {len(lines)}")
+    if not 0 <= int(visit) <= 255:
+        raise InputError(f"visit type {visit} out of range")
+    meta = int(visit) | (to_day(service_date) << 8) | (len(lines) << 72)
+    if discharge is not None:
+        meta |= to_day(discharge) << 40
+    if claimed_fund is not None:
+        if not 0 <= claimed_fund <= M64:
+            raise InputError(f"claimed_fund {claimed_fund} out of range")
+        meta |= (1 << 80) | (claimed_fund << 88)
+    words = [invoice_hash(invoice), bytes(person), bytes(documents), meta.to_bytes(32, "big")]
+    for i, line in enumerate(lines):
+        if not 0 <= line.qty <= M32:
+            raise InputError(f"line {i + 1}: quantity {line.qty} out of range")
+        if not 0 <= line.unit_price <= M64:
+            raise InputError(f"line {i + 1}: unit price {line.unit_price} out of range")
+        words.append(encode_code(line.code))
+        words.append((line.qty | (line.unit_price << 32)).to_bytes(32, "big"))
+    return words
+
+
+@dataclass(frozen=True)
+class WireDecision:
+    """A decoded `ClaimDecided` event."""
+
+    claim_id: bytes
+    status: int
+    reason: int
+    flags: int
+    visit: int
+    member: int
+    billed: int
+    eligible: int
+    deductible: int
+    fund: int
+    lines: tuple[tuple[int, int], ...]  # (eligible, notes) per line, in order
+
+
+def decode_decision(claim_id: bytes, decision: int, packed_lines: Sequence[int], line_count: int) -> WireDecision:
+    lines = []
+    for i in range(line_count if packed_lines else 0):
+        v = (packed_lines[i // 6] >> (42 * (i % 6))) & ((1 << 42) - 1)
+        lines.append((v >> 6, v & 0x3F))
+    return WireDecision(
+        bytes(claim_id),
+        decision & 0xFF,
+        (decision >> 8) & 0xFF,
+        (decision >> 16) & 0xFF,
+        (decision >> 24) & 0xFF,
+        (decision >> 32) & M32,
+        (decision >> 64) & M36,
+        (decision >> 100) & M36,
+        (decision >> 136) & M36,
+        (decision >> 172) & M36,
+        tuple(lines),
+    )
