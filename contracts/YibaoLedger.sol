@@ -55,32 +55,10 @@ contract YibaoLedger is LedgerStorage, IClaims {
         uint256 region;
         uint256 index;
         uint256 level;
-        uint256 status;
+        bool active; // ACTIVE and not grade E
         uint256 grade;
         uint256 epoch;
         uint256 today;
-    }
-
-    /// @dev One decision in progress.
-    struct Work {
-        bytes32 id;
-        uint256 o; // offset of the claim's first word
-        uint256 meta;
-        uint256 visit;
-        uint256 day;
-        uint256 lineCount;
-        uint256 billed;
-        uint256 member;
-        uint256 homeRegion;
-        uint256 scheme;
-        uint256 policyA;
-        uint256 counters;
-        uint256 counterKey;
-        uint256 month;
-        uint256 e;
-        uint256 d;
-        uint256 fund;
-        uint256 record; // bit i: line i is an interval-limited item that was eligible
     }
 
     /// @param admin the account that holds DEFAULT_ADMIN_ROLE (adds regions, grants regulators)
@@ -114,27 +92,32 @@ contract YibaoLedger is LedgerStorage, IClaims {
         Institution storage stored = _layout().institutions[msg.sender];
         if (!stored.exists) revert IRegistry.InstitutionUnknown(msg.sender);
         Inst memory inst = Inst(
-            msg.sender, stored.region, stored.index, stored.level, stored.status, stored.grade, stored.epoch, Days.today()
+            msg.sender,
+            stored.region,
+            stored.index,
+            stored.level,
+            stored.status == STATUS_ACTIVE && stored.grade != GRADE_E,
+            stored.grade,
+            stored.epoch,
+            Days.today()
         );
         uint256 n = words.length;
+        if (n == 0) revert IRegistry.BatchSizeInvalid(0, MAX_CLAIMS);
         uint256 o;
         uint256 count;
         uint256 payable_;
         uint256 approved;
         while (o < n) {
             if (++count > MAX_CLAIMS) revert IRegistry.BatchSizeInvalid(count, MAX_CLAIMS);
-            Work memory w;
-            w.o = o;
-            _decide(inst, words, w);
-            claimId = w.id;
-            status = uint8(w.meta); // _decide leaves the status here
-            if (status == APPROVED) {
-                payable_ += w.fund;
+            uint256 st;
+            uint256 fund;
+            (o, claimId, st, fund) = _decide(inst, words, o);
+            if (st == APPROVED) {
+                payable_ += fund;
                 ++approved;
             }
-            o += CLAIM_HEAD + 2 * w.lineCount;
+            status = uint8(st);
         }
-        if (count == 0) revert IRegistry.BatchSizeInvalid(0, MAX_CLAIMS);
         if (approved != 0) {
             stored.payableFund += uint64(payable_);
             stored.pendingClaims += uint32(approved);
@@ -202,19 +185,25 @@ contract YibaoLedger is LedgerStorage, IClaims {
         }
     }
 
-    /// @dev Parse and check the claim at `w.o`: malformed input reverts (nothing recorded).
-    function _parse(Inst memory inst, bytes32[] calldata words, Work memory w) private pure {
-        uint256 o = w.o;
-        if (o + CLAIM_HEAD > words.length) revert ClaimTruncated(o);
-        uint256 meta = _word(words, o + 3);
-        uint256 nl = (meta >> 72) & 0xff;
-        if (o + CLAIM_HEAD + 2 * nl > words.length) revert ClaimTruncated(o);
-        bytes32 id = claimIdOf(inst.account, bytes32(_word(words, o)));
-        w.id = id;
-        w.meta = meta;
-        w.lineCount = nl;
+    /// @dev Parse and check the claim at word `o`: malformed input reverts (nothing recorded).
+    /// Returns the offset of the next claim, the claim id, the meta word and the billed total.
+    function _parse(Inst memory inst, bytes32[] calldata words, uint256 o)
+        private
+        pure
+        returns (uint256 next, bytes32 id, uint256 meta, uint256 billed)
+    {
+        uint256 n = words.length;
+        uint256 nl;
+        unchecked {
+            // o < n ≤ calldata size / 32 and nl < 256: no overflow
+            if (o + CLAIM_HEAD > n) revert ClaimTruncated(o);
+            meta = _word(words, o + 3);
+            nl = (meta >> 72) & 0xff;
+            next = o + CLAIM_HEAD + 2 * nl;
+        }
+        if (next > n) revert ClaimTruncated(o);
+        id = claimIdOf(inst.account, bytes32(_word(words, o)));
         if (nl == 0) revert ClaimWithoutLines(id);
-        uint256 billed;
         unchecked {
             // qty < 2**32 and price < 2**64 per line, at most 255 lines: no overflow
             for (uint256 i; i < nl; ++i) {
@@ -225,14 +214,13 @@ contract YibaoLedger is LedgerStorage, IClaims {
             }
         }
         if (billed > Packed.M36) revert ClaimAmountTooLarge(id);
-        w.billed = billed;
         uint256 visit = meta & 0xff;
         if (visit > 2) revert VisitTypeInvalid(id, uint8(visit));
-        w.visit = visit;
         uint256 day = (meta >> 8) & Packed.M32;
-        w.day = day;
         uint256 discharge = (meta >> 40) & Packed.M32;
-        if (day > Packed.M22 || discharge > Packed.M22) revert ClaimDateInvalid(id, uint32(day > Packed.M22 ? day : discharge));
+        if (day > Packed.M22 || discharge > Packed.M22) {
+            revert ClaimDateInvalid(id, uint32(day > Packed.M22 ? day : discharge));
+        }
         if (visit == Adj.INPATIENT) {
             if (discharge == 0) revert DischargeMissing(id);
             if (discharge < day) revert DischargeBeforeAdmission(id, uint32(day), uint32(discharge));
@@ -242,173 +230,277 @@ contract YibaoLedger is LedgerStorage, IClaims {
         }
     }
 
-    /// @dev Decide, record and announce the claim at `w.o`. Leaves the status in `w.meta`.
-    function _decide(Inst memory inst, bytes32[] calldata words, Work memory w) private {
-        _parse(inst, words, w);
+    /// @dev Decide, record and announce the claim at word `o` (adjudication.md §1–§8).
+    /// Returns the next claim's offset, the id, the status and, when approved, the fund share.
+    function _decide(Inst memory inst, bytes32[] calldata words, uint256 o)
+        private
+        returns (uint256 next, bytes32 id, uint256 status, uint256 fund)
+    {
+        uint256 meta;
+        uint256 billed;
+        (next, id, meta, billed) = _parse(inst, words, o);
         Layout storage l = _layout();
-        if (l.claims[w.id] != 0) {
-            emit ClaimDecided(w.id, inst.account, REJECTED | (R_DUPLICATE << 8) | (w.visit << 24) | (w.billed << 64), 0);
-            emit Alert(w.id, A_DUPLICATE, inst.account);
-            w.meta = REJECTED;
-            return;
+        uint256 visit = meta & 0xff;
+        uint256 claimSlot = _slotOf(l.claims, id); // the claim's storage slot, hashed once
+        if (_sload(claimSlot) != 0) {
+            emit ClaimDecided(id, inst.account, REJECTED | (R_DUPLICATE << 8) | (visit << 24) | (billed << 64), 0);
+            emit Alert(id, A_DUPLICATE, inst.account);
+            return (next, id, REJECTED, 0);
         }
-        bytes32 person = bytes32(_word(words, w.o + 1));
-        uint256 reason = _claimChecks(l, inst, person, w);
-        if (reason != 0) {
-            _finish(l, inst, w, REJECTED, reason, 0, new uint256[](0));
-            return;
-        }
-        uint256[] memory lines = _lines(l, inst, words, w);
-        _money(l, inst, w, person);
-        uint256 meta = w.meta;
-        if ((meta >> 80) & 1 != 0 && ((meta >> 88) & Packed.M64) > w.fund) {
-            _finish(l, inst, w, REJECTED, R_OVERCLAIM, 0, lines);
-            emit Alert(w.id, A_OVERCLAIM, inst.account);
-            return;
-        }
-        uint256 flags = Adj.flags(w.visit, w.fund, w.policyA, inst.grade, Packed.visits(w.counters, w.month));
-        _countAndRecord(l, words, w);
-        _finish(l, inst, w, flags == 0 ? APPROVED : FLAGGED, 0, flags, lines);
-        if (flags == 0) {
-            if (w.homeRegion != inst.region && w.fund != 0) _bookCross(l, inst.account, w.homeRegion, w.fund);
-        } else {
-            // what review and appeal will need to know about the person
-            l.claimExtra[w.id] = w.homeRegion | (w.scheme << 32);
-            if (flags & Adj.FLAG_VISIT_LIMIT != 0) emit Alert(w.id, A_VISIT_LIMIT, inst.account);
-            if (flags & Adj.FLAG_REVIEW_THRESHOLD != 0) emit Alert(w.id, A_REVIEW_THRESHOLD, inst.account);
-            if (flags & Adj.FLAG_INSTITUTION_GRADE != 0) emit Alert(w.id, A_INSTITUTION_GRADE, inst.account);
-        }
-    }
+        uint256 day = (meta >> 8) & Packed.M32;
+        bytes32 person = bytes32(_word(words, o + 1));
 
-    /// @dev An approved fund share of a person from another region: owed by the home region
-    /// once settled. The list of home regions is bounded by the number of regions.
-    function _bookCross(Layout storage l, address institution, uint256 home, uint256 fund) private {
-        mapping(uint32 => uint256) storage pending = l.crossPending[institution];
-        uint256 before = pending[uint32(home)];
-        if (before == 0) l.crossHomes[institution].push(uint32(home));
-        pending[uint32(home)] = before + fund;
-    }
-
-    /// @dev §3–§5: deductible, ratio (with the cross-region cut) and fund share.
-    function _money(Layout storage l, Inst memory inst, Work memory w, bytes32 person) private view {
-        bool cross = inst.region != w.homeRegion && !_hasFiling(l, person, inst.region, w.day);
-        uint256 b = (w.visit == Adj.INPATIENT || cross) ? _policyB(w) : 0;
-        w.d = Adj.deductible(w.visit, w.e, w.policyA, b, inst.level, Packed.dedUsed(w.counters));
-        uint256 r = Adj.ratio(w.visit, w.policyA, b, inst.level, cross);
-        w.fund = Adj.fundShare(w.visit, w.e, w.d, r, w.policyA, w.counters);
-    }
-
-    /// @dev §8: count the claim in its person's year and record the interval items' last day.
-    function _countAndRecord(Layout storage l, bytes32[] calldata words, Work memory w) private {
-        l.counters[uint64(w.counterKey)] = _count(w.counters, w.visit, w.d, w.fund, w.month);
-        uint256 rec = w.record;
-        if (rec != 0) {
-            mapping(bytes32 => uint32) storage last = l.lastService[uint32(w.member)];
-            uint256 base = w.o + CLAIM_HEAD;
-            for (uint256 i; rec != 0; ++i) {
-                if (rec & 1 != 0) last[bytes32(_word(words, base + 2 * i))] = uint32(w.day);
-                rec >>= 1;
+        // ---- §1 claim checks, on the person's slot 0 read once (layout: LedgerStorage.Person)
+        uint256 pw;
+        {
+            Person storage p = l.people[person];
+            assembly ("memory-safe") {
+                pw := sload(p.slot)
             }
         }
-    }
-
-    /// @dev Word B (inpatient, cross-region and appeal fields) of the version in force; read
-    /// only when needed, so an outpatient claim at home reads one policy slot.
-    function _policyB(Work memory w) private view returns (uint256) {
-        return _policyWordB(_policyKey(uint32(w.homeRegion), uint8(w.scheme)), w.day);
-    }
-
-    /// @dev §1 claim checks after DUPLICATE, in order; 0 when all pass. Loads person, policy, counters.
-    function _claimChecks(Layout storage l, Inst memory inst, bytes32 person, Work memory w)
-        private
-        view
-        returns (uint256)
-    {
-        if (inst.status != STATUS_ACTIVE || inst.grade == GRADE_E) return R_INSTITUTION_INACTIVE;
-        Person storage p = l.people[person];
-        uint256 member = p.index;
-        if (member == 0) return R_NOT_ENROLLED;
-        w.member = member;
-        w.homeRegion = p.region;
-        w.scheme = p.scheme;
-        if (p.status != STATUS_ACTIVE) return R_PATIENT_INACTIVE;
-        uint256 day = w.day;
-        uint256 today = inst.today;
-        if (day > today || ((w.meta >> 40) & Packed.M32) > today) return R_FUTURE_SERVICE;
-        uint256 coverageFrom = p.coverageFrom;
-        if (day < coverageFrom || day > p.coverageTo) return R_NOT_COVERED;
-        uint256 a = _policyWordA(_policyKey(p.region, p.scheme), day);
-        if (a == 0) return R_NO_POLICY;
-        w.policyA = a;
-        unchecked {
-            // day ≤ today here; day numbers < 2**32 and waiting days < 2**10
-            if (today - day > Packed.maxClaimAge(a)) return R_STALE_CLAIM;
-            if (day < coverageFrom + Packed.waitingDays(a)) return R_WAITING_PERIOD;
+        uint256 member = pw & Packed.M32;
+        uint256 a; // policy word A of the version in force
+        {
+            uint256 reason;
+            if (!inst.active) {
+                reason = R_INSTITUTION_INACTIVE;
+            } else if (member == 0) {
+                reason = R_NOT_ENROLLED;
+            } else if ((pw >> 136) & 0xff != STATUS_ACTIVE) {
+                reason = R_PATIENT_INACTIVE;
+            } else if (day > inst.today || ((meta >> 40) & Packed.M32) > inst.today) {
+                reason = R_FUTURE_SERVICE;
+            } else if (day < ((pw >> 64) & Packed.M32) || day > ((pw >> 96) & Packed.M32)) {
+                reason = R_NOT_COVERED;
+            } else {
+                a = _policyWordA(uint64((((pw >> 32) & Packed.M32) << 8) | ((pw >> 128) & 0xff)), day);
+                unchecked {
+                    // day ≤ today here; day numbers < 2**22, waiting days < 2**10
+                    if (a == 0) reason = R_NO_POLICY;
+                    else if (inst.today - day > Packed.maxClaimAge(a)) reason = R_STALE_CLAIM;
+                    else if (day < ((pw >> 64) & Packed.M32) + Packed.waitingDays(a)) reason = R_WAITING_PERIOD;
+                }
+            }
+            if (reason != 0) {
+                _sstore(claimSlot, _claimWord(inst, REJECTED, reason, 0, visit, day, member, billed, 0, 0, 0));
+                emit ClaimDecided(
+                    id, inst.account, REJECTED | (reason << 8) | (visit << 24) | (member << 32) | (billed << 64), 0
+                );
+                return (next, id, REJECTED, 0);
+            }
         }
-        (uint256 year, uint256 month) = Days.yearMonth(uint32(day));
-        w.month = month;
-        w.counterKey = (member << 16) | year;
-        w.counters = l.counters[uint64(w.counterKey)];
-        return 0;
+
+        // ---- §2 lines
+        uint256 counterKey;
+        uint256 month;
+        {
+            uint256 year;
+            (year, month) = Days.yearMonth(uint32(day));
+            counterKey = (member << 16) | year;
+        }
+        uint256 counterSlot = _slotOf64(l.counters, uint64(counterKey));
+        uint256 k = _sload(counterSlot);
+        (uint256 e, uint256[] memory lines, uint256 record) = _lines(l, inst.region, words, o, visit, day, member, a);
+
+        // ---- §3–§5 deductible, ratio, fund share
+        uint256 d;
+        {
+            uint256 home = (pw >> 32) & Packed.M32;
+            bool cross = inst.region != home && !_hasFiling(l, person, inst.region, day);
+            uint256 b = (visit == Adj.INPATIENT || cross) ? _policyWordB(uint64((home << 8) | ((pw >> 128) & 0xff)), day) : 0;
+            d = Adj.deductible(visit, e, a, b, inst.level, Packed.dedUsed(k));
+            fund = Adj.fundShare(visit, e, d, Adj.ratio(visit, a, b, inst.level, cross), a, k);
+        }
+        uint256 amounts = (member << 32) | (billed << 64) | (e << 100) | (d << 136) | (fund << 172);
+
+        // ---- §6 overclaim
+        if ((meta >> 80) & 1 != 0 && ((meta >> 88) & Packed.M64) > fund) {
+            _sstore(claimSlot, _claimWord(inst, REJECTED, R_OVERCLAIM, 0, visit, day, member, billed, e, d, fund));
+            _emitDecision(id, inst.account, REJECTED | (R_OVERCLAIM << 8) | (visit << 24) | amounts, lines);
+            emit Alert(id, A_OVERCLAIM, inst.account);
+            return (next, id, REJECTED, 0);
+        }
+
+        // ---- §7 flags, §8 counting
+        uint256 flags = Adj.flags(visit, fund, a, inst.grade, Packed.visits(k, month));
+        _sstore(counterSlot, _count(k, visit, d, fund, month));
+        if (record != 0) _recordLast(l, words, o, member, day, record);
+        status = flags == 0 ? APPROVED : FLAGGED;
+        _sstore(claimSlot, _claimWord(inst, status, 0, flags, visit, day, member, billed, e, d, fund));
+        _emitDecision(id, inst.account, status | (flags << 16) | (visit << 24) | amounts, lines);
+        if (flags == 0) {
+            uint256 home = (pw >> 32) & Packed.M32;
+            if (home != inst.region && fund != 0) _bookCross(l, inst.account, home, fund);
+            return (next, id, status, fund);
+        }
+        // what review and appeal will need to know about the person
+        l.claimExtra[id] = ((pw >> 32) & Packed.M32) | (((pw >> 128) & 0xff) << 32);
+        if (flags & Adj.FLAG_VISIT_LIMIT != 0) emit Alert(id, A_VISIT_LIMIT, inst.account);
+        if (flags & Adj.FLAG_REVIEW_THRESHOLD != 0) emit Alert(id, A_REVIEW_THRESHOLD, inst.account);
+        if (flags & Adj.FLAG_INSTITUTION_GRADE != 0) emit Alert(id, A_INSTITUTION_GRADE, inst.account);
+        return (next, id, status, 0);
     }
 
-    /// @dev §2 for every line, in order: sets `w.e` and `w.record`; returns the packed line results.
-    function _lines(Layout storage l, Inst memory inst, bytes32[] calldata words, Work memory w)
-        private
-        view
-        returns (uint256[] memory out)
-    {
-        uint256 n = w.lineCount;
-        out = new uint256[]((n + 5) / 6);
-        mapping(bytes32 => uint256) storage catalogue = l.items[uint32(inst.region)];
-        uint256 e;
-        for (uint256 i; i < n;) {
-            (uint256 eligible, uint256 notes) = _line(l, catalogue, words, w, i);
+    /// @dev The storage slot of `m[key]` (Solidity's mapping layout), so a value read and then
+    /// written is hashed once.
+    function _slotOf(mapping(bytes32 => uint256) storage m, bytes32 key) private pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            mstore(0x00, key)
+            mstore(0x20, m.slot)
+            slot := keccak256(0x00, 0x40)
+        }
+    }
+
+    function _slotOf64(mapping(uint64 => uint256) storage m, uint64 key) private pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            mstore(0x00, key)
+            mstore(0x20, m.slot)
+            slot := keccak256(0x00, 0x40)
+        }
+    }
+
+    function _sload(uint256 slot) private view returns (uint256 v) {
+        assembly ("memory-safe") {
+            v := sload(slot)
+        }
+    }
+
+    function _sstore(uint256 slot, uint256 v) private {
+        assembly ("memory-safe") {
+            sstore(slot, v)
+        }
+    }
+
+    /// @dev The stored claim word (layout: Packed.sol).
+    function _claimWord(
+        Inst memory inst,
+        uint256 status,
+        uint256 reason,
+        uint256 flags,
+        uint256 visit,
+        uint256 day,
+        uint256 member,
+        uint256 billed,
+        uint256 e,
+        uint256 d,
+        uint256 fund
+    ) private pure returns (uint256) {
+        return status | (reason << 3) | (flags << 8) | (visit << 11) | (day << 13) | (member << 35)
+            | (inst.index << 67) | (inst.epoch << 91) | (billed << 107) | (e << 143) | (d << 179) | (fund << 215);
+    }
+
+    function _emitDecision(bytes32 id, address institution, uint256 decision, uint256[] memory lines) private {
+        emit ClaimDecided(id, institution, decision, lines[0]);
+        uint256 n = lines.length;
+        if (n > 1) {
+            uint256[] memory more = new uint256[](n - 1);
+            for (uint256 i = 1; i < n; ++i) {
+                more[i - 1] = lines[i];
+            }
+            emit ClaimLines(id, more);
+        }
+    }
+
+    /// @dev §2 for every line, in order. Returns E, the packed line results (six per word) and a
+    /// bit per interval-limited line that was eligible (its last service day is recorded if the
+    /// claim counts).
+    function _lines(
+        Layout storage l,
+        uint256 region,
+        bytes32[] calldata words,
+        uint256 o,
+        uint256 visit,
+        uint256 day,
+        uint256 member,
+        uint256 a
+    ) private view returns (uint256 e, uint256[] memory out, uint256 record) {
+        uint256 nl = (_word(words, o + 3) >> 72) & 0xff;
+        uint256 words6;
+        uint256 base;
+        unchecked {
+            words6 = (nl + 5) / 6;
+            base = o + CLAIM_HEAD;
+        }
+        out = new uint256[](words6);
+        mapping(bytes32 => uint256) storage catalogue = l.items[uint32(region)];
+        uint256 classB = Packed.classB(a);
+        for (uint256 i; i < nl;) {
+            bytes32 code;
+            uint256 at;
+            unchecked {
+                at = base + 2 * i;
+            }
+            code = bytes32(_word(words, at));
+            uint256 item = catalogue[code];
+            uint256 notes;
+            uint256 eligible;
+            if (item & 1 == 0) {
+                notes = Adj.NOT_IN_CATALOGUE;
+            } else if (Packed.itemCategory(item) == 2) {
+                notes = Adj.CATEGORY_C;
+            } else if (visit != Adj.INPATIENT && Packed.itemInpatientOnly(item)) {
+                notes = Adj.INPATIENT_ONLY;
+            } else {
+                uint256 interval = Packed.itemMinInterval(item);
+                if (interval != 0 && _tooSoon(l, words, base, i, code, interval, member, day)) {
+                    notes = Adj.TOO_SOON;
+                } else {
+                    uint256 qp;
+                    unchecked {
+                        qp = _word(words, at + 1);
+                    }
+                    (eligible, notes) = Adj.eligibleOf(item, qp & Packed.M32, (qp >> 32) & Packed.M64, classB);
+                    if (interval != 0) record |= 1 << i;
+                }
+            }
             unchecked {
                 e += eligible; // ≤ billed < 2**36
-                out[i / 6] |= (notes | (eligible << 6)) << (42 * (i % 6));
+                uint256 wi = i / 6;
+                uint256 shifted = (notes | (eligible << 6)) << (42 * (i - 6 * wi));
+                assembly ("memory-safe") {
+                    // out has (nl + 5) / 6 words and wi < that: no bounds check needed
+                    let slot := add(add(out, 0x20), shl(5, wi))
+                    mstore(slot, or(mload(slot), shifted))
+                }
                 ++i;
             }
         }
-        w.e = e;
-    }
-
-    /// @dev §2 for line `i`; marks it in `w.record` when it is an interval-limited item that was eligible.
-    function _line(
-        Layout storage l,
-        mapping(bytes32 => uint256) storage catalogue,
-        bytes32[] calldata words,
-        Work memory w,
-        uint256 i
-    ) private view returns (uint256 eligible, uint256 notes) {
-        uint256 at = w.o + CLAIM_HEAD + 2 * i;
-        uint256 item = catalogue[bytes32(_word(words, at))];
-        if (item & 1 == 0) return (0, Adj.NOT_IN_CATALOGUE);
-        if (Packed.itemCategory(item) == 2) return (0, Adj.CATEGORY_C);
-        if (w.visit != Adj.INPATIENT && Packed.itemInpatientOnly(item)) return (0, Adj.INPATIENT_ONLY);
-        uint256 interval = Packed.itemMinInterval(item);
-        if (interval != 0) {
-            if (_tooSoon(l, words, w, i, interval)) return (0, Adj.TOO_SOON);
-            w.record |= 1 << i;
-        }
-        uint256 qp = _word(words, at + 1);
-        return Adj.eligibleOf(item, qp & Packed.M32, (qp >> 32) & Packed.M64, Packed.classB(w.policyA));
     }
 
     /// @dev TOO_SOON: an earlier line of this claim has the same item, or the person's last
     /// eligible service of it is less than `interval` days before (or after) this one.
-    function _tooSoon(Layout storage l, bytes32[] calldata words, Work memory w, uint256 i, uint256 interval)
-        private
-        view
-        returns (bool)
-    {
-        uint256 base = w.o + CLAIM_HEAD;
-        bytes32 code = bytes32(_word(words, base + 2 * i));
+    function _tooSoon(
+        Layout storage l,
+        bytes32[] calldata words,
+        uint256 base,
+        uint256 i,
+        bytes32 code,
+        uint256 interval,
+        uint256 member,
+        uint256 day
+    ) private view returns (bool) {
         for (uint256 j; j < i; ++j) {
             if (bytes32(_word(words, base + 2 * j)) == code) return true;
         }
-        uint256 last = l.lastService[uint32(w.member)][code];
-        return last != 0 && w.day < last + interval;
+        uint256 last = l.lastService[uint32(member)][code];
+        return last != 0 && day < last + interval;
+    }
+
+    /// @dev Record the service day of the interval-limited lines marked in `record`.
+    function _recordLast(
+        Layout storage l,
+        bytes32[] calldata words,
+        uint256 o,
+        uint256 member,
+        uint256 day,
+        uint256 record
+    ) private {
+        mapping(bytes32 => uint32) storage last = l.lastService[uint32(member)];
+        uint256 base = o + CLAIM_HEAD;
+        for (uint256 i; record != 0; ++i) {
+            if (record & 1 != 0) last[bytes32(_word(words, base + 2 * i))] = uint32(day);
+            record >>= 1;
+        }
     }
 
     function _hasFiling(Layout storage l, bytes32 person, uint256 region, uint256 day) private view returns (bool) {
@@ -418,6 +510,15 @@ contract YibaoLedger is LedgerStorage, IClaims {
             if (f.region == region && f.from <= day && day <= f.to) return true;
         }
         return false;
+    }
+
+    /// @dev An approved fund share of a person from another region: owed by the home region
+    /// once settled. The list of home regions is bounded by the number of regions.
+    function _bookCross(Layout storage l, address institution, uint256 home, uint256 fund) private {
+        mapping(uint32 => uint256) storage pending = l.crossPending[institution];
+        uint256 before = pending[uint32(home)];
+        if (before == 0) l.crossHomes[institution].push(uint32(home));
+        pending[uint32(home)] = before + fund;
     }
 
     /// @dev §8: add a counted claim to its person's year.
@@ -431,35 +532,6 @@ contract YibaoLedger is LedgerStorage, IClaims {
             }
         }
         return k;
-    }
-
-    /// @dev Store the claim (layout: Packed.sol) and emit its decision.
-    function _finish(
-        Layout storage l,
-        Inst memory inst,
-        Work memory w,
-        uint256 status,
-        uint256 reason,
-        uint256 flags,
-        uint256[] memory lines
-    ) private {
-        l.claims[w.id] = status | (reason << 3) | (flags << 8) | (w.visit << 11) | (w.day << 13) | (w.member << 35)
-            | (inst.index << 67) | (inst.epoch << 91) | (w.billed << 107) | (w.e << 143) | (w.d << 179) | (w.fund << 215);
-        emit ClaimDecided(
-            w.id,
-            inst.account,
-            status | (reason << 8) | (flags << 16) | (w.visit << 24) | (w.member << 32) | (w.billed << 64) | (w.e << 100)
-                | (w.d << 136) | (w.fund << 172),
-            lines.length == 0 ? 0 : lines[0]
-        );
-        if (lines.length > 1) {
-            uint256[] memory more = new uint256[](lines.length - 1);
-            for (uint256 i = 1; i < lines.length; ++i) {
-                more[i - 1] = lines[i];
-            }
-            emit ClaimLines(w.id, more);
-        }
-        w.meta = status;
     }
 
     // ================================================================ routing

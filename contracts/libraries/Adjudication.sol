@@ -56,11 +56,13 @@ library Adjudication {
         pure
         returns (uint256 d)
     {
-        if (visit == INPATIENT) {
-            d = Packed.ipDeductible(policyB, level);
-        } else {
-            uint256 annual = Packed.opDeductible(policyA);
-            d = annual > used ? annual - used : 0;
+        unchecked {
+            if (visit == INPATIENT) {
+                d = Packed.ipDeductible(policyB, level);
+            } else {
+                uint256 annual = Packed.opDeductible(policyA);
+                d = annual > used ? annual - used : 0;
+            }
         }
         if (d > e) d = e;
     }
@@ -74,7 +76,9 @@ library Adjudication {
         r = visit == INPATIENT ? Packed.ipRatio(policyB, level) : Packed.opRatio(policyA, level);
         if (cut) {
             uint256 c = Packed.crossCut(policyB);
-            r = r > c ? r - c : 0;
+            unchecked {
+                r = r > c ? r - c : 0;
+            }
         }
     }
 
@@ -93,7 +97,10 @@ library Adjudication {
 
     /// @notice `min(amount, max(0, cap − used))`.
     function capTo(uint256 amount, uint256 cap, uint256 used) internal pure returns (uint256) {
-        uint256 left = cap > used ? cap - used : 0;
+        uint256 left;
+        unchecked {
+            left = cap > used ? cap - used : 0;
+        }
         return amount < left ? amount : left;
     }
 

@@ -52,7 +52,9 @@ library Packed {
     }
 
     function opRatio(uint256 a, uint256 level) internal pure returns (uint256) {
-        return (a >> (60 + 14 * level)) & M14;
+        unchecked {
+            return (a >> (60 + 14 * level)) & M14;
+        }
     }
 
     function opDeductible(uint256 a) internal pure returns (uint256) {
@@ -77,12 +79,16 @@ library Packed {
 
     /// @dev level 1..3
     function ipRatio(uint256 b, uint256 level) internal pure returns (uint256) {
-        return (b >> (14 + 14 * (level - 1))) & M14;
+        unchecked {
+            return (b >> (14 + 14 * (level - 1))) & M14;
+        }
     }
 
     /// @dev level 1..3
     function ipDeductible(uint256 b, uint256 level) internal pure returns (uint256) {
-        return (b >> (56 + 32 * (level - 1))) & M32;
+        unchecked {
+            return (b >> (56 + 32 * (level - 1))) & M32;
+        }
     }
 
     function appealDays(uint256 b) internal pure returns (uint256) {
@@ -185,6 +191,8 @@ library Packed {
 
     /// @dev month 1..12
     function visits(uint256 k, uint256 month) internal pure returns (uint256) {
-        return (k >> (144 + 9 * (month - 1))) & VISIT_MAX;
+        unchecked {
+            return (k >> (144 + 9 * (month - 1))) & VISIT_MAX;
+        }
     }
 }

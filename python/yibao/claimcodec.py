@@ -88,6 +88,43 @@ def encode_claim(
 
 
 @dataclass(frozen=True)
+class WireClaim:
+    """A claim read back from its words (what :func:`encode_claim` wrote)."""
+
+    invoice: bytes  # keccak256 of the invoice number
+    person: bytes
+    documents: bytes
+    visit: int
+    service_day: int
+    discharge_day: int  # 0 when none
+    claimed_fund: int | None
+    lines: tuple[WireLine, ...]
+
+
+def decode_claims(words: Sequence[bytes]) -> list[WireClaim]:
+    """The claims packed in ``words`` (a ``submitClaims`` argument); ValueError if truncated."""
+    out: list[WireClaim] = []
+    o = 0
+    while o < len(words):
+        if o + 4 > len(words):
+            raise ValueError(f"claim words end inside the claim at word {o}")
+        meta = int.from_bytes(words[o + 3], "big")
+        n = (meta >> 72) & 0xFF
+        if o + 4 + 2 * n > len(words):
+            raise ValueError(f"claim words end inside the claim at word {o}")
+        lines = []
+        for i in range(n):
+            v = int.from_bytes(words[o + 5 + 2 * i], "big")
+            lines.append(WireLine(decode_code(words[o + 4 + 2 * i]), v & M32, (v >> 32) & M64))
+        out.append(WireClaim(
+            bytes(words[o]), bytes(words[o + 1]), bytes(words[o + 2]), meta & 0xFF,
+            (meta >> 8) & M32, (meta >> 40) & M32,
+            (meta >> 88) & M64 if (meta >> 80) & 1 else None, tuple(lines)))
+        o += 4 + 2 * n
+    return out
+
+
+@dataclass(frozen=True)
 class WireDecision:
     """A decoded `ClaimDecided` event."""
 

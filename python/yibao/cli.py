@@ -33,6 +33,16 @@ app.add_typer(institution_app, name="institution")
 app.add_typer(person_app, name="person")
 app.add_typer(region_app, name="region")
 app.add_typer(role_app, name="role")
+claim_app = typer.Typer(no_args_is_help=True, help="Claims (结算单): submit, show, history")
+review_app = typer.Typer(no_args_is_help=True, help="Reviewers' decisions on flagged and appealed claims")
+fund_app = typer.Typer(no_args_is_help=True, help="Regional funds (统筹基金)")
+policy_app = typer.Typer(no_args_is_help=True, help="Policy versions (待遇政策)")
+catalogue_app = typer.Typer(no_args_is_help=True, help="Catalogue items (医保目录)")
+app.add_typer(claim_app, name="claim")
+app.add_typer(review_app, name="review")
+app.add_typer(fund_app, name="fund")
+app.add_typer(policy_app, name="policy")
+app.add_typer(catalogue_app, name="catalogue")
 
 out = Console()
 err = Console(stderr=True)
@@ -388,6 +398,434 @@ def person_add_filing(
         _pseudonym(ws, national_id, pseudonym), region, parse_date(start, "--from"), parse_date(end, "--to")))
 
 
+# ---------------------------------------------------------------------- rule base
+
+
+@policy_app.command("add")
+def policy_add(
+    file: Annotated[Path, typer.Argument(help="JSON: one policy entry (fields of a scenario policy) or a list")],
+    rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add policy versions from a JSON file (regulator of each region); all checked before any is sent."""
+    from yibao.rulebase import add_policies, read_policies
+
+    policies = read_policies(file)
+    _, ledger = _open(home, rpc, manifest, who)
+    results = add_policies(ledger, policies)
+    rows = [{"region": p.region, "scheme": p.scheme.name, "effective_from": p.effective_from.isoformat()}
+            for p in policies]
+    doc = {"ok": True, "policies": rows,
+           "transactions": len(results), "gas_used": sum(r.gas_used for r in results),
+           "tx": [r.tx_hash for r in results]}
+    _emit(as_json, doc, lambda: out.print(
+        f"[green]✓[/] {len(policies)} policy version(s) added: "
+        + "; ".join(f"{p['region']} {p['scheme']} from {p['effective_from']}" for p in rows)))
+
+
+@catalogue_app.command("load")
+def catalogue_load(
+    file: Annotated[Path, typer.Argument(help="CSV (header: region,code,category[,price_cap,inpatient_only,"
+                                              "max_qty,min_interval_days]) or a JSON list of items")],
+    region: Annotated[int | None, typer.Option(help="region of entries that name none")] = None,
+    rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add or change catalogue items (regulator of each region); all checked before any is sent."""
+    from yibao.rulebase import load_items, read_items
+
+    items = read_items(file, region)
+    _, ledger = _open(home, rpc, manifest, who)
+    results = load_items(ledger, items)
+    n = sum(len(v) for v in items.values())
+    per_region = {str(r): len(v) for r, v in items.items()}
+    doc = {"ok": True, "items": n, "regions": per_region,
+           "transactions": len(results), "gas_used": sum(r.gas_used for r in results),
+           "tx": [r.tx_hash for r in results]}
+    _emit(as_json, doc, lambda: out.print(
+        f"[green]✓[/] {n} catalogue item(s) set in {len(results)} transaction(s): "
+        + ", ".join(f"{r}: {k}" for r, k in per_region.items())))
+
+
+# ---------------------------------------------------------------------- claims
+
+
+def _yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def _parse_line(text: str) -> Any:
+    from yibao.model.types import ClaimLine
+
+    parts = text.rsplit(":", 2)
+    if len(parts) != 3 or not parts[0]:
+        raise InputError(f"--line {text!r}: expected CODE:QTY:PRICE (price in fen)")
+    try:
+        qty, price = int(parts[1]), int(parts[2])
+    except ValueError:
+        raise InputError(f"--line {text!r}: QTY and PRICE must be integers (price in fen)") from None
+    if qty < 0 or price < 0:
+        raise InputError(f"--line {text!r}: QTY and PRICE must not be negative")
+    return ClaimLine(parts[0], qty, price)
+
+
+def _claim_id_arg(ws: Workspace, claim_id: str | None, institution: str | None = None,
+                  invoice: str | None = None) -> bytes:
+    from yibao.client import claim_id_of
+    from yibao.history import parse_claim_id
+
+    if claim_id and (institution or invoice):
+        raise InputError("give either a claim id or --institution and --invoice, not both")
+    if claim_id:
+        return parse_claim_id(claim_id)
+    if not (institution and invoice):
+        raise InputError("give a claim id (0x…) or both --institution and --invoice")
+    return claim_id_of(ws.resolve_account(institution), invoice)
+
+
+def _claim_doc(r: Any, lines: list[Any], service_date: Any, discharge: Any, person: bytes) -> dict[str, Any]:
+    from yibao.model.types import flag_names, note_names
+
+    outcomes = list(r.lines)
+    return {
+        "ok": True,
+        "claim_id": "0x" + r.claim_id.hex(),
+        "institution": r.institution,
+        "person": "0x" + person.hex(),
+        "visit": r.visit.name if hasattr(r.visit, "name") else r.visit,
+        "service_date": service_date.isoformat(),
+        "discharge": discharge.isoformat() if discharge else None,
+        "status": r.status.name, "reason": r.reason.name, "flags": flag_names(r.flags),
+        "billed": r.billed, "eligible": r.eligible, "deductible": r.deductible,
+        "fund": r.fund, "patient": r.patient,
+        "lines": [
+            {"code": ln.code, "qty": ln.qty, "unit_price": ln.unit_price, "billed": ln.qty * ln.unit_price,
+             **({"eligible": outcomes[i].eligible, "notes": note_names(outcomes[i].notes)}
+                if i < len(outcomes) else {})}
+            for i, ln in enumerate(lines)
+        ],
+        "alerts": [a.name for a in r.alerts],
+        "gas_used": r.gas_used, "tx": r.tx_hash,
+    }
+
+
+def _print_claim(doc: dict[str, Any], title: str) -> None:
+    colour = {"APPROVED": "green", "SETTLED": "green", "FLAGGED": "yellow"}.get(doc["status"], "red")
+    extra = f" ({doc['reason']})" if doc.get("reason") not in (None, "NONE") else ""
+    flags = f" flags {', '.join(doc['flags'])}" if doc.get("flags") else ""
+    out.print(f"{title} {doc['claim_id']}: [{colour}]{doc['status']}[/]{extra}{flags}")
+    out.print(f"  billed {_yuan(doc['billed'])}  eligible {_yuan(doc['eligible'])}  deductible "
+              f"{_yuan(doc['deductible'])}  fund {_yuan(doc['fund'])}  patient {_yuan(doc['patient'])}")
+    if doc.get("lines"):
+        t = Table(show_header=True)
+        for col in ("code", "qty", "unit price", "billed", "eligible", "notes"):
+            t.add_column(col)
+        for ln in doc["lines"]:
+            t.add_row(ln["code"], f"{ln['qty']:,}", _yuan(ln["unit_price"]), _yuan(ln["billed"]),
+                      _yuan(ln["eligible"]) if "eligible" in ln else "-", ", ".join(ln.get("notes", [])) or "-")
+        out.print(t)
+    if doc.get("alerts"):
+        out.print(f"  [yellow]alerts:[/] {', '.join(doc['alerts'])}")
+
+
+@claim_app.command("submit")
+def claim_submit(
+    invoice: Annotated[str, typer.Option(help="the institution's invoice number")],
+    line: Annotated[list[str] | None,
+                    typer.Option("--line", help="CODE:QTY:PRICE (price in fen); repeat per line")] = None,
+    national_id: Annotated[str | None, typer.Option("--id", help="patient's national ID (hashed locally)")] = None,
+    pseudonym: Annotated[str | None, typer.Option(help="patient's 0x pseudonym")] = None,
+    visit: Annotated[str, typer.Option(help="OUTPATIENT | INPATIENT | PHARMACY")] = "OUTPATIENT",
+    date: Annotated[str | None,
+                    typer.Option(help="service (admission) date YYYY-MM-DD; default: the chain's today")] = None,
+    discharge: Annotated[str | None, typer.Option(help="discharge date YYYY-MM-DD (inpatient)")] = None,
+    claimed_fund: Annotated[int | None, typer.Option(help="fund share the institution computed, fen")] = None,
+    documents: Annotated[str | None, typer.Option(help="supporting documents reference (stored as its hash)")] = None,
+    rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None,
+    who: Annotated[str | None, typer.Option("--institution-as", "--as", help="the institution's signing key")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Submit one claim as the institution; print its decision with lines and alerts."""
+    from yibao.client import ClaimInput, _enum
+    from yibao.model.types import VisitType
+
+    lines = [_parse_line(x) for x in line or []]
+    if not lines:
+        raise InputError("a claim needs at least one --line CODE:QTY:PRICE")
+    if claimed_fund is not None and claimed_fund < 0:
+        raise InputError("--claimed-fund must not be negative")
+    kind = _enum(VisitType, visit, "--visit")
+    day = parse_date(date, "--date") if date else None
+    out_day = parse_date(discharge, "--discharge") if discharge else None
+    ws, ledger = _open(home, rpc, manifest, who)
+    person = _pseudonym(ws, national_id, pseudonym)
+    day = day or ledger.today()
+    docs = bytes(__import__("eth_utils").keccak(text=documents)) if documents else bytes(32)
+    claim = ClaimInput(invoice, person, kind, day, lines, out_day, claimed_fund, docs)
+    result = ledger.submit_claim(claim)
+    doc = _claim_doc(result, lines, day, out_day, person)
+    _emit(as_json, doc, lambda: _print_claim(doc, "claim"))
+
+
+@claim_app.command("show")
+def claim_show(
+    claim_id: Annotated[str | None, typer.Argument(help="0x claim id")] = None,
+    institution: Annotated[str | None, typer.Option(help="institution account (with --invoice)")] = None,
+    invoice: Annotated[str | None, typer.Option(help="invoice number (with --institution)")] = None,
+    rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Show a stored claim: status, amounts, lines, alerts, review."""
+    from yibao.history import claim_details
+
+    ws = Workspace.at(home)
+    cid = _claim_id_arg(ws, claim_id, institution, invoice)
+    _, ledger = _open(home, rpc, manifest, None)
+    doc = claim_details(ledger, cid)
+
+    def human() -> None:
+        _print_claim(doc, "claim")
+        for k in ("institution", "person", "visit", "service_date", "discharge", "submitted", "tx"):
+            if doc.get(k):
+                out.print(f"  {k}: {doc[k]}")
+        if doc.get("review"):
+            rv = doc["review"]
+            out.print(f"  rejected by {rv['rejected_by']} on {rv['rejected_on']}"
+                      f"{' (appealed)' if rv['appealed'] else ''}")
+
+    _emit(as_json, doc, human)
+
+
+def _step_text(s: dict[str, Any]) -> str:
+    k = s["step"]
+    if k == "submitted":
+        flags = f" [{', '.join(s['flags'])}]" if s["flags"] else ""
+        why = f" {s['reason']}" if s["reason"] != "NONE" else ""
+        return (f"{s['status']}{why}{flags}: billed {_yuan(s['billed'])}, eligible {_yuan(s['eligible'])}, "
+                f"deductible {_yuan(s['deductible'])}, fund {_yuan(s['fund'])}")
+    if k == "alert":
+        return str(s["kind"])
+    if k == "reviewed":
+        what = "appeal " if s["appeal"] else ""
+        reason = f" reason {s['reason']}" if s["reason"] else ""
+        ev = f" evidence {s['evidence'][:10]}…" if s["evidence"] else ""
+        return f"{what}{s['decision']} by {s['reviewer']}{reason}{ev}; fund {_yuan(s['fund'])}"
+    if k == "appealed":
+        return f"by {s['institution']}"
+    if k == "settled":
+        return (f"settlement #{s['epoch']} of {s['institution']}: {s['claims']} claims, payable "
+                f"{_yuan(s['payable'])} (netted {_yuan(s['netted'])}, cash {_yuan(s['cash'])})")
+    if k == "clawed_back":
+        reason = f" reason {s['reason']}" if s["reason"] else ""
+        return f"{_yuan(s['amount'])} from {s['institution']}{reason}"
+    return ""
+
+
+@claim_app.command("history")
+def claim_history_cmd(
+    claim_id: Annotated[str | None, typer.Argument(help="0x claim id")] = None,
+    institution: Annotated[str | None, typer.Option(help="institution account (with --invoice)")] = None,
+    invoice: Annotated[str | None, typer.Option(help="invoice number (with --institution)")] = None,
+    rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """A claim's whole history from the chain's events, in order, with CST times and transactions."""
+    from yibao.history import claim_history
+
+    ws = Workspace.at(home)
+    cid = _claim_id_arg(ws, claim_id, institution, invoice)
+    _, ledger = _open(home, rpc, manifest, None)
+    steps = claim_history(ledger, cid)
+    doc = {"claim_id": "0x" + cid.hex(), "steps": steps}
+
+    def human() -> None:
+        t = Table(title=f"claim {doc['claim_id']}")
+        for col in ("time (CST)", "step", "what", "tx"):
+            t.add_column(col)
+        for s in steps:
+            t.add_row(s["time"].replace("T", " ")[:19], s["step"], _step_text(s), s["tx"][:12] + "…")
+        out.print(t)
+
+    _emit(as_json, doc, human)
+
+
+def _claim_tx(as_json: bool, ledger: Any, cid: bytes, what: str, result: Any) -> None:
+    status = ledger.claim(cid).status.name
+    doc = {"ok": True, "action": what, "claim_id": "0x" + cid.hex(), "status": status,
+           "gas_used": result.gas_used, "tx": result.tx_hash,
+           "events": [{"event": e["event"], **e["args"]} for e in result.events]}
+    _emit(as_json, doc, lambda: out.print(f"[green]✓[/] {what}: claim 0x{cid.hex()} is {status} "
+                                          f"(gas {result.gas_used:,})"))
+
+
+def _review(decision: str) -> None:
+    approve = decision == "approve"
+
+    def command(
+        claim_id: Annotated[str, typer.Argument(help="0x claim id")],
+        reason: Annotated[str, typer.Option(help="reason code (≤ 32 bytes)")] = "",
+        evidence: Annotated[str, typer.Option(help="evidence reference (stored as its hash)")] = "",
+        rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        from yibao.history import parse_claim_id, require_claim
+
+        cid = parse_claim_id(claim_id)
+        _, ledger = _open(home, rpc, manifest, who)
+        require_claim(ledger, cid)
+        _claim_tx(as_json, ledger, cid, f"review {decision}",
+                  ledger.review(cid, approve, reason, evidence))
+
+    command.__doc__ = f"{decision.capitalize()} a FLAGGED claim, or decide an APPEALED one (reviewer of its region)."
+    review_app.command(decision)(command)
+
+
+_review("approve")
+_review("reject")
+
+
+@app.command()
+def appeal(
+    claim_id: Annotated[str, typer.Argument(help="0x claim id")],
+    rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Appeal a reviewer's rejection (the claim's institution, within appeal_days)."""
+    from yibao.history import parse_claim_id, require_claim
+
+    cid = parse_claim_id(claim_id)
+    _, ledger = _open(home, rpc, manifest, who)
+    require_claim(ledger, cid)
+    _claim_tx(as_json, ledger, cid, "appeal", ledger.appeal(cid))
+
+
+@app.command()
+def clawback(
+    claim_id: Annotated[str, typer.Argument(help="0x claim id")],
+    reason: Annotated[str, typer.Option(help="reason code (≤ 32 bytes)")] = "",
+    evidence: Annotated[str, typer.Option(help="evidence reference (stored as its hash)")] = "",
+    rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Claw back a settled claim (regulator of the institution's region); its fund share
+    becomes the institution's debt."""
+    from yibao.history import parse_claim_id, require_claim
+
+    cid = parse_claim_id(claim_id)
+    _, ledger = _open(home, rpc, manifest, who)
+    require_claim(ledger, cid)
+    _claim_tx(as_json, ledger, cid, "clawback", ledger.clawback(cid, reason, evidence))
+
+
+# ---------------------------------------------------------------------- money
+
+
+@app.command()
+def settle(
+    account: Annotated[str, typer.Argument(help="institution: 0x address or key name")],
+    ref: Annotated[str, typer.Option(help="payment order reference (stored as its hash)")] = "",
+    rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pay an institution its approved, unsettled fund shares (regulator of its region)."""
+    ws, ledger = _open(home, rpc, manifest, who)
+    addr = ws.resolve_account(account)
+    result = ledger.settle(addr, ref)
+    s = result.named("Settled")[0]
+    doc = {"ok": True, "action": "settle", "institution": addr, "epoch": s["epoch"], "payable": s["payable_"],
+           "netted": s["netted"], "cash": s["cash"], "claims": s["claims"],
+           "cross_region": [{"home": e["home"], "treating": e["treating"], "amount": e["amount"], "owed": e["owed"]}
+                            for e in result.named("CrossRegionOwed")],
+           "gas_used": result.gas_used, "tx": result.tx_hash,
+           "events": [{"event": e["event"], **e["args"]} for e in result.events]}
+    _emit(as_json, doc, lambda: out.print(
+        f"[green]✓[/] settled {addr}: {doc['claims']} claim(s), payable {_yuan(doc['payable'])}, "
+        f"netted {_yuan(doc['netted'])}, paid {_yuan(doc['cash'])} (gas {result.gas_used:,})"))
+
+
+@app.command()
+def clear(
+    from_region: Annotated[int, typer.Argument(metavar="FROM", help="paying (home) region")],
+    to_region: Annotated[int, typer.Argument(metavar="TO", help="receiving (treating) region")],
+    amount: Annotated[int | None, typer.Option(help="fen (default: all that is owed)")] = None,
+    rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pay what FROM's fund owes TO's fund for cross-region care (regulator of FROM)."""
+    if amount is not None and amount < 0:
+        raise InputError("--amount must not be negative")
+    _, ledger = _open(home, rpc, manifest, who)
+    result = ledger.clear(from_region, to_region, amount)
+    c = result.named("Cleared")[0]
+    doc = {"ok": True, "action": "clear", "from": from_region, "to": to_region, "amount": c["amount"],
+           "still_owed": c["stillOwed"], "gas_used": result.gas_used, "tx": result.tx_hash}
+    _emit(as_json, doc, lambda: out.print(
+        f"[green]✓[/] {from_region} paid {to_region} {_yuan(doc['amount'])}; still owed {_yuan(doc['still_owed'])}"))
+
+
+def _freeze_command(name: str, frozen: bool) -> None:
+    def command(
+        account: Annotated[str, typer.Argument(help="institution: 0x address or key name")],
+        rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        ws, ledger = _open(home, rpc, manifest, who)
+        addr = ws.resolve_account(account)
+        _tx(as_json, f"{addr} {'frozen' if frozen else 'unfrozen'}", ledger.set_frozen(addr, frozen))
+
+    command.__doc__ = (f"{'Freeze' if frozen else 'Unfreeze'} an institution's payouts (regulator of its region).")
+    app.command(name)(command)
+
+
+_freeze_command("freeze", True)
+_freeze_command("unfreeze", False)
+
+
+@app.command()
+def contribute(
+    amount: Annotated[int, typer.Option(help="fen")],
+    national_id: Annotated[str | None, typer.Option("--id", help="national ID")] = None,
+    pseudonym: Annotated[str | None, typer.Option(help="0x pseudonym")] = None,
+    rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a contribution (缴费) to the person's home-region fund (operator of that region)."""
+    if amount < 0:
+        raise InputError("--amount must not be negative")
+    ws, ledger = _open(home, rpc, manifest, who)
+    person = _pseudonym(ws, national_id, pseudonym)
+    _tx(as_json, f"contribution of {_yuan(amount)} recorded", ledger.contribute(person, amount))
+
+
+@fund_app.command("show")
+def fund_show(
+    region: int, rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A region's fund, the law check, and what other regions owe it and it owes them."""
+    from yibao.reports import fund_report
+
+    _, ledger = _open(home, rpc, manifest, None)
+    doc = fund_report(ledger, region)
+
+    def human() -> None:
+        t = Table(title=f"Fund of {region} {doc['name']}", show_header=False)
+        t.add_column("field", style="bold")
+        t.add_column("fen", justify="right")
+        for k in ("opening", "contributions", "settled", "clearing_in", "clearing_out", "recovered", "balance"):
+            t.add_row(k.replace("_", " "), _yuan(doc[k]))
+        out.print(t)
+        law = doc["law"]
+        mark = "[green]✓ holds[/]" if law["holds"] else f"[red]✗ broken: expected {_yuan(law['expected_balance'])}[/]"
+        out.print(f"balance = opening + contributions − settled + clearing in − clearing out + recovered: {mark}")
+        for o in doc["owed_to_it"]:
+            out.print(f"  {o['region']} owes it {_yuan(o['amount'])}")
+        for o in doc["it_owes"]:
+            out.print(f"  it owes {o['region']} {_yuan(o['amount'])}")
+
+    _emit(as_json, doc, human)
+
+
 # ---------------------------------------------------------------------- simulate
 
 
@@ -488,40 +926,31 @@ def bench(
 def demo(
     rpc: RpcOpt = None, as_json: JsonOpt = False,
     people: Annotated[int, typer.Option(help="people to enrol")] = 1000,
+    claims: Annotated[int, typer.Option(help="claims to submit")] = 10_000,
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    out_dir: Annotated[str, typer.Option("--out", help="folder for the demo's outputs")] = "out/demo",
 ) -> None:
-    """Deploy, set up two regions, designate institutions, enrol people, and print them."""
+    """Run the demo: deploy, set up regions and institutions, enrol people, submit claims, settle."""
     from yibao.demo import run_demo
 
-    doc = run_demo(rpc=rpc, people=people, seed=seed, console=None if as_json else err)
+    doc = run_demo(rpc=rpc, people=people, claims=claims, seed=seed, out_dir=Path(out_dir),
+                   console=None if as_json else err)
     _emit(as_json, doc, lambda: _print_demo(doc))
 
 
-def _print_demo(doc: dict[str, Any]) -> None:
-    t = Table(title="Regions")
-    for col in ("code", "name", "opening fund (fen)", "people"):
-        t.add_column(col)
-    for r in doc["regions"]:
-        t.add_row(str(r["code"]), r["name"], f"{r['opening_balance']:,}", f"{r['people']:,}")
-    out.print(t)
-    t = Table(title="Institutions (定点医药机构)")
-    for col in ("name", "account", "region", "level", "status", "grade"):
-        t.add_column(col)
-    for i in doc["institutions"]:
-        t.add_row(i["name"], i["account"], str(i["region"]), str(i["level"]), i["status"], i["grade"])
-    out.print(t)
-    t = Table(title=f"People (first {len(doc['people_sample'])} of {doc['people_total']:,})")
-    for col in ("pseudonym", "region", "scheme", "coverage", "status", "filings"):
-        t.add_column(col)
-    for p in doc["people_sample"]:
-        filings = "; ".join(f"{f['region']} {f['from']}..{f['to']}" for f in p["filings"]) or "-"
-        t.add_row(p["pseudonym"][:18] + "…", str(p["region"]), p["scheme"],
-                  f"{p['coverage_from']}..{p['coverage_to']}", p["status"], filings)
-    out.print(t)
-    s = doc["stats"]
-    out.print(f"chain {doc['chain']}; enrolled {s['people']:,} people in {s['enrol_transactions']} "
-              f"transactions, {s['gas_per_person']:,} gas/person, {s['people_per_second']:,} people/s; "
-              f"manifest written to {doc['manifest']}")
+def _print_demo(doc: Any) -> None:
+    """The summary the demo returns: its lines, or the whole document as JSON."""
+    summary = doc.get("summary") if isinstance(doc, dict) else None
+    if summary is None:
+        out.print_json(json.dumps(to_jsonable(doc), ensure_ascii=False))
+    elif isinstance(summary, str):
+        out.print(summary)
+    elif isinstance(summary, dict):
+        for k, v in summary.items():
+            out.print(f"{k}: {v}")
+    else:
+        for ln in summary:
+            out.print(str(ln))
 
 
 def _table(title: str, doc: dict[str, Any]) -> None:

@@ -327,6 +327,7 @@ class ClaimResult:
     lines: tuple[LineOutcome, ...]
     alerts: tuple[AlertKind, ...]
     gas_used: int
+    tx_hash: str = ""
 
     @property
     def patient(self) -> int:
@@ -458,6 +459,14 @@ class Ledger:
         explained.args = (f"{exc.name}: {who} lacks the role {name}",)
         return explained
 
+    def dry_run(self, fn: str, *args: Any) -> None:
+        """Run a write as a call from the acting account: raise the decoded refusal it would
+        meet now (a missing role named), write nothing."""
+        try:
+            self.call(fn, *args)
+        except AccessDenied as exc:
+            raise self._explain(exc) from None
+
     def call(self, fn: str, *args: Any) -> Any:
         data = self._contract.encode_abi(fn, args=list(args))
         raw = self.chain.call(self.address, bytes.fromhex(data[2:]), sender=self.account.address)
@@ -495,6 +504,10 @@ class Ledger:
     def add_region(self, code: int, name: str, opening_balance: int = 0) -> TxResult:
         _money(opening_balance, "opening balance")
         return self.transact("addRegion", code, name, opening_balance)
+
+    def region_codes(self) -> list[int]:
+        """Codes of the registered regions, in registration order."""
+        return [int(c) for c in self.call("regionCodes")]
 
     def region(self, code: int) -> dict[str, Any]:
         c, exists, opening, name = self.call("regionInfo", code)
@@ -719,6 +732,7 @@ class Ledger:
                 lines=tuple(LineOutcome(e, LineNote(notes)) for e, notes in d.lines),
                 alerts=tuple(alerts),
                 gas_used=tx.gas_used,
+                tx_hash=tx.tx_hash,
             ))
         return out
 

@@ -17,6 +17,7 @@ from yibao.client import Enrolment, Ledger
 from yibao.days import noon_cst, to_day
 from yibao.errors import AccessDenied, ContractError
 from yibao.model.types import Scheme
+from yibao.node import AnvilNode
 
 A, B = 500000, 440100
 D0 = dt.date(2026, 3, 2)
@@ -65,11 +66,19 @@ class World:
                                     - f["clearing_out"] + f["recovered"]), (region, f)
 
 
-@pytest.fixture(scope="module")
-def base(base_chain: Chain) -> Iterator[World]:
-    chain = base_chain
+@pytest.fixture(scope="module", params=["embedded", pytest.param("anvil", marks=pytest.mark.anvil)])
+def base(request: pytest.FixtureRequest) -> Iterator[World]:
+    """A world of its own on a fresh chain whose clock starts on 2025-12-31 (so the module does
+    not depend on how far other tests moved a shared node's clock)."""
+    genesis = noon_cst(dt.date(2025, 12, 31))
+    node = None
+    if request.param == "embedded":
+        chain = Chain.embedded(genesis_timestamp=genesis)
+    else:
+        node = AnvilNode(timestamp=genesis)
+        request.addfinalizer(node.stop)
+        chain = Chain.connect(node.url)
     snap = chain.snapshot()
-    assert chain.timestamp() < noon_cst(dt.date(2026, 1, 1)), "chain fixtures start before 2026"
     chain.set_clock(noon_cst(dt.date(2026, 1, 1)))
     ledger = Ledger.deploy(chain, ADMIN)
     for region, reg, op in ((A, REG_A, OP_A), (B, REG_B, OP_B)):

@@ -1,0 +1,166 @@
+"""A bureau's rule base from files: policy versions (JSON) and catalogue items (CSV or JSON).
+
+The entries have the fields of a scenario file's ``policies`` and ``catalogue`` entries and are
+validated by the same models (:class:`yibao.scenario.Policy`, :class:`yibao.scenario.Item`),
+so a bad entry is one line naming the file, the entry and the key. Loading checks every
+transaction as a call before sending any, so a refusal (a missing role, an unknown region, a
+version not after the latest) writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from yibao.client import ITEM_BATCH, Ledger, TxResult, item_tuple, iter_chunks, policy_tuple
+from yibao.errors import InputError
+from yibao.model.types import CatalogueItem, PolicyVersion
+from yibao.scenario import Item, Policy, _format
+
+ITEM_COLUMNS = ("region", "code", "category", "price_cap", "inpatient_only", "max_qty", "min_interval_days")
+_INT_COLUMNS = ("region", "price_cap", "max_qty", "min_interval_days")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def _validate(model: Any, doc: Any, where: str) -> Any:
+    if not isinstance(doc, dict):
+        raise InputError(f"{where}: must be a JSON object")
+    try:
+        return model.model_validate(doc)
+    except ValidationError as exc:
+        raise InputError(f"{where}: {_format(exc)}") from None
+
+
+# ---------------------------------------------------------------------- policies
+
+
+def read_policies(path: Path) -> list[PolicyVersion]:
+    """A JSON file holding one policy entry or a list of them (each checked fully)."""
+    doc = _read_json(path)
+    entries = doc if isinstance(doc, list) else [doc]
+    if not entries:
+        raise InputError(f"{path}: no policies")
+    listed = isinstance(doc, list)
+
+    def where(i: int) -> str:
+        return f"{path}[{i}]" if listed else str(path)
+
+    out = [_validate(Policy, e, where(i)).to_model() for i, e in enumerate(entries)]
+    last: dict[tuple[int, int], tuple[int, Any]] = {}
+    for i, p in enumerate(out):
+        key = (p.region, int(p.scheme))
+        if key in last and p.effective_from <= last[key][1]:
+            raise InputError(f"{where(i)}: effective_from {p.effective_from} is not after "
+                             f"{last[key][1]} of entry {last[key][0]} ({p.region} {p.scheme.name})")
+        last[key] = (i, p.effective_from)
+    return out
+
+
+def add_policies(ledger: Ledger, policies: Sequence[PolicyVersion]) -> list[TxResult]:
+    """Add policy versions; all are checked as calls before the first is sent."""
+    for p in policies:
+        ledger.dry_run("addPolicy", p.region, int(p.scheme), policy_tuple(p))
+    return [ledger.add_policy(p) for p in policies]
+
+
+# ---------------------------------------------------------------------- catalogue
+
+
+def _csv_value(column: str, text: str, where: str) -> Any:
+    t = text.strip()
+    if column in _INT_COLUMNS:
+        try:
+            return int(t)
+        except ValueError:
+            raise InputError(f"{where}: {column}: {t!r} is not an integer") from None
+    if column == "inpatient_only":
+        low = t.lower()
+        if low in ("true", "yes", "1", "y"):
+            return True
+        if low in ("false", "no", "0", "n"):
+            return False
+        raise InputError(f"{where}: inpatient_only: {t!r} is not true or false")
+    return t
+
+
+def _read_item_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(where, entry) per item of a CSV or JSON file; empty CSV cells take the defaults."""
+    if path.suffix.lower() == ".json":
+        doc = _read_json(path)
+        if isinstance(doc, dict) and isinstance(doc.get("catalogue"), list):
+            doc = doc["catalogue"]
+        if not isinstance(doc, list):
+            raise InputError(f"{path}: must be a JSON list of items")
+        return [(f"{path}[{i}]", e) for i, e in enumerate(doc)]
+    if path.suffix.lower() != ".csv":
+        raise InputError(f"{path}: give a .csv or .json file")
+    try:
+        f = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    rows: list[tuple[str, dict[str, Any]]] = []
+    with f:
+        reader = csv.reader(f)
+        header = [h.strip() for h in next(reader, [])]
+        if not header:
+            raise InputError(f"{path}: empty file")
+        unknown = [h for h in header if h not in ITEM_COLUMNS]
+        if unknown:
+            raise InputError(f"{path}:1: unknown column {unknown[0]!r} (columns: {', '.join(ITEM_COLUMNS)})")
+        for row in reader:
+            where = f"{path}:{reader.line_num}"
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != len(header):
+                raise InputError(f"{where}: expected {len(header)} fields, got {len(row)}")
+            rows.append((where, {h: _csv_value(h, v, where) for h, v in zip(header, row, strict=True)
+                                 if v.strip()}))
+    return rows
+
+
+def read_items(path: Path, region: int | None = None) -> dict[int, list[CatalogueItem]]:
+    """Catalogue items of a file by region; ``region`` fills entries that name none.
+    A code given twice for one region is refused (line named)."""
+    rows = _read_item_rows(path)
+    if not rows:
+        raise InputError(f"{path}: no items")
+    out: dict[int, list[CatalogueItem]] = {}
+    seen: dict[tuple[int, str], str] = {}
+    for where, entry in rows:
+        if region is not None and isinstance(entry, dict) and "region" not in entry:
+            entry = {**entry, "region": region}
+        it = _validate(Item, entry, where)
+        if (it.region, it.code) in seen:
+            raise InputError(f"{where}: item {it.code} of {it.region} already given at {seen[(it.region, it.code)]}")
+        seen[(it.region, it.code)] = where
+        out.setdefault(it.region, []).append(it.to_model())
+    return out
+
+
+def load_items(ledger: Ledger, items: dict[int, list[CatalogueItem]]) -> list[TxResult]:
+    """Set the items of every region; every transaction is checked as a call first."""
+    for region, its in items.items():
+        for chunk in iter_chunks([item_tuple(it) for it in its], ITEM_BATCH):
+            ledger.dry_run("setItems", region, list(chunk))
+    results: list[TxResult] = []
+    for region, its in items.items():
+        results.extend(ledger.set_items(region, its))
+    return results
+
+
+__all__ = ["ITEM_COLUMNS", "add_policies", "load_items", "read_items", "read_policies"]
