@@ -28,8 +28,10 @@ $(NODE_OK): package.json package-lock.json
 build: install
 	$(PY) -m yibao.compiler
 
+# The stateful test (about 3 minutes) runs in its own processes, apart from the rest.
 test: install
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --ignore=tests/stateful
+	$(PY) -m pytest -q -n 2 tests/stateful
 
 ## everything but the anvil-backed tests
 test-fast: install

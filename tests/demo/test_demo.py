@@ -1,0 +1,350 @@
+"""`yibao demo` at a small size on the embedded chain: every figure of report.json is checked
+against the chain itself (views re-read through the ledger, events re-read with eth_getLogs,
+gas re-read from the receipts), the HTML carries its charts, and the same seed gives the same
+report."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web3 import Web3
+
+from yibao import demo
+from yibao.chain.backend import Chain, SentTx
+from yibao.days import noon_cst
+from yibao.demo_world import SETUP_DAY
+
+from yibao.chain import artifacts
+from yibao.chain.abi import EventDecoder
+from yibao.client import AlertKind, Ledger
+from yibao.days import from_day
+from yibao.demo import STATUSES, DemoRun, play_demo, run_demo
+from yibao.demo_world import CQ, GZ, INSTITUTIONS
+from yibao.model.types import ClaimStatus, Reason, Scheme
+
+PEOPLE, CLAIMS, SEED = 60, 400, 7
+SAMPLE = 150  # stored claims re-read through claimInfo
+
+
+@dataclass
+class RecordingChain(Chain):
+    """The embedded chain, keeping every receipt the node returns (logs and gas as mined)."""
+
+    receipts: list[Any] = field(default_factory=list)
+    calldata: list[bytes] = field(default_factory=list)
+
+    def send(self, account: Any, to: str | None, data: bytes, gas: int | None = None, value: int = 0) -> SentTx:
+        sent = super().send(account, to, data, gas=gas, value=value)
+        self.receipts.append(sent.receipt)
+        self.calldata.append(bytes(data))
+        return sent
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    chain = RecordingChain.embedded(genesis_timestamp=noon_cst(SETUP_DAY) - 86_400)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(demo, "open_chain", lambda rpc: chain)
+        return play_demo(people=PEOPLE, claims=CLAIMS, seed=SEED, out_dir=tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="module")
+def out(run: DemoRun) -> Path:
+    return Path(run.doc["manifest"]).parent
+
+
+@pytest.fixture(scope="module")
+def report(out: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return doc
+
+
+@pytest.fixture(scope="module")
+def events(run: DemoRun) -> dict[str, list[dict[str, Any]]]:
+    """Every event of the ledger, decoded here from the receipts the node returned, by name."""
+    led = run.ledger
+    assert isinstance(led.chain, RecordingChain)
+    dec = EventDecoder(artifacts.ledger_abi())
+    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for i, receipt in enumerate(led.chain.receipts):
+        for log in receipt["logs"]:
+            if log["address"] != led.address:
+                continue
+            e = dec.decode(log)
+            if e:
+                args = {
+                    k: Web3.to_checksum_address(v) if k in ("institution", "account") else v
+                    for k, v in e["args"].items()
+                }
+                by[e["event"]].append({**args, "_receipt": i})
+    return by
+
+
+@pytest.fixture(scope="module")
+def claims_csv(out: Path) -> list[dict[str, str]]:
+    with (out / "claims.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_report_file_is_the_returned_document(run: DemoRun, report: dict[str, Any]) -> None:
+    assert report == json.loads(json.dumps(run.doc, ensure_ascii=False))
+    assert report["checks"]["claim_mismatches"] == []
+    assert report["checks"]["fund_identity"] and report["checks"]["institution_paid_matches_settlements"]
+    assert report["summary"] and all(isinstance(s, str) for s in report["summary"])
+    assert report["timing"]["total_s"] > 0
+
+
+def test_funds_match_the_chain(run: DemoRun, report: dict[str, Any], events: dict[str, list[dict[str, Any]]]) -> None:
+    led = run.ledger
+    for f in report["funds"]:
+        chain = led.fund(f["region"])
+        assert {k: f[k] for k in chain} == chain
+        assert f["balance"] == (
+            f["opening"] + f["contributions"] - f["settled"] + f["clearing_in"] - f["clearing_out"] + f["recovered"]
+        )
+        assert led.region(f["region"])["opening_balance"] == f["opening"]
+        contribs = [e for e in events["ContributionRecorded"] if e["region"] == f["region"]]
+        assert f["contributions_recorded"] == sum(e["amount"] for e in contribs) == chain["contributions"]
+        assert f["contribution_payments"] == len(contribs)
+        last = [s for s in report["fund_series"] if s["region"] == f["region"]][-1]
+        assert {k: last[k] for k in chain} == chain
+    series = report["fund_series"]
+    assert len(series) > 2 * 52  # weekly at least, both regions
+    assert [s["date"] for s in series] == sorted(s["date"] for s in series)
+    months = {m["month"]: m for m in report["contributions_by_month"]}
+    for e in events["ContributionRecorded"]:
+        assert e["amount"] > 0
+    assert sum(m[str(CQ)] + m[str(GZ)] for m in months.values()) == sum(
+        e["amount"] for e in events["ContributionRecorded"]
+    )
+
+
+def test_institutions_match_the_chain(
+    run: DemoRun, report: dict[str, Any], events: dict[str, list[dict[str, Any]]]
+) -> None:
+    led = run.ledger
+    assert [i["key"] for i in report["institutions"]] == [s.key for s in INSTITUTIONS]
+    settled = events["Settled"]
+    for i in report["institutions"]:
+        chain = led.institution(i["account"]).to_json()
+        assert {k: i[k] for k in chain} == chain
+        mine = [e for e in settled if e["institution"] == i["account"]]
+        assert i["settlements"] == len(mine)
+        assert i["settled_cash"] == sum(e["cash"] for e in mine) == chain["paid"]
+        assert i["settled_netted"] == sum(e["netted"] for e in mine)
+        assert i["settled_payable"] == sum(e["payable_"] for e in mine)
+        cb = [e for e in events["ClaimClawedBack"] if e["institution"] == i["account"]]
+        assert i["clawed_back"] == sum(e["amount"] for e in cb)
+        assert i["clawed_back_claims"] == len(cb)
+        assert i["debt"] == i["clawed_back"] - i["settled_netted"]
+    assert [s["cash"] for s in report["settlements"]] == [e["cash"] for e in settled]
+    assert [s["claims"] for s in report["settlements"]] == [e["claims"] for e in settled]
+    levels = {i["level"] for i in report["institutions"]}
+    assert levels == {0, 1, 2, 3}
+    assert {i["grade"] for i in report["institutions"]} == {"A", "B", "C", "D"}
+
+
+def test_claims_match_claim_info(run: DemoRun, report: dict[str, Any], claims_csv: list[dict[str, str]]) -> None:
+    led = run.ledger
+    stored = [r for r in claims_csv if r["duplicate"] == "0"]
+    assert len(stored) == report["claims"]["stored"]
+    assert len(claims_csv) - len(stored) == report["claims"]["duplicates"]
+    sample = random.Random(1).sample(stored, min(SAMPLE, len(stored)))
+    for r in sample:
+        v = led.claim(bytes.fromhex(r["claim_id"][2:]))
+        assert v.status.name == r["status"], r
+        assert v.reason.name == r["reason"], r
+        assert v.service_date.isoformat() == r["service_date"]
+        assert v.visit.name == r["visit"]
+        assert v.billed == int(r["billed"])
+        if v.status in (ClaimStatus.APPROVED, ClaimStatus.SETTLED):
+            assert v.fund == int(r["fund"]), r
+    for r in claims_csv:
+        if r["duplicate"] == "1":
+            assert r["reason"] == "DUPLICATE"
+            assert any(s["claim_id"] == r["claim_id"] for s in stored)  # the stored claim it repeats
+    c = report["claims"]
+    status = Counter(r["status"] for r in claims_csv)
+    assert c["by_status"] == {s: status.get(s, 0) for s in STATUSES}
+    assert sum(c["by_status"].values()) == c["submitted"] == len(claims_csv)
+    for row in c["by_month"]:
+        rows = [r for r in claims_csv if r["service_date"][:7] == row["month"]]
+        assert {s: row[s] for s in STATUSES} == {s: sum(1 for r in rows if r["status"] == s) for s in STATUSES}
+        assert row["fund_paid"] == sum(int(r["fund"]) for r in rows if r["status"] == "SETTLED")
+    assert c["fund_settled"] == sum(int(r["fund"]) for r in stored if r["status"] == "SETTLED")
+    assert c["billed"] == sum(int(r["billed"]) for r in stored)
+    reasons = Counter(r["reason"] for r in claims_csv if r["status"] == "REJECTED")
+    assert c["rejected_by_reason"] == dict(sorted(reasons.items()))
+    per_inst = Counter(r["institution"] for r in claims_csv)
+    assert {i["key"]: i["claims"] for i in report["institutions"]} == {s.key: per_inst[s.key] for s in INSTITUTIONS}
+    assert {k: sum(v) for k, v in c["by_institution_month"].items()} == {s.key: per_inst[s.key] for s in INSTITUTIONS}
+
+
+def test_decisions_and_alerts_match_the_events(
+    report: dict[str, Any], events: dict[str, list[dict[str, Any]]], run: DemoRun
+) -> None:
+    decided = events["ClaimDecided"]
+    assert len(decided) == report["claims"]["submitted"]
+    dup = sum(1 for e in decided if (int(e["decision"]) >> 8) & 0xFF == Reason.DUPLICATE)
+    assert dup == report["claims"]["duplicates"] > 0
+    at_sub = Counter(ClaimStatus(int(e["decision"]) & 0xFF).name for e in decided)
+    assert report["claims"]["at_submission"] == dict(sorted(at_sub.items()))
+    kinds = Counter(AlertKind(e["kind"]).name for e in events["Alert"])
+    a = report["alerts"]
+    assert a["by_kind"] == {k.name: kinds.get(k.name, 0) for k in AlertKind}
+    assert a["total"] == len(events["Alert"])
+    accounts = {i["account"]: i["key"] for i in report["institutions"]}
+    per_inst = Counter(accounts[e["institution"]] for e in events["Alert"])
+    assert a["by_institution"] == {s.key: per_inst.get(s.key, 0) for s in INSTITUTIONS}
+    # the planted misbehaviour shows on chain
+    for kind in ("DUPLICATE", "OVERCLAIM", "VISIT_LIMIT", "INSTITUTION_GRADE"):
+        assert a["by_kind"][kind] > 0, kind
+    # most-flagged people: pseudonym prefixes of enrolled people, alert counts from the events
+    enrolled = {"0x" + bytes(e["person"]).hex()[:10] + "…": bytes(e["person"]) for e in events["PersonEnrolled"]}
+    member = {int(e["index"]): bytes(e["person"]) for e in events["PersonEnrolled"]}
+    claim_member = {
+        bytes(e["claimId"]): member.get((int(e["decision"]) >> 32) & 0xFFFFFFFF)
+        for e in decided
+        if (int(e["decision"]) >> 8) & 0xFF != Reason.DUPLICATE
+    }
+    per_person = Counter(claim_member.get(bytes(e["claimId"])) for e in events["Alert"])
+    for p in a["top_people"]:
+        assert p["pseudonym"] in enrolled
+        assert p["alerts"] == per_person[enrolled[p["pseudonym"]]]
+    assert [p["alerts"] for p in a["top_people"]] == sorted((p["alerts"] for p in a["top_people"]), reverse=True)
+
+
+def test_reviews_clearing_clawbacks_match_the_events(
+    run: DemoRun, report: dict[str, Any], events: dict[str, list[dict[str, Any]]]
+) -> None:
+    led = run.ledger
+    rv = report["reviews"]
+    first = [e for e in events["ClaimReviewed"] if not e["appeal"]]
+    appeal = [e for e in events["ClaimReviewed"] if e["appeal"]]
+    assert rv["reviews"] == len(first) and rv["approved"] == sum(1 for e in first if e["approved"])
+    assert rv["appeals_filed"] == len(events["ClaimAppealed"])
+    assert rv["appeals_approved"] == sum(1 for e in appeal if e["approved"])
+    assert rv["appeals_rejected"] == sum(1 for e in appeal if not e["approved"])
+    assert [(c["from"], c["to"], c["amount"]) for c in report["clearings"]] == [
+        (e["from"], e["to"], e["amount"]) for e in events["Cleared"]
+    ]
+    for p in report["claims"]["cross_region_pairs"]:
+        assert p["owed_now"] == led.owed(p["home"], p["treating"])
+        owed = [e for e in events["CrossRegionOwed"] if e["home"] == p["home"] and e["treating"] == p["treating"]]
+        assert p["owed_booked"] == sum(e["amount"] for e in owed)
+        assert p["owed_booked"] == p["cleared"] + p["owed_now"]
+    cb = report["clawbacks"]
+    assert cb["claims"] == len(events["ClaimClawedBack"]) > 0
+    assert cb["amount"] == sum(e["amount"] for e in events["ClaimClawedBack"])
+    for c in cb["list"]:
+        assert led.claim(bytes.fromhex(c["claim"][2:])).status == ClaimStatus.CLAWED_BACK
+    assert [f["frozen"] for f in report["freezes"]] == [e["frozen"] for e in events["InstitutionFreezeChanged"]]
+    assert report["people_total"] == led.person_count() == len(events["PersonEnrolled"])
+
+
+def test_policies_and_catalogue_match_the_chain(
+    run: DemoRun, report: dict[str, Any], events: dict[str, list[dict[str, Any]]]
+) -> None:
+    led = run.ledger
+    assert len(report["policies"]) == 6  # 2 regions × 2 schemes, 广州 twice (2026-07-01)
+    for p in report["policies"]:
+        chain = led.policy_at(p["region"], Scheme[p["scheme"]], from_day(0).fromisoformat(p["effective_from"]))
+        assert chain.effective_from.isoformat() == p["effective_from"]
+        assert (chain.op_deductible, chain.annual_cap, chain.op_annual_cap, chain.monthly_visit_limit) == (
+            p["op_deductible"],
+            p["annual_cap"],
+            p["op_annual_cap"],
+            p["monthly_visit_limit"],
+        )
+        assert list(chain.op_ratio_bps) == p["op_ratio_bps"] and list(chain.ip_ratio_bps[1:]) == p["ip_ratio_bps"]
+    assert {p["effective_from"] for p in report["policies"] if p["region"] == GZ} == {"2026-01-01", "2026-07-01"}
+    for cat in report["catalogue"]:
+        items = [e for e in events["CatalogueItemSet"] if e["region"] == cat["region"]]
+        assert cat["items"] == len({bytes(e["code"]) for e in items}) >= 150
+        assert cat["class_C"] == sum(1 for e in items if e["category"] == 2) > 0
+        assert cat["inpatient_only"] == sum(1 for e in items if e["inpatientOnly"]) > 0
+
+
+def test_gas_matches_the_receipts(
+    run: DemoRun, report: dict[str, Any], events: dict[str, list[dict[str, Any]]]
+) -> None:
+    """The demo's gas is the gas of every transaction to the ledger after deployment."""
+    chain = run.ledger.chain
+    assert isinstance(chain, RecordingChain)
+    first = min(e["_receipt"] for e in events["RegionAdded"])
+    claims_sel = bytes.fromhex(_selector("submitClaims(bytes32[])"))
+    total = claims = n = 0
+    for r, data in list(zip(chain.receipts, chain.calldata, strict=True))[first:]:
+        if r["to"] != run.ledger.address:
+            continue
+        total += r["gasUsed"]
+        n += 1
+        if data[:4] == claims_sel:
+            claims += r["gasUsed"]
+    g = report["gas"]
+    assert g["total"] == total and g["transactions"] == n
+    assert g["by_kind"]["claims"]["gas"] == claims
+    assert g["per_claim"] == claims // report["claims"]["submitted"]
+
+
+def _selector(sig: str) -> str:
+    from eth_utils.crypto import keccak
+
+    return keccak(text=sig)[:4].hex()
+
+
+def test_html_and_csv_files(out: Path, report: dict[str, Any]) -> None:
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert (
+        page.startswith("<!doctype html>")
+        and "<script" not in page
+        and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
+    assert page.count("<svg") >= 4
+    for title in ("fund balance", "claims by status", "fund paid per institution", "alerts by kind"):
+        assert f'aria-label="{title}"' in page, title
+    for inst in report["institutions"]:
+        assert inst["name"] in page
+    for name in (
+        "fund_balance.csv",
+        "claims_by_month.csv",
+        "institutions.csv",
+        "alerts_by_kind.csv",
+        "top_people.csv",
+        "top_institutions.csv",
+        "gas.csv",
+        "settlements.csv",
+        "clearings.csv",
+        "clawbacks.csv",
+        "claims.csv",
+        "manifest.json",
+    ):
+        assert (out / name).exists(), name
+    with (out / "fund_balance.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(report["fund_series"])
+    assert int(rows[-1]["balance"]) == report["fund_series"][-1]["balance"]
+
+
+def test_same_seed_same_report(report: dict[str, Any], tmp_path: Path) -> None:
+    again = run_demo(people=PEOPLE, claims=CLAIMS, seed=SEED, out_dir=tmp_path)
+
+    def strip(doc: dict[str, Any]) -> dict[str, Any]:
+        d = {k: v for k, v in doc.items() if k not in ("timing", "manifest")}
+        d["summary"] = [s for s in doc["summary"] if not s.startswith("took ")]
+        return d
+
+    assert strip(json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))) == strip(report)
+    assert strip(again) == strip(report)
+
+
+def test_the_ledger_is_usable_afterwards(run: DemoRun) -> None:
+    assert isinstance(run.ledger, Ledger)
+    assert run.ledger.today() >= from_day(0)
