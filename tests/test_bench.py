@@ -16,3 +16,12 @@ def test_bench_figures_are_measured_and_consistent() -> None:
     verdict = judge(r, node=False)
     assert set(verdict) == {"gas_alone", "gas_batched", "speedup", "history_growth"}
     assert verdict["history_growth"]
+
+
+def test_fast_claim_calldata_equals_the_general_encoder() -> None:
+    from yibao.bench import build_world
+
+    w = build_world(Chain.embedded(genesis_timestamp=GENESIS), 5)
+    words = [x for p in w.people[:3] for x in w.claim(p)]
+    general = bytes.fromhex(w.hospital._contract.encode_abi("submitClaims", args=[words])[2:])
+    assert w.hospital._calldata("submitClaims", (words,)) == general
