@@ -32,7 +32,6 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -49,7 +48,7 @@ from yibao.client import (
     to_decision,
 )
 from yibao.days import noon_cst
-from yibao.errors import ChainError, ContractError, InputError, OperationRefused
+from yibao.errors import ChainError, ContractError, InputError
 from yibao.model.types import (
     CatalogueItem,
     Claim,
@@ -353,10 +352,6 @@ class ChainEngine:
     def gas(self) -> GasFigures:
         """Gas of every transaction so far (deployment included), and of claim submissions."""
         return GasFigures(self._gas_total, self._gas_claims, self._claims)
-
-
-def _field(obj: Any, name: str) -> int:
-    return int(getattr(obj, name, 0) or 0)
 
 
 def _show_ts(ts: int) -> str:

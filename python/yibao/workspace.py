@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,12 +119,11 @@ class Workspace:
         """The persisted embedded chain: replay the journal (or start one)."""
         path = self.journal_path
         if fresh or not path.exists():
-            chain = Chain.embedded()
-            self.home.mkdir(parents=True, exist_ok=True)
-            header = {"genesis_timestamp": chain.timestamp()}
-            path.write_text(json.dumps(header) + "\n", encoding="utf-8")
-            # genesis timestamp must match on replay: rebuild with it pinned
+            # the genesis time is pinned in the journal's header, so a replay rebuilds the same chain
+            header = {"genesis_timestamp": int(time.time())}
             chain = Chain.embedded(genesis_timestamp=header["genesis_timestamp"])
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(header) + "\n", encoding="utf-8")
         else:
             lines = path.read_text(encoding="utf-8").splitlines()
             try:
