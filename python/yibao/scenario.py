@@ -78,9 +78,9 @@ def _item_code(value: object) -> object:
 
 
 def _policy_day(value: object) -> object:
-    """Policy dates are stored in 20 bits on chain (up to year 4840)."""
+    """Policy dates are stored in 20 bits on chain (day numbers below 2**20: before 4840-11-26)."""
     if isinstance(value, dt.date) and (value - dt.date(1970, 1, 1)).days >= 2**20:
-        raise ValueError("after 4840-10-04, beyond what a policy version can store")
+        raise ValueError("on or after 4840-11-26, beyond what a policy version can store")
     return value
 
 

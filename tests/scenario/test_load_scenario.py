@@ -220,3 +220,38 @@ def test_claim_bounds_are_inclusive() -> None:
     model = loaded.to_model()
     assert model.lines[0].qty == 2**32 - 1 and model.lines[0].unit_price == 2**40 - 1
     assert model.claimed_fund == 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    ("change", "prefix"),
+    [
+        (lambda d: d["policies"][0].update(waiting_days=1024), "policies[0].waiting_days: "),
+        (lambda d: d["policies"][0].update(max_claim_age_days=1024), "policies[0].max_claim_age_days: "),
+        (lambda d: d["policies"][0].update(monthly_visit_limit=64), "policies[0].monthly_visit_limit: "),
+        (lambda d: d["policies"][0].update(op_deductible=2**30), "policies[0].op_deductible: "),
+        (lambda d: d["policies"][0].update(annual_cap=2**36), "policies[0].annual_cap: "),
+        (lambda d: d["policies"][0].update(review_threshold=2**36), "policies[0].review_threshold: "),
+        (lambda d: d["policies"][0]["ip_deductible"].update({"1": 2**32}), "policies[0].ip_deductible.1: "),
+        (lambda d: d["policies"][0].update(effective_from="4840-11-26"), "policies[0].effective_from: "),
+        (lambda d: d["catalogue"][0].update(code="药品"), "catalogue[0].code: "),
+        (lambda d: d["catalogue"][0].update(code="X" * 33), "catalogue[0].code: "),
+        (lambda d: d["timeline"][0]["claim"]["lines"][0].update(code="X" * 33),
+         "timeline[0].claim.lines[0].code: "),
+        (lambda d: d["timeline"][0]["claim"].update(lines=d["timeline"][0]["claim"]["lines"] * 256),
+         "timeline[0].claim.lines: "),
+    ],
+)
+def test_values_beyond_the_chains_field_widths_are_refused(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], prefix: str
+) -> None:
+    """docs/decisions.md "On-chain widths": refused at load, naming the field, never truncated."""
+    assert fails(tmp_path, change).startswith(prefix)
+
+
+def test_values_at_the_chains_field_widths_load(tmp_path: Path) -> None:
+    doc = copy.deepcopy(base())
+    doc["policies"][0].update(waiting_days=1023, max_claim_age_days=1023, monthly_visit_limit=63,
+                              op_deductible=2**30 - 1, annual_cap=2**36 - 1)
+    doc["policies"][0]["effective_from"] = "4840-11-25"  # the last day a version can start
+    doc["catalogue"][0]["code"] = "X" * 32
+    load_scenario(write(tmp_path, doc))
