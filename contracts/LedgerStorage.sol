@@ -64,8 +64,6 @@ abstract contract LedgerStorage is AccessControl {
     uint8 internal constant STATUS_ACTIVE = 0;
     uint8 internal constant STATUS_SUSPENDED = 1;
     uint8 internal constant STATUS_ENDED = 2; // REVOKED (institution) / TERMINATED (person)
-    uint8 internal constant GRADE_C = 2;
-    uint8 internal constant GRADE_D = 3;
     uint8 internal constant GRADE_E = 4;
 
     function _policyKey(uint32 region, uint8 scheme) internal pure returns (uint64) {
@@ -102,6 +100,16 @@ abstract contract LedgerStorage is AccessControl {
             else hi = mid;
         }
         return lo == 0 ? type(uint256).max : lo - 1;
+    }
+
+    /// @dev An approved fund share of a person from another region: owed by the home region
+    /// once the institution is settled. The list of home regions is bounded by the number of
+    /// regions.
+    function _bookCross(Layout storage l, address institution, uint256 home, uint256 fund) internal {
+        mapping(uint32 => uint256) storage pending = l.crossPending[institution];
+        uint256 before = pending[uint32(home)];
+        if (before == 0) l.crossHomes[institution].push(uint32(home));
+        pending[uint32(home)] = before + fund;
     }
 
     /// @custom:storage-location erc7201:yibao.storage.ledger

@@ -8,7 +8,6 @@ import {IRegistry} from "./interfaces/IRegistry.sol";
 import {Roles} from "./libraries/Roles.sol";
 import {Days} from "./libraries/Days.sol";
 import {Packed} from "./libraries/Packed.sol";
-import {Adjudication as Adj} from "./libraries/Adjudication.sol";
 
 /// @title YibaoLedger — the medical-insurance ledger of one deployment
 /// @notice Holds all state and decides claims itself (the hot path reads registry, policy
@@ -24,42 +23,12 @@ contract YibaoLedger is LedgerStorage, IClaims {
     /// @notice A module was wired in at construction.
     event ModuleInstalled(address indexed module, uint256 selectors);
 
-    // claim statuses and reasons (numbers fixed; python/yibao/model/types.py)
+    // claim statuses (numbers fixed; python/yibao/model/types.py)
     uint256 private constant APPROVED = 1;
-    uint256 private constant FLAGGED = 2;
-    uint256 private constant REJECTED = 3;
     uint256 private constant SETTLED = 5;
-    uint256 private constant R_DUPLICATE = 1;
-    uint256 private constant R_INSTITUTION_INACTIVE = 2;
-    uint256 private constant R_NOT_ENROLLED = 3;
-    uint256 private constant R_PATIENT_INACTIVE = 4;
-    uint256 private constant R_FUTURE_SERVICE = 5;
-    uint256 private constant R_NOT_COVERED = 6;
-    uint256 private constant R_NO_POLICY = 7;
-    uint256 private constant R_STALE_CLAIM = 8;
-    uint256 private constant R_WAITING_PERIOD = 9;
-    uint256 private constant R_OVERCLAIM = 10;
-    // alert kinds
-    uint8 private constant A_DUPLICATE = 1;
-    uint8 private constant A_OVERCLAIM = 2;
-    uint8 private constant A_VISIT_LIMIT = 3;
-    uint8 private constant A_REVIEW_THRESHOLD = 4;
-    uint8 private constant A_INSTITUTION_GRADE = 5;
 
     uint256 private constant MAX_CLAIMS = 200;
-    uint256 private constant CLAIM_HEAD = 4; // words before the lines
-
-    /// @dev What a claim needs to know about its institution, read once per call.
-    struct Inst {
-        address account;
-        uint256 region;
-        uint256 index;
-        uint256 level;
-        bool active; // ACTIVE and not grade E
-        uint256 grade;
-        uint256 epoch;
-        uint256 today;
-    }
+    uint256 private constant INSTITUTION_BITS = (1 << 216) - 1; // LedgerStorage.Institution, slot 0
 
     /// @param admin the account that holds DEFAULT_ADMIN_ROLE (adds regions, grants regulators)
     /// @param modules the module contracts whose selectors this ledger serves
@@ -67,6 +36,7 @@ contract YibaoLedger is LedgerStorage, IClaims {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _setRoleAdmin(Roles.INSTITUTION, Roles.NOBODY);
         _setRoleAdmin(Roles.NOBODY, Roles.NOBODY);
+        _checkConstants();
         Layout storage l = _layout();
         for (uint256 m; m < modules.length; ++m) {
             address module = modules[m];
@@ -89,20 +59,17 @@ contract YibaoLedger is LedgerStorage, IClaims {
 
     /// @inheritdoc IClaims
     function submitClaims(bytes32[] calldata words) external returns (bytes32 claimId, uint8 status) {
-        Institution storage stored = _layout().institutions[msg.sender];
-        if (!stored.exists) revert IRegistry.InstitutionUnknown(msg.sender);
-        Inst memory inst = Inst(
-            msg.sender,
-            stored.region,
-            stored.index,
-            stored.level,
-            stored.status == STATUS_ACTIVE && stored.grade != GRADE_E,
-            stored.grade,
-            stored.epoch,
-            Days.today()
-        );
+        Layout storage l = _layout();
+        Institution storage stored = l.institutions[msg.sender];
+        uint256 ctx;
+        assembly ("memory-safe") {
+            ctx := sload(stored.slot)
+        }
+        if (ctx & 0xff == 0) revert IRegistry.InstitutionUnknown(msg.sender);
         uint256 n = words.length;
         if (n == 0) revert IRegistry.BatchSizeInvalid(0, MAX_CLAIMS);
+        // the institution's slot 0 (216 bits) with today's day number on top
+        ctx = (ctx & INSTITUTION_BITS) | (uint256(Days.today()) << 216);
         uint256 o;
         uint256 count;
         uint256 payable_;
@@ -111,10 +78,14 @@ contract YibaoLedger is LedgerStorage, IClaims {
             if (++count > MAX_CLAIMS) revert IRegistry.BatchSizeInvalid(count, MAX_CLAIMS);
             uint256 st;
             uint256 fund;
-            (o, claimId, st, fund) = _decide(inst, words, o);
+            uint256 home;
+            (o, claimId, st, fund, home) = _decide(ctx, words, o);
             if (st == APPROVED) {
-                payable_ += fund;
-                ++approved;
+                unchecked {
+                    payable_ += fund; // < 2**36 each, at most MAX_CLAIMS
+                    ++approved;
+                }
+                if (home != 0) _bookCross(l, msg.sender, home, fund);
             }
             status = uint8(st);
         }
@@ -177,361 +148,485 @@ contract YibaoLedger is LedgerStorage, IClaims {
     }
 
     // ================================================================ decision
+    //
+    // The claim path is written in Yul: the compiler's code for the same logic in Solidity
+    // spent about 7k gas per claim on moving variables between stack and memory. Each Yul
+    // function below is one step of adjudication.md, named after it; the differential tests
+    // hold it to the Python reference model (python/yibao/model) claim by claim.
+    //
+    // Word layouts: the claim word (stored and emitted) and the policy, item and counter words
+    // are in Packed.sol; the person and institution slots are LedgerStorage's structs.
 
-    /// @dev Word `i` of the call's words; callers have checked the bounds.
-    function _word(bytes32[] calldata words, uint256 i) private pure returns (uint256 v) {
-        assembly ("memory-safe") {
-            v := calldataload(add(words.offset, shl(5, i)))
-        }
-    }
+    // storage slots of the Layout fields the claim path uses (checked in the constructor)
+    uint256 private constant S_PEOPLE = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e05;
+    uint256 private constant S_FILINGS = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e06;
+    uint256 private constant S_VERSIONS = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e07;
+    uint256 private constant S_LATEST = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e08;
+    uint256 private constant S_ITEMS = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e09;
+    uint256 private constant S_CLAIMS = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e0a;
+    uint256 private constant S_COUNTERS = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e0b;
+    uint256 private constant S_LAST = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e0c;
+    uint256 private constant S_EXTRA = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e0e;
 
-    /// @dev Parse and check the claim at word `o`: malformed input reverts (nothing recorded).
-    /// Returns the offset of the next claim, the claim id, the meta word and the billed total.
-    function _parse(Inst memory inst, bytes32[] calldata words, uint256 o)
-        private
-        pure
-        returns (uint256 next, bytes32 id, uint256 meta, uint256 billed)
-    {
-        uint256 n = words.length;
-        uint256 nl;
-        unchecked {
-            // o < n ≤ calldata size / 32 and nl < 256: no overflow
-            if (o + CLAIM_HEAD > n) revert ClaimTruncated(o);
-            meta = _word(words, o + 3);
-            nl = (meta >> 72) & 0xff;
-            next = o + CLAIM_HEAD + 2 * nl;
-        }
-        if (next > n) revert ClaimTruncated(o);
-        id = claimIdOf(inst.account, bytes32(_word(words, o)));
-        if (nl == 0) revert ClaimWithoutLines(id);
-        unchecked {
-            // qty < 2**32 and price < 2**64 per line, at most 255 lines: no overflow
-            for (uint256 i; i < nl; ++i) {
-                uint256 qp = _word(words, o + CLAIM_HEAD + 2 * i + 1);
-                uint256 q = qp & Packed.M32;
-                if (q == 0) revert ClaimLineQuantityZero(id, i);
-                billed += q * ((qp >> 32) & Packed.M64);
-            }
-        }
-        if (billed > Packed.M36) revert ClaimAmountTooLarge(id);
-        uint256 visit = meta & 0xff;
-        if (visit > 2) revert VisitTypeInvalid(id, uint8(visit));
-        uint256 day = (meta >> 8) & Packed.M32;
-        uint256 discharge = (meta >> 40) & Packed.M32;
-        if (day > Packed.M22 || discharge > Packed.M22) {
-            revert ClaimDateInvalid(id, uint32(day > Packed.M22 ? day : discharge));
-        }
-        if (visit == Adj.INPATIENT) {
-            if (discharge == 0) revert DischargeMissing(id);
-            if (discharge < day) revert DischargeBeforeAdmission(id, uint32(day), uint32(discharge));
-            if (inst.level == 0) revert VisitTypeNotOffered(id, uint8(visit));
-        } else if (discharge != 0) {
-            revert DischargeNotInpatient(id);
-        }
-    }
+    // event topics and error selectors used from Yul (checked in the constructor)
+    uint256 private constant T_DECIDED = 0xf93c89e00044e4331c306d8998e7309c5661ee0925dd09391e1d6f2d69dd0bce;
+    uint256 private constant T_LINES = 0xcc6998d3f792a44e2bafd1c31df3ba2b58641004c7c890d0ff75437196a82afe;
+    uint256 private constant T_ALERT = 0x23cbe1c4f71641f07f95d0e42a067069a154d2ee341b485874f05562597b96f1;
+    uint256 private constant E_TRUNCATED = 0x199aea14;
+    uint256 private constant E_DATE = 0x7b712d10;
+    uint256 private constant E_NO_LINES = 0xdd297ea1;
+    uint256 private constant E_QTY_ZERO = 0x176ed0f6;
+    uint256 private constant E_TOO_LARGE = 0x52917028;
+    uint256 private constant E_VISIT = 0xa1b462d4;
+    uint256 private constant E_DISCHARGE_MISSING = 0x3dd89b7d;
+    uint256 private constant E_DISCHARGE_BEFORE = 0x4b81814c;
+    uint256 private constant E_NOT_OFFERED = 0xbf6bd30d;
+    uint256 private constant E_DISCHARGE_NOT_IP = 0x592b4fe4;
 
-    /// @dev Decide, record and announce the claim at word `o` (adjudication.md §1–§8).
-    /// Returns the next claim's offset, the id, the status and, when approved, the fund share.
-    function _decide(Inst memory inst, bytes32[] calldata words, uint256 o)
-        private
-        returns (uint256 next, bytes32 id, uint256 status, uint256 fund)
-    {
-        uint256 meta;
-        uint256 billed;
-        (next, id, meta, billed) = _parse(inst, words, o);
+    /// @dev The ledger's constants above agree with the compiler's layout and signatures.
+    function _checkConstants() private view {
         Layout storage l = _layout();
-        uint256 visit = meta & 0xff;
-        uint256 claimSlot = _slotOf(l.claims, id); // the claim's storage slot, hashed once
-        if (_sload(claimSlot) != 0) {
-            emit ClaimDecided(id, inst.account, REJECTED | (R_DUPLICATE << 8) | (visit << 24) | (billed << 64), 0);
-            emit Alert(id, A_DUPLICATE, inst.account);
-            return (next, id, REJECTED, 0);
-        }
-        uint256 day = (meta >> 8) & Packed.M32;
-        bytes32 person = bytes32(_word(words, o + 1));
-
-        // ---- §1 claim checks, on the person's slot 0 read once (layout: LedgerStorage.Person)
-        uint256 pw;
+        uint256[9] memory slots;
+        uint256[9] memory expected = [S_PEOPLE, S_FILINGS, S_VERSIONS, S_LATEST, S_ITEMS, S_CLAIMS, S_COUNTERS, S_LAST, S_EXTRA];
         {
-            Person storage p = l.people[person];
+            mapping(bytes32 => Person) storage people = l.people;
+            mapping(bytes32 => IRegistry.Filing[MAX_FILINGS]) storage filings = l.filings;
+            mapping(uint64 => uint256[2][]) storage versions = l.policyVersions;
+            mapping(uint64 => uint256[2]) storage latest = l.latestPolicy;
+            mapping(uint32 => mapping(bytes32 => uint256)) storage items = l.items;
+            mapping(bytes32 => uint256) storage claims = l.claims;
+            mapping(uint64 => uint256) storage counters = l.counters;
+            mapping(uint32 => mapping(bytes32 => uint32)) storage last = l.lastService;
+            mapping(bytes32 => uint256) storage extra = l.claimExtra;
             assembly ("memory-safe") {
-                pw := sload(p.slot)
+                mstore(slots, people.slot)
+                mstore(add(slots, 0x20), filings.slot)
+                mstore(add(slots, 0x40), versions.slot)
+                mstore(add(slots, 0x60), latest.slot)
+                mstore(add(slots, 0x80), items.slot)
+                mstore(add(slots, 0xa0), claims.slot)
+                mstore(add(slots, 0xc0), counters.slot)
+                mstore(add(slots, 0xe0), last.slot)
+                mstore(add(slots, 0x100), extra.slot)
             }
         }
-        uint256 member = pw & Packed.M32;
-        uint256 a; // policy word A of the version in force
-        {
-            uint256 reason;
-            if (!inst.active) {
-                reason = R_INSTITUTION_INACTIVE;
-            } else if (member == 0) {
-                reason = R_NOT_ENROLLED;
-            } else if ((pw >> 136) & 0xff != STATUS_ACTIVE) {
-                reason = R_PATIENT_INACTIVE;
-            } else if (day > inst.today || ((meta >> 40) & Packed.M32) > inst.today) {
-                reason = R_FUTURE_SERVICE;
-            } else if (day < ((pw >> 64) & Packed.M32) || day > ((pw >> 96) & Packed.M32)) {
-                reason = R_NOT_COVERED;
-            } else {
-                a = _policyWordA(uint64((((pw >> 32) & Packed.M32) << 8) | ((pw >> 128) & 0xff)), day);
-                unchecked {
-                    // day ≤ today here; day numbers < 2**22, waiting days < 2**10
-                    if (a == 0) reason = R_NO_POLICY;
-                    else if (inst.today - day > Packed.maxClaimAge(a)) reason = R_STALE_CLAIM;
-                    else if (day < ((pw >> 64) & Packed.M32) + Packed.waitingDays(a)) reason = R_WAITING_PERIOD;
+        for (uint256 i; i < 9; ++i) {
+            assert(slots[i] == expected[i]);
+        }
+        assert(bytes32(T_DECIDED) == ClaimDecided.selector);
+        assert(bytes32(T_LINES) == ClaimLines.selector);
+        assert(bytes32(T_ALERT) == Alert.selector);
+        assert(bytes4(uint32(E_TRUNCATED)) == ClaimTruncated.selector);
+        assert(bytes4(uint32(E_DATE)) == ClaimDateInvalid.selector);
+        assert(bytes4(uint32(E_NO_LINES)) == ClaimWithoutLines.selector);
+        assert(bytes4(uint32(E_QTY_ZERO)) == ClaimLineQuantityZero.selector);
+        assert(bytes4(uint32(E_TOO_LARGE)) == ClaimAmountTooLarge.selector);
+        assert(bytes4(uint32(E_VISIT)) == VisitTypeInvalid.selector);
+        assert(bytes4(uint32(E_DISCHARGE_MISSING)) == DischargeMissing.selector);
+        assert(bytes4(uint32(E_DISCHARGE_BEFORE)) == DischargeBeforeAdmission.selector);
+        assert(bytes4(uint32(E_NOT_OFFERED)) == VisitTypeNotOffered.selector);
+        assert(bytes4(uint32(E_DISCHARGE_NOT_IP)) == DischargeNotInpatient.selector);
+    }
+
+    /// @dev Decide, record and announce the claim starting at word `o` (adjudication.md §1–§8).
+    /// `ctx` is the institution's slot 0 with today's day number at bit 216. Returns the next
+    /// claim's offset, the claim id, the status, the fund share when APPROVED (else 0) and, for
+    /// an approved share owed by another home region, that region (else 0).
+    function _decide(uint256 ctx, bytes32[] calldata words, uint256 start)
+        private
+        returns (uint256 next, bytes32 id, uint256 st, uint256 paid, uint256 crossHome)
+    {
+        assembly ("memory-safe") {
+            // ------------------------------------------------------------ helpers
+            function fail1(sel, a) {
+                mstore(0, shl(224, sel))
+                mstore(4, a)
+                revert(0, 0x24)
+            }
+            function fail2(sel, a, b) {
+                mstore(0, shl(224, sel))
+                mstore(4, a)
+                mstore(0x24, b)
+                revert(0, 0x44)
+            }
+            function keyed(key, slot) -> s {
+                mstore(0, key)
+                mstore(0x20, slot)
+                s := keccak256(0, 0x40)
+            }
+            function announce(cid, w, mem) {
+                // ClaimDecided(cid, institution, w, lines word 0 already at mem + 0x20)
+                mstore(mem, w)
+                log3(mem, 0x40, T_DECIDED, cid, caller())
+            }
+            function alert(cid, kind) {
+                log4(0, 0, T_ALERT, cid, kind, caller())
+            }
+
+            // ------------------------------------------------------------ malformed input
+            /// Checks the claim's shape; reverts with a named error. Returns the next offset,
+            /// the id, the meta word and the billed total.
+            function parse(base, n, o, level) -> nxt, cid, meta, billed {
+                if gt(add(o, 4), n) { fail1(E_TRUNCATED, o) }
+                meta := calldataload(add(base, shl(5, add(o, 3))))
+                let nl := and(shr(72, meta), 0xff)
+                nxt := add(add(o, 4), shl(1, nl))
+                if gt(nxt, n) { fail1(E_TRUNCATED, o) }
+                cid := keyed(caller(), calldataload(add(base, shl(5, o))))
+                if iszero(nl) { fail1(E_NO_LINES, cid) }
+                // quantity < 2**32, price < 2**64, at most 255 lines: no overflow
+                let p := add(base, shl(5, add(o, 5)))
+                for { let i := 0 } lt(i, nl) { i := add(i, 1) } {
+                    let qp := calldataload(add(p, shl(6, i)))
+                    let q := and(qp, 0xffffffff)
+                    if iszero(q) { fail2(E_QTY_ZERO, cid, i) }
+                    billed := add(billed, mul(q, and(shr(32, qp), 0xffffffffffffffff)))
                 }
-            }
-            if (reason != 0) {
-                _sstore(claimSlot, _claimWord(inst, REJECTED, reason, 0, visit, day, member, billed, 0, 0, 0));
-                emit ClaimDecided(
-                    id, inst.account, REJECTED | (reason << 8) | (visit << 24) | (member << 32) | (billed << 64), 0
-                );
-                return (next, id, REJECTED, 0);
-            }
-        }
-
-        // ---- §2 lines
-        uint256 counterKey;
-        uint256 month;
-        {
-            uint256 year;
-            (year, month) = Days.yearMonth(uint32(day));
-            counterKey = (member << 16) | year;
-        }
-        uint256 counterSlot = _slotOf64(l.counters, uint64(counterKey));
-        uint256 k = _sload(counterSlot);
-        (uint256 e, uint256[] memory lines, uint256 record) = _lines(l, inst.region, words, o, visit, day, member, a);
-
-        // ---- §3–§5 deductible, ratio, fund share
-        uint256 d;
-        {
-            uint256 home = (pw >> 32) & Packed.M32;
-            bool cross = inst.region != home && !_hasFiling(l, person, inst.region, day);
-            uint256 b = (visit == Adj.INPATIENT || cross) ? _policyWordB(uint64((home << 8) | ((pw >> 128) & 0xff)), day) : 0;
-            d = Adj.deductible(visit, e, a, b, inst.level, Packed.dedUsed(k));
-            fund = Adj.fundShare(visit, e, d, Adj.ratio(visit, a, b, inst.level, cross), a, k);
-        }
-        uint256 amounts = (member << 32) | (billed << 64) | (e << 100) | (d << 136) | (fund << 172);
-
-        // ---- §6 overclaim
-        if ((meta >> 80) & 1 != 0 && ((meta >> 88) & Packed.M64) > fund) {
-            _sstore(claimSlot, _claimWord(inst, REJECTED, R_OVERCLAIM, 0, visit, day, member, billed, e, d, fund));
-            _emitDecision(id, inst.account, REJECTED | (R_OVERCLAIM << 8) | (visit << 24) | amounts, lines);
-            emit Alert(id, A_OVERCLAIM, inst.account);
-            return (next, id, REJECTED, 0);
-        }
-
-        // ---- §7 flags, §8 counting
-        uint256 flags = Adj.flags(visit, fund, a, inst.grade, Packed.visits(k, month));
-        _sstore(counterSlot, _count(k, visit, d, fund, month));
-        if (record != 0) _recordLast(l, words, o, member, day, record);
-        status = flags == 0 ? APPROVED : FLAGGED;
-        _sstore(claimSlot, _claimWord(inst, status, 0, flags, visit, day, member, billed, e, d, fund));
-        _emitDecision(id, inst.account, status | (flags << 16) | (visit << 24) | amounts, lines);
-        if (flags == 0) {
-            uint256 home = (pw >> 32) & Packed.M32;
-            if (home != inst.region && fund != 0) _bookCross(l, inst.account, home, fund);
-            return (next, id, status, fund);
-        }
-        // what review and appeal will need to know about the person
-        l.claimExtra[id] = ((pw >> 32) & Packed.M32) | (((pw >> 128) & 0xff) << 32);
-        if (flags & Adj.FLAG_VISIT_LIMIT != 0) emit Alert(id, A_VISIT_LIMIT, inst.account);
-        if (flags & Adj.FLAG_REVIEW_THRESHOLD != 0) emit Alert(id, A_REVIEW_THRESHOLD, inst.account);
-        if (flags & Adj.FLAG_INSTITUTION_GRADE != 0) emit Alert(id, A_INSTITUTION_GRADE, inst.account);
-        return (next, id, status, 0);
-    }
-
-    /// @dev The storage slot of `m[key]` (Solidity's mapping layout), so a value read and then
-    /// written is hashed once.
-    function _slotOf(mapping(bytes32 => uint256) storage m, bytes32 key) private pure returns (uint256 slot) {
-        assembly ("memory-safe") {
-            mstore(0x00, key)
-            mstore(0x20, m.slot)
-            slot := keccak256(0x00, 0x40)
-        }
-    }
-
-    function _slotOf64(mapping(uint64 => uint256) storage m, uint64 key) private pure returns (uint256 slot) {
-        assembly ("memory-safe") {
-            mstore(0x00, key)
-            mstore(0x20, m.slot)
-            slot := keccak256(0x00, 0x40)
-        }
-    }
-
-    function _sload(uint256 slot) private view returns (uint256 v) {
-        assembly ("memory-safe") {
-            v := sload(slot)
-        }
-    }
-
-    function _sstore(uint256 slot, uint256 v) private {
-        assembly ("memory-safe") {
-            sstore(slot, v)
-        }
-    }
-
-    /// @dev The stored claim word (layout: Packed.sol).
-    function _claimWord(
-        Inst memory inst,
-        uint256 status,
-        uint256 reason,
-        uint256 flags,
-        uint256 visit,
-        uint256 day,
-        uint256 member,
-        uint256 billed,
-        uint256 e,
-        uint256 d,
-        uint256 fund
-    ) private pure returns (uint256) {
-        return status | (reason << 3) | (flags << 8) | (visit << 11) | (day << 13) | (member << 35)
-            | (inst.index << 67) | (inst.epoch << 91) | (billed << 107) | (e << 143) | (d << 179) | (fund << 215);
-    }
-
-    function _emitDecision(bytes32 id, address institution, uint256 decision, uint256[] memory lines) private {
-        emit ClaimDecided(id, institution, decision, lines[0]);
-        uint256 n = lines.length;
-        if (n > 1) {
-            uint256[] memory more = new uint256[](n - 1);
-            for (uint256 i = 1; i < n; ++i) {
-                more[i - 1] = lines[i];
-            }
-            emit ClaimLines(id, more);
-        }
-    }
-
-    /// @dev §2 for every line, in order. Returns E, the packed line results (six per word) and a
-    /// bit per interval-limited line that was eligible (its last service day is recorded if the
-    /// claim counts).
-    function _lines(
-        Layout storage l,
-        uint256 region,
-        bytes32[] calldata words,
-        uint256 o,
-        uint256 visit,
-        uint256 day,
-        uint256 member,
-        uint256 a
-    ) private view returns (uint256 e, uint256[] memory out, uint256 record) {
-        uint256 nl = (_word(words, o + 3) >> 72) & 0xff;
-        uint256 words6;
-        uint256 base;
-        unchecked {
-            words6 = (nl + 5) / 6;
-            base = o + CLAIM_HEAD;
-        }
-        out = new uint256[](words6);
-        mapping(bytes32 => uint256) storage catalogue = l.items[uint32(region)];
-        uint256 classB = Packed.classB(a);
-        for (uint256 i; i < nl;) {
-            bytes32 code;
-            uint256 at;
-            unchecked {
-                at = base + 2 * i;
-            }
-            code = bytes32(_word(words, at));
-            uint256 item = catalogue[code];
-            uint256 notes;
-            uint256 eligible;
-            if (item & 1 == 0) {
-                notes = Adj.NOT_IN_CATALOGUE;
-            } else if (Packed.itemCategory(item) == 2) {
-                notes = Adj.CATEGORY_C;
-            } else if (visit != Adj.INPATIENT && Packed.itemInpatientOnly(item)) {
-                notes = Adj.INPATIENT_ONLY;
-            } else {
-                uint256 interval = Packed.itemMinInterval(item);
-                if (interval != 0 && _tooSoon(l, words, base, i, code, interval, member, day)) {
-                    notes = Adj.TOO_SOON;
-                } else {
-                    uint256 qp;
-                    unchecked {
-                        qp = _word(words, at + 1);
+                if gt(billed, 0xfffffffff) { fail1(E_TOO_LARGE, cid) }
+                let visit := and(meta, 0xff)
+                if gt(visit, 2) { fail2(E_VISIT, cid, visit) }
+                let day := and(shr(8, meta), 0xffffffff)
+                let discharge := and(shr(40, meta), 0xffffffff)
+                if gt(day, 0x3fffff) { fail2(E_DATE, cid, day) }
+                if gt(discharge, 0x3fffff) { fail2(E_DATE, cid, discharge) }
+                switch visit
+                case 1 {
+                    if iszero(discharge) { fail1(E_DISCHARGE_MISSING, cid) }
+                    if lt(discharge, day) {
+                        mstore(0, shl(224, E_DISCHARGE_BEFORE))
+                        mstore(4, cid)
+                        mstore(0x24, day)
+                        mstore(0x44, discharge)
+                        revert(0, 0x64)
                     }
-                    (eligible, notes) = Adj.eligibleOf(item, qp & Packed.M32, (qp >> 32) & Packed.M64, classB);
-                    if (interval != 0) record |= 1 << i;
+                    if iszero(level) { fail2(E_NOT_OFFERED, cid, 1) }
+                }
+                default { if discharge { fail1(E_DISCHARGE_NOT_IP, cid) } }
+            }
+
+            // ------------------------------------------------------------ §1 claim checks
+            /// The policy version in force on `day` for `key` (home region << 8 | scheme): the
+            /// slot of its word A (word B follows) and word A, or zeros. The newest version is
+            /// kept at a fixed key; older service days search the versions (log₂ of their number).
+            function policyAt(key, day) -> s, a {
+                s := keyed(key, S_LATEST)
+                a := sload(s)
+                if iszero(a) {
+                    s := 0
+                    leave
+                }
+                if gt(and(a, 0xfffff), day) {
+                    let head := keyed(key, S_VERSIONS)
+                    let hi := sload(head)
+                    mstore(0, head)
+                    let data := keccak256(0, 0x20)
+                    let lo := 0
+                    for {} lt(lo, hi) {} {
+                        let mid := shr(1, add(lo, hi))
+                        switch gt(and(sload(add(data, shl(1, mid))), 0xfffff), day)
+                        case 1 { hi := mid }
+                        default { lo := add(mid, 1) }
+                    }
+                    s := 0
+                    a := 0
+                    if lo {
+                        s := add(data, shl(1, sub(lo, 1)))
+                        a := sload(s)
+                    }
                 }
             }
-            unchecked {
-                e += eligible; // ≤ billed < 2**36
-                uint256 wi = i / 6;
-                uint256 shifted = (notes | (eligible << 6)) << (42 * (i - 6 * wi));
-                assembly ("memory-safe") {
-                    // out has (nl + 5) / 6 words and wi < that: no bounds check needed
-                    let slot := add(add(out, 0x20), shl(5, wi))
-                    mstore(slot, or(mload(slot), shifted))
+            /// The first failing check's reason (0: none), and the policy version in force.
+            function checks(inst, pw, day, discharge) -> reason, pslot, a {
+                // institution ACTIVE and not grade E
+                if or(and(shr(80, inst), 0xff), eq(and(shr(88, inst), 0xff), 4)) {
+                    reason := 2 // INSTITUTION_INACTIVE
+                    leave
                 }
-                ++i;
+                if iszero(and(pw, 0xffffffff)) {
+                    reason := 3 // NOT_ENROLLED
+                    leave
+                }
+                if and(shr(136, pw), 0xff) {
+                    reason := 4 // PATIENT_INACTIVE
+                    leave
+                }
+                let today := shr(216, inst)
+                if or(gt(day, today), gt(discharge, today)) {
+                    reason := 5 // FUTURE_SERVICE
+                    leave
+                }
+                let from := and(shr(64, pw), 0xffffffff)
+                if or(lt(day, from), gt(day, and(shr(96, pw), 0xffffffff))) {
+                    reason := 6 // NOT_COVERED
+                    leave
+                }
+                pslot, a := policyAt(or(shl(8, and(shr(32, pw), 0xffffffff)), and(shr(128, pw), 0xff)), day)
+                if iszero(a) {
+                    reason := 7 // NO_POLICY
+                    leave
+                }
+                // day ≤ today here
+                if gt(sub(today, day), and(shr(30, a), 0x3ff)) {
+                    reason := 8 // STALE_CLAIM
+                    leave
+                }
+                if lt(day, add(from, and(shr(20, a), 0x3ff))) { reason := 9 } // WAITING_PERIOD
+            }
+
+            // ------------------------------------------------------------ §2 lines
+            /// TOO_SOON: an earlier line of the claim has the same code, or the person's last
+            /// eligible service of it is less than `interval` days before this one.
+            function tooSoon(first, i, code, interval, member, day) -> soon {
+                for { let j := 0 } lt(j, i) { j := add(j, 1) } {
+                    if eq(calldataload(add(first, shl(6, j))), code) {
+                        soon := 1
+                        leave
+                    }
+                }
+                let last := and(sload(keyed(code, keyed(member, S_LAST))), 0xffffffff)
+                soon := and(iszero(iszero(last)), lt(day, add(last, interval)))
+            }
+            /// A line that passed the checks: cap price and quantity, keep the class-B share.
+            function eligibleOf(item, qp, classB) -> el, notes {
+                let q := and(qp, 0xffffffff)
+                let price := and(shr(32, qp), 0xffffffffffffffff)
+                let cap := and(shr(64, item), 0xffffffffffffffff)
+                if cap {
+                    if gt(price, cap) {
+                        price := cap
+                        notes := 16 // PRICE_CAPPED
+                    }
+                }
+                let maxQty := and(shr(8, item), 0xffffffff)
+                if maxQty {
+                    if gt(q, maxQty) {
+                        q := maxQty
+                        notes := or(notes, 32) // QTY_CAPPED
+                    }
+                }
+                el := mul(q, price)
+                if eq(and(shr(1, item), 3), 1) { el := div(mul(el, sub(10000, classB)), 10000) }
+            }
+            /// Every line in order: returns E and a bit per interval-limited eligible line, and
+            /// writes the line results six to a word (notes 6 bits | eligible << 6, at 42·i)
+            /// from `out` on.
+            function lines(first, nl, visit, day, member, classB, catalogue, out) -> e, record {
+                let acc := 0
+                for { let i := 0 } lt(i, nl) { i := add(i, 1) } {
+                    let at := add(first, shl(6, i))
+                    let code := calldataload(at)
+                    let item := sload(keyed(code, catalogue))
+                    let notes := 0
+                    let el := 0
+                    switch and(item, 1)
+                    case 0 { notes := 1 } // NOT_IN_CATALOGUE
+                    default {
+                        switch and(shr(1, item), 3)
+                        case 2 { notes := 2 } // CATEGORY_C
+                        default {
+                            switch and(iszero(eq(visit, 1)), and(shr(3, item), 1))
+                            case 1 { notes := 4 } // INPATIENT_ONLY
+                            default {
+                                let interval := and(shr(40, item), 0xffff)
+                                let soon := 0
+                                if interval { soon := tooSoon(first, i, code, interval, member, day) }
+                                switch soon
+                                case 1 { notes := 8 } // TOO_SOON
+                                default {
+                                    el, notes := eligibleOf(item, calldataload(add(at, 0x20)), classB)
+                                    if interval { record := or(record, shl(i, 1)) }
+                                }
+                            }
+                        }
+                    }
+                    e := add(e, el)
+                    let pos := mod(i, 6)
+                    acc := or(acc, shl(mul(42, pos), or(notes, shl(6, el))))
+                    if or(eq(pos, 5), eq(i, sub(nl, 1))) {
+                        mstore(add(out, shl(5, div(i, 6))), acc)
+                        acc := 0
+                    }
+                }
+            }
+
+            // ------------------------------------------------------------ §3–§5 money
+            function hasFiling(person, count, region, day) -> yes {
+                let fs := keyed(person, S_FILINGS)
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let f := sload(add(fs, i))
+                    if and(eq(and(f, 0xffffffff), region), iszero(or(gt(and(shr(32, f), 0xffffffff), day), lt(and(shr(64, f), 0xffffffff), day)))) {
+                        yes := 1
+                        leave
+                    }
+                }
+            }
+            function capTo(amount, cap, used) -> v {
+                let left := 0
+                if gt(cap, used) { left := sub(cap, used) }
+                v := amount
+                if lt(left, amount) { v := left }
+            }
+            /// §3 deductible, §4 ratio (less the cross-region cut), §5 fund share within the caps.
+            function money(visit, e, a, b, level, k, cross) -> d, f {
+                let r
+                switch visit
+                case 1 {
+                    d := and(shr(add(56, shl(5, sub(level, 1))), b), 0xffffffff)
+                    r := and(shr(mul(14, level), b), 0x3fff)
+                }
+                default {
+                    let annual := and(shr(116, a), 0x3fffffff)
+                    let used := and(k, 0xffffffffffff)
+                    if gt(annual, used) { d := sub(annual, used) }
+                    r := and(shr(add(60, mul(14, level)), a), 0x3fff)
+                }
+                if gt(d, e) { d := e }
+                if cross {
+                    let c := and(b, 0x3fff)
+                    switch gt(r, c)
+                    case 1 { r := sub(r, c) }
+                    default { r := 0 }
+                }
+                f := div(mul(sub(e, d), r), 10000)
+                if iszero(eq(visit, 1)) { f := capTo(f, and(shr(146, a), 0xfffffffff), and(shr(96, k), 0xffffffffffff)) }
+                f := capTo(f, and(shr(182, a), 0xfffffffff), and(shr(48, k), 0xffffffffffff))
+            }
+
+            // ------------------------------------------------------------ §7 flags, §8 counting
+            function flagsOf(visit, fund, a, grade, before) -> f {
+                if iszero(eq(visit, 1)) {
+                    let limit := and(shr(40, a), 0x3f)
+                    if limit { if iszero(lt(before, limit)) { f := 1 } } // VISIT_LIMIT
+                }
+                let threshold := and(shr(218, a), 0xfffffffff)
+                if gt(fund, threshold) { f := or(f, 2) } // REVIEW_THRESHOLD
+                if or(eq(grade, 3), and(eq(grade, 2), gt(fund, shr(1, threshold)))) { f := or(f, 4) } // INSTITUTION_GRADE
+            }
+            /// Gregorian year and month of a day number (Hinnant's civil_from_days, as Days.sol).
+            function yearMonth(day) -> y, m {
+                let z := add(day, 719468)
+                let era := div(z, 146097)
+                let doe := sub(z, mul(era, 146097))
+                let yoe := div(sub(add(sub(doe, div(doe, 1460)), div(doe, 36524)), div(doe, 146096)), 365)
+                let doy := sub(doe, sub(add(mul(365, yoe), shr(2, yoe)), div(yoe, 100)))
+                let mp := div(add(mul(5, doy), 2), 153)
+                switch lt(mp, 10)
+                case 1 { m := add(mp, 3) }
+                default { m := sub(mp, 9) }
+                y := add(add(yoe, mul(era, 400)), lt(m, 3))
+            }
+
+            // ------------------------------------------------------------ the claim
+            /// A claim that is not a duplicate: checks, lines, money, flags, counting. `cw` holds
+            /// the claim word's fields known before (visit, day, institution, epoch, billed).
+            function judge(first, meta, cw, person, inst, cslot, cid, mem) -> status, fund, home {
+                let pw := sload(keyed(person, S_PEOPLE))
+                let member := and(pw, 0xffffffff)
+                cw := or(cw, shl(35, member))
+                let day := and(shr(8, meta), 0xffffffff)
+                let reason, pslot, a := checks(inst, pw, day, and(shr(40, meta), 0xffffffff))
+                mstore(add(mem, 0x20), 0)
+                if reason {
+                    cw := or(cw, or(3, shl(3, reason)))
+                    sstore(cslot, cw)
+                    announce(cid, cw, mem)
+                    status := 3
+                    leave
+                }
+                let visit := and(meta, 0xff)
+                let nl := and(shr(72, meta), 0xff)
+                let year, month := yearMonth(day)
+                let kslot := keyed(or(shl(16, member), year), S_COUNTERS)
+                let k := sload(kslot)
+                let e, record := lines(first, nl, visit, day, member, and(shr(46, a), 0x3fff), keyed(and(shr(8, inst), 0xffffffff), S_ITEMS), add(mem, 0x20))
+                home := and(shr(32, pw), 0xffffffff)
+                let d
+                {
+                    let region := and(shr(8, inst), 0xffffffff)
+                    let cross := 0
+                    if iszero(eq(home, region)) {
+                        cross := iszero(hasFiling(person, and(shr(152, pw), 0xff), region, day))
+                    }
+                    let b := 0
+                    if or(eq(visit, 1), cross) { b := sload(add(pslot, 1)) }
+                    d, fund := money(visit, e, a, b, and(shr(72, inst), 0xff), k, cross)
+                    if eq(home, region) { home := 0 }
+                }
+                cw := or(cw, or(or(shl(143, e), shl(179, d)), shl(215, fund)))
+                // §6 OVERCLAIM: the institution's own figure exceeds the contract's
+                if and(and(shr(80, meta), 1), gt(and(shr(88, meta), 0xffffffffffffffff), fund)) {
+                    cw := or(cw, or(3, shl(3, 10)))
+                    sstore(cslot, cw)
+                    announce(cid, cw, mem)
+                    alert(cid, 2)
+                    status := 3
+                    fund := 0
+                    home := 0
+                    leave
+                }
+                let shift := add(144, mul(9, sub(month, 1)))
+                let f := flagsOf(visit, fund, a, and(shr(88, inst), 0xff), and(shr(shift, k), 511))
+                // §8 counting (the visit count saturates at 511)
+                k := add(k, shl(48, fund))
+                if iszero(eq(visit, 1)) {
+                    k := add(k, add(d, shl(96, fund)))
+                    if iszero(eq(and(shr(shift, k), 511), 511)) { k := add(k, shl(shift, 1)) }
+                }
+                sstore(kslot, k)
+                if record {
+                    let m := keyed(member, S_LAST)
+                    for { let i := 0 } record { i := add(i, 1) } {
+                        if and(record, 1) { sstore(keyed(calldataload(add(first, shl(6, i))), m), day) }
+                        record := shr(1, record)
+                    }
+                }
+                status := add(1, iszero(iszero(f))) // APPROVED or FLAGGED
+                cw := or(cw, or(status, shl(8, f)))
+                sstore(cslot, cw)
+                announce(cid, cw, mem)
+                if gt(nl, 6) {
+                    // ClaimLines(id, uint256[] more): the line words after the first
+                    let more := sub(div(add(nl, 5), 6), 1)
+                    mstore(mem, 0x20)
+                    mstore(add(mem, 0x20), more)
+                    log2(mem, add(0x40, shl(5, more)), T_LINES, cid)
+                }
+                if f {
+                    // what review and appeal need to know about the person: home region, scheme
+                    sstore(keyed(cid, S_EXTRA), or(and(shr(32, pw), 0xffffffff), shl(32, and(shr(128, pw), 0xff))))
+                    if and(f, 1) { alert(cid, 3) }
+                    if and(f, 2) { alert(cid, 4) }
+                    if and(f, 4) { alert(cid, 5) }
+                    fund := 0
+                    home := 0
+                }
+                if iszero(fund) { home := 0 }
+            }
+
+            // ------------------------------------------------------------ body
+            let base := words.offset
+            let meta, billed
+            next, id, meta, billed := parse(base, words.length, start, and(shr(72, ctx), 0xff))
+            // visit, service day, institution index, epoch, billed
+            let cw := or(
+                or(shl(11, and(meta, 3)), shl(13, and(shr(8, meta), 0x3fffff))),
+                or(or(shl(67, and(shr(40, ctx), 0xffffff)), shl(91, and(shr(200, ctx), 0xffff))), shl(107, billed))
+            )
+            let cslot := keyed(id, S_CLAIMS)
+            let mem := mload(0x40)
+            switch sload(cslot)
+            case 0 {
+                st, paid, crossHome :=
+                    judge(add(base, shl(5, add(start, 4))), meta, cw, calldataload(add(base, shl(5, add(start, 1)))), ctx, cslot, id, mem)
+            }
+            default {
+                // DUPLICATE: announced, not recorded again
+                mstore(add(mem, 0x20), 0)
+                announce(id, or(cw, or(3, shl(3, 1))), mem)
+                alert(id, 1)
+                st := 3
             }
         }
-    }
-
-    /// @dev TOO_SOON: an earlier line of this claim has the same item, or the person's last
-    /// eligible service of it is less than `interval` days before (or after) this one.
-    function _tooSoon(
-        Layout storage l,
-        bytes32[] calldata words,
-        uint256 base,
-        uint256 i,
-        bytes32 code,
-        uint256 interval,
-        uint256 member,
-        uint256 day
-    ) private view returns (bool) {
-        for (uint256 j; j < i; ++j) {
-            if (bytes32(_word(words, base + 2 * j)) == code) return true;
-        }
-        uint256 last = l.lastService[uint32(member)][code];
-        return last != 0 && day < last + interval;
-    }
-
-    /// @dev Record the service day of the interval-limited lines marked in `record`.
-    function _recordLast(
-        Layout storage l,
-        bytes32[] calldata words,
-        uint256 o,
-        uint256 member,
-        uint256 day,
-        uint256 record
-    ) private {
-        mapping(bytes32 => uint32) storage last = l.lastService[uint32(member)];
-        uint256 base = o + CLAIM_HEAD;
-        for (uint256 i; record != 0; ++i) {
-            if (record & 1 != 0) last[bytes32(_word(words, base + 2 * i))] = uint32(day);
-            record >>= 1;
-        }
-    }
-
-    function _hasFiling(Layout storage l, bytes32 person, uint256 region, uint256 day) private view returns (bool) {
-        uint256 n = l.people[person].filingCount;
-        for (uint256 i; i < n; ++i) {
-            IRegistry.Filing storage f = l.filings[person][i];
-            if (f.region == region && f.from <= day && day <= f.to) return true;
-        }
-        return false;
-    }
-
-    /// @dev An approved fund share of a person from another region: owed by the home region
-    /// once settled. The list of home regions is bounded by the number of regions.
-    function _bookCross(Layout storage l, address institution, uint256 home, uint256 fund) private {
-        mapping(uint32 => uint256) storage pending = l.crossPending[institution];
-        uint256 before = pending[uint32(home)];
-        if (before == 0) l.crossHomes[institution].push(uint32(home));
-        pending[uint32(home)] = before + fund;
-    }
-
-    /// @dev §8: add a counted claim to its person's year.
-    function _count(uint256 k, uint256 visit, uint256 d, uint256 fund, uint256 month) private pure returns (uint256) {
-        unchecked {
-            k += fund << 48;
-            if (visit != Adj.INPATIENT) {
-                k += d + (fund << 96);
-                uint256 shift = 144 + 9 * (month - 1);
-                if ((k >> shift) & Packed.VISIT_MAX != Packed.VISIT_MAX) k += 1 << shift; // saturates at 511
-            }
-        }
-        return k;
     }
 
     // ================================================================ routing

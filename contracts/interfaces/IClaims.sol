@@ -56,11 +56,13 @@ interface IClaims {
     /// @notice No claim with this id.
     error ClaimUnknown(bytes32 claimId);
 
-    /// @notice A claim was decided. `decision` packs status (bits 0–7) | reason (8–15) |
-    /// flags (16–23) | visit (24–31) | member index (32–63) | billed (64–99) | eligible (100–135)
-    /// | deductible (136–171) | fund (172–207), amounts in fen. `lines` packs the first six
-    /// lines, line i at bit 42·i: notes (6 bits) | eligible << 6 (36 bits); further lines
-    /// follow in `ClaimLines`, six to a word. Claims rejected by a claim check have lines = 0.
+    /// @notice A claim was decided. `decision` is the claim's word as stored (Packed.sol):
+    /// status (bits 0–2) | reason (3–7) | flags (8–10) | visit (11–12) | service day (13–34)
+    /// | member index (35–66) | institution index (67–90) | settlement epoch (91–106) | billed
+    /// (107–142) | eligible (143–178) | deductible (179–214) | fund (215–250), amounts in fen; a
+    /// DUPLICATE is announced with member 0 and is not stored again. `lines` packs the first six
+    /// lines, line i at bit 42·i: notes (6 bits) | eligible << 6 (36 bits); further lines follow
+    /// in `ClaimLines`, six to a word. Claims rejected by a claim check have lines = 0.
     event ClaimDecided(bytes32 indexed claimId, address indexed institution, uint256 decision, uint256 lines);
 
     /// @notice Lines 7 onwards of a claim with more than six lines (see `ClaimDecided`).

@@ -271,11 +271,4 @@ contract SettlementModule is Module, ISettlement {
         }
         return add ? k + delta : k - delta;
     }
-
-    function _bookCross(Layout storage l, address institution, uint256 home, uint256 fund) private {
-        mapping(uint32 => uint256) storage pending = l.crossPending[institution];
-        uint256 before = pending[uint32(home)];
-        if (before == 0) l.crossHomes[institution].push(uint32(home));
-        pending[uint32(home)] = before + fund;
-    }
 }

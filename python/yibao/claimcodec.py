@@ -1,6 +1,6 @@
 """The wire format of claims and decisions (contracts/interfaces/IClaims.sol).
 
-A claim travels as 32-byte words: invoice hash, person pseudonym, documents hash, a meta word
+A claim travels as 32-byte words: invoice word, person pseudonym, documents hash, a meta word
 (visit, service day, discharge day, line count, claimed fund), then two words per line (item
 code; quantity and unit price). A decision comes back in a `ClaimDecided` event as one packed
 word plus the lines packed six to a word. This module is the only place that knows the bits.
@@ -38,9 +38,22 @@ def decode_code(raw: bytes) -> str:
     return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")
 
 
-def invoice_hash(invoice: str) -> bytes:
-    """keccak256 of the invoice number's UTF-8 bytes (the claim id derives from it)."""
-    return keccak(invoice.encode("utf-8"))
+INVOICE_RAW_MAX = 31
+
+
+def invoice_word(invoice: str) -> bytes:
+    """The word a claim carries for its invoice number (the claim id derives from it).
+
+    An invoice number of 1 to 31 UTF-8 bytes without a zero byte travels as itself,
+    right-padded with zeros (cheaper calldata than a hash, and readable by an auditor); any
+    other travels as keccak256 of its UTF-8 bytes. A padded word always ends in a zero byte,
+    so the two forms cannot be confused short of a keccak preimage."""
+    raw = invoice.encode("utf-8")
+    if not raw:
+        raise InputError("an invoice number must not be empty")
+    if len(raw) <= INVOICE_RAW_MAX and b"\0" not in raw:
+        return raw.ljust(32, b"\0")
+    return keccak(raw)
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ def encode_claim(
         if not 0 <= claimed_fund <= M64:
             raise InputError(f"claimed_fund {claimed_fund} out of range")
         meta |= (1 << 80) | (claimed_fund << 88)
-    words = [invoice_hash(invoice), bytes(person), bytes(documents), meta.to_bytes(32, "big")]
+    words = [invoice_word(invoice), bytes(person), bytes(documents), meta.to_bytes(32, "big")]
     for i, line in enumerate(lines):
         if not 0 <= line.qty <= M32:
             raise InputError(f"line {i + 1}: quantity {line.qty} out of range")
@@ -91,7 +104,7 @@ def encode_claim(
 class WireClaim:
     """A claim read back from its words (what :func:`encode_claim` wrote)."""
 
-    invoice: bytes  # keccak256 of the invoice number
+    invoice: bytes  # the invoice word (invoice_word)
     person: bytes
     documents: bytes
     visit: int
@@ -141,21 +154,29 @@ class WireDecision:
     lines: tuple[tuple[int, int], ...]  # (eligible, notes) per line, in order
 
 
+def decision_reason(decision: int) -> int:
+    """The reason code in a `ClaimDecided` word (the claim word of contracts/libraries/Packed.sol)."""
+    return (decision >> 3) & 0x1F
+
+
 def decode_decision(claim_id: bytes, decision: int, packed_lines: Sequence[int], line_count: int) -> WireDecision:
+    """A `ClaimDecided` event: `decision` is the claim's stored word (Packed.sol: status 0..2,
+    reason 3..7, flags 8..10, visit 11..12, service day 13..34, member 35..66, institution
+    67..90, epoch 91..106, billed, eligible, deductible and fund 36 bits each from 107)."""
     lines = []
     for i in range(line_count if packed_lines else 0):
         v = (packed_lines[i // 6] >> (42 * (i % 6))) & ((1 << 42) - 1)
         lines.append((v >> 6, v & 0x3F))
     return WireDecision(
         bytes(claim_id),
-        decision & 0xFF,
-        (decision >> 8) & 0xFF,
-        (decision >> 16) & 0xFF,
-        (decision >> 24) & 0xFF,
-        (decision >> 32) & M32,
-        (decision >> 64) & M36,
-        (decision >> 100) & M36,
-        (decision >> 136) & M36,
-        (decision >> 172) & M36,
+        decision & 0x7,
+        decision_reason(decision),
+        (decision >> 8) & 0x7,
+        (decision >> 11) & 0x3,
+        (decision >> 35) & M32,
+        (decision >> 107) & M36,
+        (decision >> 143) & M36,
+        (decision >> 179) & M36,
+        (decision >> 215) & M36,
         tuple(lines),
     )

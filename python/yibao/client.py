@@ -208,15 +208,11 @@ def code_text(raw: bytes) -> str:
     return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")
 
 
-def invoice_hash(invoice: str) -> bytes:
-    """keccak256 of the UTF-8 invoice number: what a claim carries instead of the number."""
-    return keccak(text=invoice)
-
-
 def claim_id_of(institution: str, invoice: str) -> bytes:
-    """``keccak256(abi.encode(institution, keccak256(utf8(invoice))))`` (docs/decisions.md)."""
+    """``keccak256(abi.encode(institution, invoice word))`` (claimcodec.invoice_word;
+    docs/decisions.md)."""
     return keccak(abi_encode(["address", "bytes32"],
-                             [Web3.to_checksum_address(institution), invoice_hash(invoice)]))
+                             [Web3.to_checksum_address(institution), claimcodec.invoice_word(invoice)]))
 
 
 def _uint(v: Any, top: int, what: str) -> int:
@@ -724,7 +720,7 @@ class Ledger:
             raise ChainError(f"{len(decided)} claim decisions for {len(line_counts)} claims")
         out: list[ClaimResult] = []
         for (a, words, alerts), n in zip(decided, line_counts, strict=True):
-            reason = Reason((int(a["decision"]) >> 8) & 0xFF)
+            reason = Reason(claimcodec.decision_reason(int(a["decision"])))
             evaluated = reason not in _BEFORE_LINES
             if evaluated and len(words) != max(1, (n + 5) // 6):
                 raise ChainError(f"{len(words)} line words for a claim of {n} lines")

@@ -137,8 +137,8 @@ class _Reader:
         return None
 
 
-def _claim_id(institution: str, invoice_hash: bytes) -> bytes:
-    return keccak(abi_encode(["address", "bytes32"], [Web3.to_checksum_address(institution), invoice_hash]))
+def _claim_id(institution: str, invoice: bytes) -> bytes:
+    return keccak(abi_encode(["address", "bytes32"], [Web3.to_checksum_address(institution), invoice]))
 
 
 def _hex(b: Any) -> str | None:

@@ -252,13 +252,27 @@ def test_item_codes_travel_as_bytes32() -> None:
             item_code(bad)
 
 
-def test_claim_id_is_keccak_of_institution_and_invoice_hash() -> None:
+def test_claim_id_is_keccak_of_institution_and_invoice_word() -> None:
     from eth_abi import encode
 
     inst = "0x" + "ab" * 20
-    want = keccak(encode(["address", "bytes32"], [inst, keccak("发票-001".encode())]))
+    raw = "发票-001".encode().ljust(32, b"\0")  # 10 UTF-8 bytes: carried as itself
+    want = keccak(encode(["address", "bytes32"], [inst, raw]))
     assert claim_id_of(inst, "发票-001") == want
     assert claim_id_of(inst, "发票-002") != want
+    long = "INV-" + "9" * 28  # 32 bytes: carried as its hash
+    assert claim_id_of(inst, long) == keccak(encode(["address", "bytes32"], [inst, keccak(long.encode())]))
+
+
+def test_invoice_word_forms() -> None:
+    from yibao.claimcodec import invoice_word
+
+    assert invoice_word("A" * 31) == b"A" * 31 + b"\0"
+    assert invoice_word("A" * 32) == keccak(b"A" * 32)
+    assert invoice_word("A\0B") == keccak(b"A\0B")  # a zero byte would be ambiguous raw
+    assert invoice_word("INV") != invoice_word("INV\0")
+    with pytest.raises(InputError):
+        invoice_word("")
 
 
 def test_policy_round_trips_through_the_struct() -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from yibao.chain import Chain, dev_account
-from yibao.claimcodec import WireLine, encode_claim, invoice_hash
+from yibao.claimcodec import WireLine, encode_claim, invoice_word
 from yibao.client import Enrolment, Ledger
 from yibao.days import noon_cst, to_day
 from yibao.errors import AccessDenied, ContractError
@@ -49,7 +49,7 @@ class World:
         inv = invoice or f"INV-{self.serial}"
         words = encode_claim(inv, person, 0, D0, [WireLine("XA01", 1, price)])
         self.as_(HOSP).transact("submitClaims", words, gas=2_000_000)
-        return bytes(self.ledger.call("claimIdOf", HOSP.address, invoice_hash(inv)))
+        return bytes(self.ledger.call("claimIdOf", HOSP.address, invoice_word(inv)))
 
     def status(self, cid: bytes) -> tuple[int, int, int]:
         v = self.ledger.call("claimInfo", cid)

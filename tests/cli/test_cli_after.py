@@ -225,16 +225,16 @@ def test_a_claim_from_submission_to_clawback(cli: Cli, tmp_path: Path) -> None:
 def test_decode_claims_reads_back_what_encode_wrote() -> None:
     import datetime as dt
 
-    from yibao.claimcodec import WireLine, decode_claims, encode_claim, invoice_hash
+    from yibao.claimcodec import WireLine, decode_claims, encode_claim, invoice_word
 
     pid, docs = bytes(range(1, 33)), bytes([9]) * 32
     words = encode_claim("INV-1", pid, 1, dt.date(2026, 3, 1), [WireLine("XA01", 2, 12_550), WireLine("B", 1, 7)],
                          dt.date(2026, 3, 5), 999, docs)
     words += encode_claim("INV-2", pid, 0, dt.date(2026, 3, 2), [WireLine("Z", 3, 5)])
     a, b = decode_claims(words)
-    assert (a.invoice, a.person, a.documents, a.visit, a.claimed_fund) == (invoice_hash("INV-1"), pid, docs, 1, 999)
+    assert (a.invoice, a.person, a.documents, a.visit, a.claimed_fund) == (invoice_word("INV-1"), pid, docs, 1, 999)
     assert a.lines == (WireLine("XA01", 2, 12_550), WireLine("B", 1, 7))
-    assert (b.invoice, b.discharge_day, b.claimed_fund, b.lines) == (invoice_hash("INV-2"), 0, None,
+    assert (b.invoice, b.discharge_day, b.claimed_fund, b.lines) == (invoice_word("INV-2"), 0, None,
                                                                       (WireLine("Z", 3, 5),))
     with pytest.raises(ValueError):
         decode_claims(words[:-1])
