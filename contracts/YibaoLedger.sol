@@ -20,6 +20,10 @@ contract YibaoLedger is LedgerStorage, IClaims {
     /// @notice Two modules claim the same selector, or a module has no code.
     error ModuleInvalid(address module, bytes4 selector);
 
+    /// @notice The institution's running total of unsettled fund shares or claims would
+    /// overflow (2**64 fen or 2**32 claims): it must be settled first.
+    error PayableOverflow(address institution);
+
     /// @notice A module was wired in at construction.
     event ModuleInstalled(address indexed module, uint256 selectors);
 
@@ -61,15 +65,15 @@ contract YibaoLedger is LedgerStorage, IClaims {
     function submitClaims(bytes32[] calldata words) external returns (bytes32 claimId, uint8 status) {
         Layout storage l = _layout();
         Institution storage stored = l.institutions[msg.sender];
-        uint256 ctx;
+        uint256 slot0;
         assembly ("memory-safe") {
-            ctx := sload(stored.slot)
+            slot0 := sload(stored.slot)
         }
-        if (ctx & 0xff == 0) revert IRegistry.InstitutionUnknown(msg.sender);
+        if (slot0 & 0xff == 0) revert IRegistry.InstitutionUnknown(msg.sender);
         uint256 n = words.length;
         if (n == 0) revert IRegistry.BatchSizeInvalid(0, MAX_CLAIMS);
         // the institution's slot 0 (216 bits) with today's day number on top
-        ctx = (ctx & INSTITUTION_BITS) | (uint256(Days.today()) << 216);
+        uint256 ctx = (slot0 & INSTITUTION_BITS) | (uint256(Days.today()) << 216);
         uint256 o;
         uint256 count;
         uint256 payable_;
@@ -90,8 +94,16 @@ contract YibaoLedger is LedgerStorage, IClaims {
             status = uint8(st);
         }
         if (approved != 0) {
-            stored.payableFund += uint64(payable_);
-            stored.pendingClaims += uint32(approved);
+            // payableFund (bits 104..167) and pendingClaims (168..199) of slot 0, written once
+            unchecked {
+                uint256 total = ((slot0 >> 104) & type(uint64).max) + payable_;
+                uint256 pending = ((slot0 >> 168) & type(uint32).max) + approved;
+                if (total > type(uint64).max || pending > type(uint32).max) revert PayableOverflow(msg.sender);
+                slot0 += (payable_ << 104) + (approved << 168);
+            }
+            assembly ("memory-safe") {
+                sstore(stored.slot, slot0)
+            }
         }
     }
 
@@ -254,10 +266,12 @@ contract YibaoLedger is LedgerStorage, IClaims {
                 mstore(0x20, slot)
                 s := keccak256(0, 0x40)
             }
-            function announce(cid, w, mem) {
-                // ClaimDecided(cid, institution, w, lines word 0 already at mem + 0x20)
-                mstore(mem, w)
-                log3(mem, 0x40, T_DECIDED, cid, caller())
+            /// ClaimDecided(cid, institution, w, lines word 0): the decision word goes at the free
+            /// memory pointer, the line words after it (scratch: the pointer is not moved).
+            function announce(cid, w) {
+                let p := mload(0x40)
+                mstore(p, w)
+                log3(p, 0x40, T_DECIDED, cid, caller())
             }
             function alert(cid, kind) {
                 log4(0, 0, T_ALERT, cid, kind, caller())
@@ -335,8 +349,10 @@ contract YibaoLedger is LedgerStorage, IClaims {
                     }
                 }
             }
-            /// The first failing check's reason (0: none), and the policy version in force.
-            function checks(inst, pw, day, discharge) -> reason, pslot, a {
+            /// The first failing check's reason (0: none); then policy word A of the version in
+            /// force and, for an inpatient or cross-region claim, its word B (bit 255 set when
+            /// the ratio takes the cross-region cut: another home region and no filing here).
+            function checks(inst, pw, meta, person) -> reason, a, b {
                 // institution ACTIVE and not grade E
                 if or(and(shr(80, inst), 0xff), eq(and(shr(88, inst), 0xff), 4)) {
                     reason := 2 // INSTITUTION_INACTIVE
@@ -351,7 +367,8 @@ contract YibaoLedger is LedgerStorage, IClaims {
                     leave
                 }
                 let today := shr(216, inst)
-                if or(gt(day, today), gt(discharge, today)) {
+                let day := and(shr(8, meta), 0xffffffff)
+                if or(gt(day, today), gt(and(shr(40, meta), 0xffffffff), today)) {
                     reason := 5 // FUTURE_SERVICE
                     leave
                 }
@@ -360,6 +377,7 @@ contract YibaoLedger is LedgerStorage, IClaims {
                     reason := 6 // NOT_COVERED
                     leave
                 }
+                let pslot
                 pslot, a := policyAt(or(shl(8, and(shr(32, pw), 0xffffffff)), and(shr(128, pw), 0xff)), day)
                 if iszero(a) {
                     reason := 7 // NO_POLICY
@@ -370,21 +388,40 @@ contract YibaoLedger is LedgerStorage, IClaims {
                     reason := 8 // STALE_CLAIM
                     leave
                 }
-                if lt(day, add(from, and(shr(20, a), 0x3ff))) { reason := 9 } // WAITING_PERIOD
+                if lt(day, add(from, and(shr(20, a), 0x3ff))) {
+                    reason := 9 // WAITING_PERIOD
+                    leave
+                }
+                let region := and(shr(8, inst), 0xffffffff)
+                let cross := 0
+                if iszero(eq(and(shr(32, pw), 0xffffffff), region)) {
+                    cross := iszero(hasFiling(person, and(shr(152, pw), 0xff), region, day))
+                }
+                if or(eq(and(meta, 0xff), 1), cross) { b := or(sload(add(pslot, 1)), shl(255, cross)) }
+            }
+            function hasFiling(person, count, region, day) -> yes {
+                let fs := keyed(person, S_FILINGS)
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let f := sload(add(fs, i))
+                    if and(eq(and(f, 0xffffffff), region), iszero(or(gt(and(shr(32, f), 0xffffffff), day), lt(and(shr(64, f), 0xffffffff), day)))) {
+                        yes := 1
+                        leave
+                    }
+                }
             }
 
             // ------------------------------------------------------------ §2 lines
             /// TOO_SOON: an earlier line of the claim has the same code, or the person's last
             /// eligible service of it is less than `interval` days before this one.
-            function tooSoon(first, i, code, interval, member, day) -> soon {
+            function tooSoon(first, i, code, interval, cw) -> soon {
                 for { let j := 0 } lt(j, i) { j := add(j, 1) } {
                     if eq(calldataload(add(first, shl(6, j))), code) {
                         soon := 1
                         leave
                     }
                 }
-                let last := and(sload(keyed(code, keyed(member, S_LAST))), 0xffffffff)
-                soon := and(iszero(iszero(last)), lt(day, add(last, interval)))
+                let last := and(sload(keyed(code, keyed(and(shr(35, cw), 0xffffffff), S_LAST))), 0xffffffff)
+                soon := and(iszero(iszero(last)), lt(and(shr(13, cw), 0x3fffff), add(last, interval)))
             }
             /// A line that passed the checks: cap price and quantity, keep the class-B share.
             function eligibleOf(item, qp, classB) -> el, notes {
@@ -407,59 +444,55 @@ contract YibaoLedger is LedgerStorage, IClaims {
                 el := mul(q, price)
                 if eq(and(shr(1, item), 3), 1) { el := div(mul(el, sub(10000, classB)), 10000) }
             }
-            /// Every line in order: returns E and a bit per interval-limited eligible line, and
-            /// writes the line results six to a word (notes 6 bits | eligible << 6, at 42·i)
-            /// from `out` on.
-            function lines(first, nl, visit, day, member, classB, catalogue, out) -> e, record {
-                let acc := 0
+            /// Line `i`: its eligible amount, notes, and 1 when its service day is to be recorded.
+            function lineOf(first, i, visit, cw, classB, catalogue) -> el, notes, rec {
+                let at := add(first, shl(6, i))
+                let code := calldataload(at)
+                let item := sload(keyed(code, catalogue))
+                if iszero(and(item, 1)) {
+                    notes := 1 // NOT_IN_CATALOGUE
+                    leave
+                }
+                if eq(and(shr(1, item), 3), 2) {
+                    notes := 2 // CATEGORY_C
+                    leave
+                }
+                if and(iszero(eq(visit, 1)), and(shr(3, item), 1)) {
+                    notes := 4 // INPATIENT_ONLY
+                    leave
+                }
+                let interval := and(shr(40, item), 0xffff)
+                if interval {
+                    if tooSoon(first, i, code, interval, cw) {
+                        notes := 8 // TOO_SOON
+                        leave
+                    }
+                    rec := 1
+                }
+                el, notes := eligibleOf(item, calldataload(add(at, 0x20)), classB)
+            }
+            /// Every line in order: E and a bit per line whose service day is to be recorded.
+            /// The line results go six to a word (notes 6 bits | eligible << 6, at bit 42·i)
+            /// after the decision word in the free memory (see `announce`).
+            function lines(first, meta, cw, a, inst) -> e, record {
+                let nl := and(shr(72, meta), 0xff)
+                let visit := and(meta, 0xff)
+                let classB := and(shr(46, a), 0x3fff)
+                let catalogue := keyed(and(shr(8, inst), 0xffffffff), S_ITEMS)
+                let out := add(mload(0x40), 0x20)
                 for { let i := 0 } lt(i, nl) { i := add(i, 1) } {
-                    let at := add(first, shl(6, i))
-                    let code := calldataload(at)
-                    let item := sload(keyed(code, catalogue))
-                    let notes := 0
-                    let el := 0
-                    switch and(item, 1)
-                    case 0 { notes := 1 } // NOT_IN_CATALOGUE
-                    default {
-                        switch and(shr(1, item), 3)
-                        case 2 { notes := 2 } // CATEGORY_C
-                        default {
-                            switch and(iszero(eq(visit, 1)), and(shr(3, item), 1))
-                            case 1 { notes := 4 } // INPATIENT_ONLY
-                            default {
-                                let interval := and(shr(40, item), 0xffff)
-                                let soon := 0
-                                if interval { soon := tooSoon(first, i, code, interval, member, day) }
-                                switch soon
-                                case 1 { notes := 8 } // TOO_SOON
-                                default {
-                                    el, notes := eligibleOf(item, calldataload(add(at, 0x20)), classB)
-                                    if interval { record := or(record, shl(i, 1)) }
-                                }
-                            }
-                        }
-                    }
+                    let el, notes, rec := lineOf(first, i, visit, cw, classB, catalogue)
                     e := add(e, el)
+                    record := or(record, shl(i, rec))
                     let pos := mod(i, 6)
-                    acc := or(acc, shl(mul(42, pos), or(notes, shl(6, el))))
-                    if or(eq(pos, 5), eq(i, sub(nl, 1))) {
-                        mstore(add(out, shl(5, div(i, 6))), acc)
-                        acc := 0
-                    }
+                    let word := add(out, shl(5, div(i, 6)))
+                    let v := shl(mul(42, pos), or(notes, shl(6, el)))
+                    if pos { v := or(v, mload(word)) }
+                    mstore(word, v)
                 }
             }
 
-            // ------------------------------------------------------------ §3–§5 money
-            function hasFiling(person, count, region, day) -> yes {
-                let fs := keyed(person, S_FILINGS)
-                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                    let f := sload(add(fs, i))
-                    if and(eq(and(f, 0xffffffff), region), iszero(or(gt(and(shr(32, f), 0xffffffff), day), lt(and(shr(64, f), 0xffffffff), day)))) {
-                        yes := 1
-                        leave
-                    }
-                }
-            }
+            // ------------------------------------------------------------ §3–§8
             function capTo(amount, cap, used) -> v {
                 let left := 0
                 if gt(cap, used) { left := sub(cap, used) }
@@ -467,7 +500,7 @@ contract YibaoLedger is LedgerStorage, IClaims {
                 if lt(left, amount) { v := left }
             }
             /// §3 deductible, §4 ratio (less the cross-region cut), §5 fund share within the caps.
-            function money(visit, e, a, b, level, k, cross) -> d, f {
+            function money(visit, e, a, b, level, k) -> d, f {
                 let r
                 switch visit
                 case 1 {
@@ -481,7 +514,7 @@ contract YibaoLedger is LedgerStorage, IClaims {
                     r := and(shr(add(60, mul(14, level)), a), 0x3fff)
                 }
                 if gt(d, e) { d := e }
-                if cross {
+                if shr(255, b) {
                     let c := and(b, 0x3fff)
                     switch gt(r, c)
                     case 1 { r := sub(r, c) }
@@ -491,8 +524,6 @@ contract YibaoLedger is LedgerStorage, IClaims {
                 if iszero(eq(visit, 1)) { f := capTo(f, and(shr(146, a), 0xfffffffff), and(shr(96, k), 0xffffffffffff)) }
                 f := capTo(f, and(shr(182, a), 0xfffffffff), and(shr(48, k), 0xffffffffffff))
             }
-
-            // ------------------------------------------------------------ §7 flags, §8 counting
             function flagsOf(visit, fund, a, grade, before) -> f {
                 if iszero(eq(visit, 1)) {
                     let limit := and(shr(40, a), 0x3f)
@@ -515,57 +546,22 @@ contract YibaoLedger is LedgerStorage, IClaims {
                 default { m := sub(mp, 9) }
                 y := add(add(yoe, mul(era, 400)), lt(m, 3))
             }
-
-            // ------------------------------------------------------------ the claim
-            /// A claim that is not a duplicate: checks, lines, money, flags, counting. `cw` holds
-            /// the claim word's fields known before (visit, day, institution, epoch, billed).
-            function judge(first, meta, cw, person, inst, cslot, cid, mem) -> status, fund, home {
-                let pw := sload(keyed(person, S_PEOPLE))
-                let member := and(pw, 0xffffffff)
-                cw := or(cw, shl(35, member))
-                let day := and(shr(8, meta), 0xffffffff)
-                let reason, pslot, a := checks(inst, pw, day, and(shr(40, meta), 0xffffffff))
-                mstore(add(mem, 0x20), 0)
-                if reason {
-                    cw := or(cw, or(3, shl(3, reason)))
-                    sstore(cslot, cw)
-                    announce(cid, cw, mem)
-                    status := 3
-                    leave
-                }
-                let visit := and(meta, 0xff)
-                let nl := and(shr(72, meta), 0xff)
-                let year, month := yearMonth(day)
-                let kslot := keyed(or(shl(16, member), year), S_COUNTERS)
+            /// §3–§6 on the person's counters of the service year, then §7 flags and §8 counting.
+            /// Returns the claim word with amounts, status and reason or flags, and the flags.
+            function account(cw, inst, meta, a, b, e) -> w, f {
+                let year, month := yearMonth(and(shr(13, cw), 0x3fffff))
+                let kslot := keyed(or(shl(16, and(shr(35, cw), 0xffffffff)), year), S_COUNTERS)
                 let k := sload(kslot)
-                let e, record := lines(first, nl, visit, day, member, and(shr(46, a), 0x3fff), keyed(and(shr(8, inst), 0xffffffff), S_ITEMS), add(mem, 0x20))
-                home := and(shr(32, pw), 0xffffffff)
-                let d
-                {
-                    let region := and(shr(8, inst), 0xffffffff)
-                    let cross := 0
-                    if iszero(eq(home, region)) {
-                        cross := iszero(hasFiling(person, and(shr(152, pw), 0xff), region, day))
-                    }
-                    let b := 0
-                    if or(eq(visit, 1), cross) { b := sload(add(pslot, 1)) }
-                    d, fund := money(visit, e, a, b, and(shr(72, inst), 0xff), k, cross)
-                    if eq(home, region) { home := 0 }
-                }
-                cw := or(cw, or(or(shl(143, e), shl(179, d)), shl(215, fund)))
+                let visit := and(meta, 0xff)
+                let d, fund := money(visit, e, a, b, and(shr(72, inst), 0xff), k)
+                w := or(cw, or(or(shl(143, e), shl(179, d)), shl(215, fund)))
                 // §6 OVERCLAIM: the institution's own figure exceeds the contract's
                 if and(and(shr(80, meta), 1), gt(and(shr(88, meta), 0xffffffffffffffff), fund)) {
-                    cw := or(cw, or(3, shl(3, 10)))
-                    sstore(cslot, cw)
-                    announce(cid, cw, mem)
-                    alert(cid, 2)
-                    status := 3
-                    fund := 0
-                    home := 0
+                    w := or(w, or(3, shl(3, 10)))
                     leave
                 }
                 let shift := add(144, mul(9, sub(month, 1)))
-                let f := flagsOf(visit, fund, a, and(shr(88, inst), 0xff), and(shr(shift, k), 511))
+                f := flagsOf(visit, fund, a, and(shr(88, inst), 0xff), and(shr(shift, k), 511))
                 // §8 counting (the visit count saturates at 511)
                 k := add(k, shl(48, fund))
                 if iszero(eq(visit, 1)) {
@@ -573,34 +569,67 @@ contract YibaoLedger is LedgerStorage, IClaims {
                     if iszero(eq(and(shr(shift, k), 511), 511)) { k := add(k, shl(shift, 1)) }
                 }
                 sstore(kslot, k)
+                w := or(w, or(add(1, iszero(iszero(f))), shl(8, f))) // APPROVED or FLAGGED
+            }
+
+            // ------------------------------------------------------------ the claim
+            /// A claim that is not a duplicate. `cw` holds the claim word's fields known before
+            /// (visit, service day, institution, epoch, billed).
+            function judge(first, meta, cw, person, inst, cslot, cid) -> status, fund, home {
+                let pw := sload(keyed(person, S_PEOPLE))
+                cw := or(cw, shl(35, and(pw, 0xffffffff)))
+                let reason, a, b := checks(inst, pw, meta, person)
+                if reason {
+                    cw := or(cw, or(3, shl(3, reason)))
+                    sstore(cslot, cw)
+                    mstore(add(mload(0x40), 0x20), 0)
+                    announce(cid, cw)
+                    status := 3
+                    leave
+                }
+                let e, record := lines(first, meta, cw, a, inst)
+                let f
+                cw, f := account(cw, inst, meta, a, b, e)
                 if record {
-                    let m := keyed(member, S_LAST)
-                    for { let i := 0 } record { i := add(i, 1) } {
-                        if and(record, 1) { sstore(keyed(calldataload(add(first, shl(6, i))), m), day) }
-                        record := shr(1, record)
+                    // the service day of each interval-limited line, if the claim counted
+                    if iszero(eq(and(cw, 7), 3)) {
+                        let m := keyed(and(shr(35, cw), 0xffffffff), S_LAST)
+                        let day := and(shr(13, cw), 0x3fffff)
+                        for { let i := 0 } record { i := add(i, 1) } {
+                            if and(record, 1) { sstore(keyed(calldataload(add(first, shl(6, i))), m), day) }
+                            record := shr(1, record)
+                        }
                     }
                 }
-                status := add(1, iszero(iszero(f))) // APPROVED or FLAGGED
-                cw := or(cw, or(status, shl(8, f)))
                 sstore(cslot, cw)
-                announce(cid, cw, mem)
+                announce(cid, cw)
+                let nl := and(shr(72, meta), 0xff)
                 if gt(nl, 6) {
-                    // ClaimLines(id, uint256[] more): the line words after the first
+                    // ClaimLines(cid, uint256[] more): the line words after the first
+                    let p := mload(0x40)
                     let more := sub(div(add(nl, 5), 6), 1)
-                    mstore(mem, 0x20)
-                    mstore(add(mem, 0x20), more)
-                    log2(mem, add(0x40, shl(5, more)), T_LINES, cid)
+                    mstore(p, 0x20)
+                    mstore(add(p, 0x20), more)
+                    log2(p, add(0x40, shl(5, more)), T_LINES, cid)
+                }
+                status := and(cw, 7)
+                if eq(status, 3) {
+                    alert(cid, 2) // OVERCLAIM
+                    leave
                 }
                 if f {
                     // what review and appeal need to know about the person: home region, scheme
                     sstore(keyed(cid, S_EXTRA), or(and(shr(32, pw), 0xffffffff), shl(32, and(shr(128, pw), 0xff))))
-                    if and(f, 1) { alert(cid, 3) }
-                    if and(f, 2) { alert(cid, 4) }
-                    if and(f, 4) { alert(cid, 5) }
-                    fund := 0
-                    home := 0
+                    if and(f, 1) { alert(cid, 3) } // VISIT_LIMIT
+                    if and(f, 2) { alert(cid, 4) } // REVIEW_THRESHOLD
+                    if and(f, 4) { alert(cid, 5) } // INSTITUTION_GRADE
+                    leave
                 }
-                if iszero(fund) { home := 0 }
+                fund := shr(215, cw)
+                if fund {
+                    home := and(shr(32, pw), 0xffffffff)
+                    if eq(home, and(shr(8, inst), 0xffffffff)) { home := 0 }
+                }
             }
 
             // ------------------------------------------------------------ body
@@ -613,16 +642,15 @@ contract YibaoLedger is LedgerStorage, IClaims {
                 or(or(shl(67, and(shr(40, ctx), 0xffffff)), shl(91, and(shr(200, ctx), 0xffff))), shl(107, billed))
             )
             let cslot := keyed(id, S_CLAIMS)
-            let mem := mload(0x40)
             switch sload(cslot)
             case 0 {
                 st, paid, crossHome :=
-                    judge(add(base, shl(5, add(start, 4))), meta, cw, calldataload(add(base, shl(5, add(start, 1)))), ctx, cslot, id, mem)
+                    judge(add(base, shl(5, add(start, 4))), meta, cw, calldataload(add(base, shl(5, add(start, 1)))), ctx, cslot, id)
             }
             default {
                 // DUPLICATE: announced, not recorded again
-                mstore(add(mem, 0x20), 0)
-                announce(id, or(cw, or(3, shl(3, 1))), mem)
+                mstore(add(mload(0x40), 0x20), 0)
+                announce(id, or(cw, or(3, shl(3, 1))))
                 alert(id, 1)
                 st := 3
             }

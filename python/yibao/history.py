@@ -166,7 +166,7 @@ def _decision(log: _Log, more: list[int], alerts: list[str], wire: claimcodec.Wi
     a = log.args
     n = len(wire.lines) if wire else 0
     words = [int(a["lines"]), *more]
-    reason = (int(a["decision"]) >> 8) & 0xFF
+    reason = claimcodec.decision_reason(int(a["decision"]))
     evaluated = reason not in {int(x) for x in _BEFORE_LINES}
     d = claimcodec.decode_decision(bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
     lines = []

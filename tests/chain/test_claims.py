@@ -289,7 +289,7 @@ def test_claim_input_checks_widths_before_sending() -> None:
     base = ClaimInput("I", bytes(32), OP, dt.date(2030, 1, 1), (ClaimLine("XA01", 1, 1),))
     words = base.as_words()
     assert len(words) == 4 + 2 and words[4] == item_code("XA01")
-    assert words[0] == keccak(b"I") and words[1] == bytes(32)
+    assert words[0] == b"I".ljust(32, b"\0") and words[1] == bytes(32)
     meta = int.from_bytes(words[3], "big")
     assert (meta >> 80) & 1 == 0  # no claimed fund
     meta = int.from_bytes(replace(base, claimed_fund=7).as_words()[3], "big")

@@ -277,6 +277,10 @@ def test_history_names_the_settlement_that_paid_the_claim(ledger) -> None:
     assert (h1[1]["epoch"], h1[1]["claims"], h1[1]["payable"], h1[1]["tx"]) == (0, 2, 24_000, first.tx_hash)
     assert (h3[1]["epoch"], h3[1]["claims"], h3[1]["payable"], h3[1]["tx"]) == (1, 1, 16_000, second.tx_hash)
     assert claim_history(ledger, c2)[1]["tx"] == first.tx_hash
+    sub = h1[0]  # the decision as the event tells it
+    assert (sub["status"], sub["reason"], sub["flags"], sub["visit"], sub["fund"], sub["patient"]) == (
+        "APPROVED", "NONE", [], "OUTPATIENT", 8_000, 12_000)
+    assert [(x["code"], x["eligible"], x["notes"]) for x in sub["lines"]] == [("XA01", 20_000, [])]
     d = claim_details(ledger, c3)
     assert (d["status"], d["fund"], d["institution"], d["person"]) == ("SETTLED", 16_000, INST, "0x" + pid.hex())
     with pytest.raises(InputError, match="^no claim 0x" + "00" * 31 + "01$"):

@@ -17,6 +17,7 @@ import pytest
 from web3 import Web3
 
 from yibao import demo
+from yibao.claimcodec import WireDecision, decision_reason, decode_decision
 from yibao.chain.backend import Chain, SentTx
 from yibao.days import noon_cst
 from yibao.demo_world import SETUP_DAY
@@ -187,14 +188,18 @@ def test_claims_match_claim_info(run: DemoRun, report: dict[str, Any], claims_cs
     assert {k: sum(v) for k, v in c["by_institution_month"].items()} == {s.key: per_inst[s.key] for s in INSTITUTIONS}
 
 
+def _word(e: dict[str, Any]) -> WireDecision:
+    return decode_decision(bytes(e["claimId"]), int(e["decision"]), [], 0)
+
+
 def test_decisions_and_alerts_match_the_events(
     report: dict[str, Any], events: dict[str, list[dict[str, Any]]], run: DemoRun
 ) -> None:
     decided = events["ClaimDecided"]
     assert len(decided) == report["claims"]["submitted"]
-    dup = sum(1 for e in decided if (int(e["decision"]) >> 8) & 0xFF == Reason.DUPLICATE)
+    dup = sum(1 for e in decided if decision_reason(int(e["decision"])) == Reason.DUPLICATE)
     assert dup == report["claims"]["duplicates"] > 0
-    at_sub = Counter(ClaimStatus(int(e["decision"]) & 0xFF).name for e in decided)
+    at_sub = Counter(ClaimStatus(_word(e).status).name for e in decided)
     assert report["claims"]["at_submission"] == dict(sorted(at_sub.items()))
     kinds = Counter(AlertKind(e["kind"]).name for e in events["Alert"])
     a = report["alerts"]
@@ -210,9 +215,9 @@ def test_decisions_and_alerts_match_the_events(
     enrolled = {"0x" + bytes(e["person"]).hex()[:10] + "…": bytes(e["person"]) for e in events["PersonEnrolled"]}
     member = {int(e["index"]): bytes(e["person"]) for e in events["PersonEnrolled"]}
     claim_member = {
-        bytes(e["claimId"]): member.get((int(e["decision"]) >> 32) & 0xFFFFFFFF)
+        bytes(e["claimId"]): member.get(_word(e).member)
         for e in decided
-        if (int(e["decision"]) >> 8) & 0xFF != Reason.DUPLICATE
+        if _word(e).reason != Reason.DUPLICATE
     }
     per_person = Counter(claim_member.get(bytes(e["claimId"])) for e in events["Alert"])
     for p in a["top_people"]:
