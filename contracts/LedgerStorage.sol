@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
 import {Packed} from "./libraries/Packed.sol";
 
 /// @title LedgerStorage — the one storage layout shared by the ledger and its modules
 /// @notice The ledger (`YibaoLedger`) runs the hot path itself and delegates other calls to
-/// module contracts; all of them inherit this contract, so they see the same AccessControl
-/// state and the same namespaced (ERC-7201) layout below.
-abstract contract LedgerStorage is AccessControl {
+/// module contracts; all of them inherit this contract, so they see the same namespaced
+/// (ERC-7201) layout below. Roles (OpenZeppelin AccessControl, slot 0) belong to the modules.
+abstract contract LedgerStorage {
     /// @dev A region (统筹区) and its fund.
     struct Region {
         bool exists;

@@ -5,9 +5,8 @@ import {LedgerStorage} from "./LedgerStorage.sol";
 import {IModule} from "./interfaces/IModule.sol";
 import {IClaims} from "./interfaces/IClaims.sol";
 import {IRegistry} from "./interfaces/IRegistry.sol";
-import {Roles} from "./libraries/Roles.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Days} from "./libraries/Days.sol";
-import {Packed} from "./libraries/Packed.sol";
 
 /// @title YibaoLedger — the medical-insurance ledger of one deployment
 /// @notice Holds all state and decides claims itself (the hot path reads registry, policy
@@ -27,9 +26,8 @@ contract YibaoLedger is LedgerStorage, IClaims {
     /// @notice A module was wired in at construction.
     event ModuleInstalled(address indexed module, uint256 selectors);
 
-    // claim statuses (numbers fixed; python/yibao/model/types.py)
+    // claim status APPROVED (numbers fixed; python/yibao/model/types.py)
     uint256 private constant APPROVED = 1;
-    uint256 private constant SETTLED = 5;
 
     uint256 private constant MAX_CLAIMS = 200;
     uint256 private constant INSTITUTION_BITS = (1 << 216) - 1; // LedgerStorage.Institution, slot 0
@@ -37,9 +35,6 @@ contract YibaoLedger is LedgerStorage, IClaims {
     /// @param admin the account that holds DEFAULT_ADMIN_ROLE (adds regions, grants regulators)
     /// @param modules the module contracts whose selectors this ledger serves
     constructor(address admin, address[] memory modules) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _setRoleAdmin(Roles.INSTITUTION, Roles.NOBODY);
-        _setRoleAdmin(Roles.NOBODY, Roles.NOBODY);
         _checkConstants();
         Layout storage l = _layout();
         for (uint256 m; m < modules.length; ++m) {
@@ -51,6 +46,15 @@ contract YibaoLedger is LedgerStorage, IClaims {
                 l.modules[selectors[i]] = module;
             }
             emit ModuleInstalled(module, selectors.length);
+        }
+        // roles are the modules' business: the one serving grantRole sets the first admin up
+        address registry = l.modules[IAccessControl.grantRole.selector];
+        if (registry == address(0)) revert ModuleInvalid(address(0), IAccessControl.grantRole.selector);
+        (bool ok, bytes memory ret) = registry.delegatecall(abi.encodeCall(IRegistry.initialize, (admin)));
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
         }
     }
 
@@ -107,58 +111,6 @@ contract YibaoLedger is LedgerStorage, IClaims {
         }
     }
 
-    /// @inheritdoc IClaims
-    function claimInfo(bytes32 claimId) external view returns (ClaimView memory v) {
-        uint256 w = _layout().claims[claimId];
-        if (w == 0) revert ClaimUnknown(claimId);
-        Packed.Claim memory c = Packed.unpackClaim(w);
-        if (c.status == APPROVED) {
-            Layout storage l = _layout();
-            if (c.epoch < l.institutions[l.institutionAccounts[uint32(c.institution)]].epoch) c.status = SETTLED;
-        }
-        v = ClaimView(
-            claimId,
-            uint8(c.status),
-            uint8(c.reason),
-            uint8(c.flags),
-            uint8(c.visit),
-            uint32(c.serviceDay),
-            uint32(c.member),
-            uint32(c.institution),
-            uint64(c.billed),
-            uint64(c.eligible),
-            uint64(c.deductible),
-            uint64(c.fund)
-        );
-    }
-
-    /// @inheritdoc IClaims
-    function claimIdOf(address institution, bytes32 invoice) public pure returns (bytes32 id) {
-        assembly ("memory-safe") {
-            mstore(0x00, institution)
-            mstore(0x20, invoice)
-            id := keccak256(0x00, 0x40)
-        }
-    }
-
-    /// @inheritdoc IClaims
-    function countersOf(bytes32 person, uint16 year)
-        external
-        view
-        returns (uint64 deductibleUsed, uint64 fundUsed, uint64 opFundUsed, uint16[12] memory visits)
-    {
-        Layout storage l = _layout();
-        uint32 member = l.people[person].index;
-        if (member == 0) revert IRegistry.PersonUnknown(person);
-        uint256 k = l.counters[(uint64(member) << 16) | year];
-        deductibleUsed = uint64(Packed.dedUsed(k));
-        fundUsed = uint64(Packed.fundUsed(k));
-        opFundUsed = uint64(Packed.opFundUsed(k));
-        for (uint256 m = 1; m <= 12; ++m) {
-            visits[m - 1] = uint16(Packed.visits(k, m));
-        }
-    }
-
     // ================================================================ decision
     //
     // The claim path is written in Yul: the compiler's code for the same logic in Solidity
@@ -181,7 +133,7 @@ contract YibaoLedger is LedgerStorage, IClaims {
     uint256 private constant S_EXTRA = 0xe264cb13ac31513d5bdd6a5f4c66fa80c77cfadec84201fb2f12841d9c1a1e0e;
 
     // event topics and error selectors used from Yul (checked in the constructor)
-    uint256 private constant T_DECIDED = 0xf93c89e00044e4331c306d8998e7309c5661ee0925dd09391e1d6f2d69dd0bce;
+    uint256 private constant T_DECIDED = 0x3b8eb61d8f3f7c45e813d9f0c452dec63fdf7b554bf462a7815538f376162ca9;
     uint256 private constant T_LINES = 0xcc6998d3f792a44e2bafd1c31df3ba2b58641004c7c890d0ff75437196a82afe;
     uint256 private constant T_ALERT = 0x23cbe1c4f71641f07f95d0e42a067069a154d2ee341b485874f05562597b96f1;
     uint256 private constant E_TRUNCATED = 0x199aea14;
@@ -266,12 +218,12 @@ contract YibaoLedger is LedgerStorage, IClaims {
                 mstore(0x20, slot)
                 s := keccak256(0, 0x40)
             }
-            /// ClaimDecided(cid, institution, w, lines word 0): the decision word goes at the free
-            /// memory pointer, the line words after it (scratch: the pointer is not moved).
+            /// ClaimDecided(cid, w, lines word 0): the decision word goes at the free memory
+            /// pointer, the line words after it (scratch: the pointer is not moved).
             function announce(cid, w) {
                 let p := mload(0x40)
                 mstore(p, w)
-                log3(p, 0x40, T_DECIDED, cid, caller())
+                log2(p, 0x40, T_DECIDED, cid)
             }
             function alert(cid, kind) {
                 log4(0, 0, T_ALERT, cid, kind, caller())

@@ -63,7 +63,9 @@ interface IClaims {
     /// DUPLICATE is announced with member 0 and is not stored again. `lines` packs the first six
     /// lines, line i at bit 42·i: notes (6 bits) | eligible << 6 (36 bits); further lines follow
     /// in `ClaimLines`, six to a word. Claims rejected by a claim check have lines = 0.
-    event ClaimDecided(bytes32 indexed claimId, address indexed institution, uint256 decision, uint256 lines);
+    /// The institution is the transaction's sender (its index is in `decision`); it is not a
+    /// topic, which saves 375 gas a claim: filter by claim id, or by institution on `Alert`.
+    event ClaimDecided(bytes32 indexed claimId, uint256 decision, uint256 lines);
 
     /// @notice Lines 7 onwards of a claim with more than six lines (see `ClaimDecided`).
     event ClaimLines(bytes32 indexed claimId, uint256[] more);
@@ -76,16 +78,4 @@ interface IClaims {
     /// (one or many). Each is decided on its own: a business rejection never reverts, but a
     /// malformed claim reverts the whole call. Returns the id and status of the last claim.
     function submitClaims(bytes32[] calldata words) external returns (bytes32 claimId, uint8 status);
-
-    /// @notice The stored claim.
-    function claimInfo(bytes32 claimId) external view returns (ClaimView memory);
-
-    /// @notice The id a claim of `institution` with `invoice` gets.
-    function claimIdOf(address institution, bytes32 invoice) external pure returns (bytes32);
-
-    /// @notice A person's counters for a year: deductible used, fund used, outpatient fund used.
-    function countersOf(bytes32 person, uint16 year)
-        external
-        view
-        returns (uint64 deductibleUsed, uint64 fundUsed, uint64 opFundUsed, uint16[12] memory visits);
 }

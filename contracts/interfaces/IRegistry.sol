@@ -200,4 +200,9 @@ interface IRegistry {
     function operatorRole(uint32 region) external pure returns (bytes32);
     function reviewerRole(uint32 region) external pure returns (bytes32);
     function institutionRole() external pure returns (bytes32);
+
+    /// @notice Set the roles up: `admin` gets DEFAULT_ADMIN_ROLE, and the institution role is
+    /// administered by nobody (institutions get it by registration). Run once, by delegatecall
+    /// from the ledger's constructor; never routed afterwards.
+    function initialize(address admin) external;
 }

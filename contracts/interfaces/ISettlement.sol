@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {IClaims} from "./IClaims.sol";
+
 /// @title ISettlement — after the decision: review and appeal, funds and settlement (就医地垫付),
 /// cross-region clearing (异地清算), clawback (追回) and freezing payouts
 /// @notice Money in fen. A claim reads SETTLED once a settlement of its institution paid it.
@@ -96,4 +98,19 @@ interface ISettlement {
     function owedBetween(uint32 home, uint32 treating) external view returns (uint256);
     /// @notice Review data of a flagged claim: who rejected it and when, and whether it was appealed.
     function reviewOf(bytes32 claimId) external view returns (address rejectedBy, uint32 rejectedOn, bool appealed);
+
+    // ---------------------------------------------------------------- claims as stored
+
+    /// @notice The stored claim (`ClaimUnknown` if none); APPROVED reads SETTLED once a
+    /// settlement of its institution paid it.
+    function claimInfo(bytes32 claimId) external view returns (IClaims.ClaimView memory);
+
+    /// @notice The id a claim of `institution` with `invoice` gets.
+    function claimIdOf(address institution, bytes32 invoice) external pure returns (bytes32);
+
+    /// @notice A person's counters for a year: deductible used, fund used, outpatient fund used.
+    function countersOf(bytes32 person, uint16 year)
+        external
+        view
+        returns (uint64 deductibleUsed, uint64 fundUsed, uint64 opFundUsed, uint16[12] memory visits);
 }

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {LedgerStorage} from "../LedgerStorage.sol";
 import {IModule} from "../interfaces/IModule.sol";
 import {Days} from "../libraries/Days.sol";
 
 /// @title Module — base of the ledger's delegatecalled modules
-abstract contract Module is LedgerStorage, IModule {
+/// @notice Roles are OpenZeppelin AccessControl state in the ledger's storage, read and written
+/// only by modules: the ledger itself checks no role (a claim's institution is its sender),
+/// so its own dispatch stays short for the claim path. RegistryModule serves the
+/// AccessControl functions and sets the first admin up from the ledger's constructor.
+abstract contract Module is LedgerStorage, AccessControl, IModule {
     /// @notice A module function was called on the module itself, not through the ledger.
     error ModuleCalledDirectly();
 

@@ -10,6 +10,20 @@ import {Days} from "../libraries/Days.sol";
 /// @title RegistryModule — regions, institutions, people and filings
 /// @notice Runs inside the ledger's storage by delegatecall.
 contract RegistryModule is Module, IRegistry {
+    /// @notice `initialize` ran outside the ledger's construction.
+    error LedgerInitialized();
+
+    // ================================================================ set-up
+
+    /// @inheritdoc IRegistry
+    function initialize(address admin) external onlyDelegated {
+        // only while the ledger is being constructed (it has no code yet); not routed after
+        if (address(this).code.length != 0) revert LedgerInitialized();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _setRoleAdmin(Roles.INSTITUTION, Roles.NOBODY);
+        _setRoleAdmin(Roles.NOBODY, Roles.NOBODY);
+    }
+
     // ================================================================ regions
 
     /// @inheritdoc IRegistry
@@ -280,7 +294,7 @@ contract RegistryModule is Module, IRegistry {
 
     /// @inheritdoc IModule
     function moduleSelectors() external pure override returns (bytes4[] memory s) {
-        s = new bytes4[](28);
+        s = new bytes4[](35);
         s[0] = this.addRegion.selector;
         s[1] = this.addInstitution.selector;
         s[2] = this.setInstitutionStatus.selector;
@@ -309,6 +323,14 @@ contract RegistryModule is Module, IRegistry {
         s[25] = this.reviewerRole.selector;
         s[26] = this.institutionRole.selector;
         s[27] = this.regionCodes.selector;
+        // OpenZeppelin AccessControl, in the ledger's storage
+        s[28] = this.hasRole.selector;
+        s[29] = this.getRoleAdmin.selector;
+        s[30] = this.grantRole.selector;
+        s[31] = this.revokeRole.selector;
+        s[32] = this.renounceRole.selector;
+        s[33] = this.DEFAULT_ADMIN_ROLE.selector;
+        s[34] = this.supportsInterface.selector;
     }
 
     // ================================================================ internals

@@ -234,7 +234,7 @@ contract SettlementModule is Module, ISettlement {
 
     /// @inheritdoc IModule
     function moduleSelectors() external pure override returns (bytes4[] memory s) {
-        s = new bytes4[](10);
+        s = new bytes4[](13);
         s[0] = this.review.selector;
         s[1] = this.appeal.selector;
         s[2] = this.settle.selector;
@@ -245,6 +245,63 @@ contract SettlementModule is Module, ISettlement {
         s[7] = this.fundOf.selector;
         s[8] = this.owedBetween.selector;
         s[9] = this.reviewOf.selector;
+        s[10] = this.claimInfo.selector;
+        s[11] = this.claimIdOf.selector;
+        s[12] = this.countersOf.selector;
+    }
+
+    // ================================================================ claims as stored
+
+    /// @inheritdoc ISettlement
+    function claimInfo(bytes32 claimId) external view returns (IClaims.ClaimView memory v) {
+        uint256 w = _layout().claims[claimId];
+        if (w == 0) revert IClaims.ClaimUnknown(claimId);
+        Packed.Claim memory c = Packed.unpackClaim(w);
+        if (c.status == APPROVED) {
+            Layout storage l = _layout();
+            if (c.epoch < l.institutions[l.institutionAccounts[uint32(c.institution)]].epoch) c.status = SETTLED;
+        }
+        v = IClaims.ClaimView(
+            claimId,
+            uint8(c.status),
+            uint8(c.reason),
+            uint8(c.flags),
+            uint8(c.visit),
+            uint32(c.serviceDay),
+            uint32(c.member),
+            uint32(c.institution),
+            uint64(c.billed),
+            uint64(c.eligible),
+            uint64(c.deductible),
+            uint64(c.fund)
+        );
+    }
+
+    /// @inheritdoc ISettlement
+    function claimIdOf(address institution, bytes32 invoice) external pure returns (bytes32 id) {
+        assembly ("memory-safe") {
+            mstore(0x00, institution)
+            mstore(0x20, invoice)
+            id := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @inheritdoc ISettlement
+    function countersOf(bytes32 person, uint16 year)
+        external
+        view
+        returns (uint64 deductibleUsed, uint64 fundUsed, uint64 opFundUsed, uint16[12] memory visits)
+    {
+        Layout storage l = _layout();
+        uint32 member = l.people[person].index;
+        if (member == 0) revert IRegistry.PersonUnknown(person);
+        uint256 k = l.counters[(uint64(member) << 16) | year];
+        deductibleUsed = uint64(Packed.dedUsed(k));
+        fundUsed = uint64(Packed.fundUsed(k));
+        opFundUsed = uint64(Packed.opFundUsed(k));
+        for (uint256 m = 1; m <= 12; ++m) {
+            visits[m - 1] = uint16(Packed.visits(k, m));
+        }
     }
 
     // ================================================================ internals

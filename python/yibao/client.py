@@ -728,7 +728,7 @@ class Ledger:
                 bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
             out.append(ClaimResult(
                 claim_id=d.claim_id,
-                institution=Web3.to_checksum_address(a["institution"]),
+                institution=self.account.address,  # the submitter (ClaimDecided has no topic for it)
                 member=d.member,
                 visit=VisitType(d.visit) if d.visit in VisitType._value2member_map_ else d.visit,
                 status=ClaimStatus(d.status),

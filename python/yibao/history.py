@@ -113,10 +113,13 @@ class _Reader:
             self._txs[tx_hash] = self.w3.eth.get_transaction(HexStr(tx_hash))
         return self._txs[tx_hash]
 
+    def sender(self, tx_hash: str) -> str:
+        return str(Web3.to_checksum_address(self.tx(tx_hash)["from"]))
+
     def step(self, log: _Log, step: str, **fields: Any) -> dict[str, Any]:
         ts = self.time(log.block)
         return {"step": step, "time": cst_time(ts), "timestamp": ts, "block": log.block,
-                "log_index": log.index, "tx": log.tx, "by": Web3.to_checksum_address(self.tx(log.tx)["from"]), **fields}
+                "log_index": log.index, "tx": log.tx, "by": self.sender(log.tx), **fields}
 
     def submitted_claim(self, tx_hash: str, institution: str, claim_id: bytes) -> claimcodec.WireClaim | None:
         """The claim as its ``submitClaims`` transaction sent it (None if the call was not direct)."""
@@ -160,7 +163,8 @@ def _enum_name(cls: Any, v: int) -> str:
 # ---------------------------------------------------------------------- the decision
 
 
-def _decision(log: _Log, more: list[int], alerts: list[str], wire: claimcodec.WireClaim | None) -> dict[str, Any]:
+def _decision(log: _Log, institution: str, more: list[int], alerts: list[str],
+              wire: claimcodec.WireClaim | None) -> dict[str, Any]:
     """A ``ClaimDecided`` event (and its ``ClaimLines``) as a dictionary; lines joined with
     the submitted lines when the submission could be read."""
     a = log.args
@@ -181,7 +185,7 @@ def _decision(log: _Log, more: list[int], alerts: list[str], wire: claimcodec.Wi
             lines.append(row)
     doc: dict[str, Any] = {
         "claim_id": "0x" + d.claim_id.hex(),
-        "institution": Web3.to_checksum_address(a["institution"]),
+        "institution": institution,
         "status": _enum_name(ClaimStatus, d.status),
         "reason": _enum_name(Reason, reason),
         "flags": flag_names(Flag(d.flags)),
@@ -228,13 +232,13 @@ def claim_history(ledger: Ledger, claim_id: bytes) -> list[dict[str, Any]]:
     for i, log in enumerate(logs):
         a = log.args
         if log.event == "ClaimDecided":
-            institution = Web3.to_checksum_address(a["institution"])
+            institution = r.sender(log.tx)  # the submitting institution
             more = [int(w) for x in logs[i + 1:] if x.event == "ClaimLines" and x.tx == log.tx
                     for w in x.args["more"]]
             alerts = [AlertKind(x.args["kind"]).name for x in logs[i + 1:]
                       if x.event == "Alert" and x.tx == log.tx]
             wire = r.submitted_claim(log.tx, institution, claim_id)
-            dec = _decision(log, more, alerts, wire)
+            dec = _decision(log, institution, more, alerts, wire)
             steps.append(r.step(log, "submitted", **dec))
             if dec["status"] == "APPROVED":
                 approved_at = (log.block, log.index)
@@ -304,11 +308,11 @@ def claim_details(ledger: Ledger, claim_id: bytes) -> dict[str, Any]:
     }
     decided = next((x for x in logs if x.event == "ClaimDecided"), None)
     if decided is not None:
-        institution = Web3.to_checksum_address(decided.args["institution"])
+        institution = r.sender(decided.tx)
         more = [int(w) for x in logs if x.event == "ClaimLines" and x.tx == decided.tx for w in x.args["more"]]
         alerts = [_enum_name(AlertKind, int(x.args["kind"])) for x in logs
                   if x.event == "Alert" and x.tx == decided.tx]
-        first = _decision(decided, more, alerts, r.submitted_claim(decided.tx, institution, claim_id))
+        first = _decision(decided, institution, more, alerts, r.submitted_claim(decided.tx, institution, claim_id))
         doc["institution"] = institution
         for k in ("person", "discharge", "claimed_fund", "documents"):
             if k in first:

@@ -940,6 +940,31 @@ def test_module_refuses_direct_calls(w: World) -> None:
     assert w.admin.person(w.P).status == PersonStatus.ACTIVE
 
 
+def test_initialize_runs_only_in_the_ledgers_constructor(w: World) -> None:
+    """The role set-up is not routed through the ledger, refused on the module itself, and
+    refused in any later delegatecall context (the ledger has code by then)."""
+    chain = w.admin.chain
+    stranger = dev_account(9)
+    abi = chain.w3.eth.contract(abi=artifacts.ledger_abi())
+    data = bytes.fromhex(abi.encode_abi("initialize", args=[stranger.address])[2:])
+    reverts("FunctionUnknown", lambda: chain.send(stranger, w.admin.address, data), data[:4])
+    module = w.admin.manifest.modules["RegistryModule"]
+    reverts("ModuleCalledDirectly", lambda: chain.send(stranger, module, data))
+    assert not w.admin.has_role(ADMIN_ROLE, stranger.address)
+    assert w.admin.has_role(ADMIN_ROLE, w.admin.account.address)
+
+
+def test_ledger_needs_a_module_serving_the_roles(w: World) -> None:
+    """Deploying the ledger without the module that serves AccessControl fails by name."""
+    from yibao.deployment import _create
+
+    chain, admin = w.admin.chain, dev_account(0)
+    others = [a for n, a in w.admin.manifest.modules.items() if n != "RegistryModule"]
+    grant = Web3.keccak(text="grantRole(bytes32,address)")[:4]
+    reverts("ModuleInvalid", lambda: _create(chain, admin, artifacts.LEDGER, [admin.address, others]),
+            "0x" + "00" * 20, grant)
+
+
 def test_unknown_selector(w: World) -> None:
     reverts("FunctionUnknown", lambda: w.admin.chain.call(w.admin.address, b"\xde\xad\xbe\xef",
                                       sender=w.admin.account.address),
