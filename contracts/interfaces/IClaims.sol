@@ -6,7 +6,8 @@ pragma solidity 0.8.30;
 /// rules of adjudication.md and stored in one slot; the decision and its alerts are events.
 interface IClaims {
     // Claims travel as 32-byte words, 4 + 2 per line (the Python client encodes them):
-    //   word 0  invoice: keccak256 of the institution's invoice number (the claim id derives from it)
+    //   word 0  invoice: the institution's invoice number, UTF-8 right-padded when it is 1–31 bytes
+    //           without a zero byte, else its keccak256 (the claim id derives from it)
     //   word 1  person: the 32-byte pseudonym
     //   word 2  documents: hash of the supporting documents
     //   word 3  meta: visit (bits 0–7: 0 OUTPATIENT, 1 INPATIENT, 2 PHARMACY) | serviceDay (8–39,

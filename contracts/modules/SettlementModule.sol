@@ -9,7 +9,6 @@ import {IModule} from "../interfaces/IModule.sol";
 import {Roles} from "../libraries/Roles.sol";
 import {Packed} from "../libraries/Packed.sol";
 import {Days} from "../libraries/Days.sol";
-import {Adjudication as Adj} from "../libraries/Adjudication.sol";
 
 /// @title SettlementModule — review and appeal, settlement, clearing, clawback, freeze, contributions
 /// @notice Runs inside the ledger's storage by delegatecall. No loop here runs over stored
@@ -24,6 +23,7 @@ contract SettlementModule is Module, ISettlement {
     uint256 private constant CLAWED_BACK = 6;
     uint256 private constant R_REVIEW_REJECTED = 11;
     uint256 private constant R_APPEAL_REJECTED = 12;
+    uint256 private constant INPATIENT = 1; // visit type
 
     // claim word fields read directly (Packed.sol): status 0..2 | reason 3..7
     uint256 private constant STATUS_MASK = 7;
@@ -51,10 +51,8 @@ contract SettlementModule is Module, ISettlement {
                 uint256 a = _policyWordA(_policyKey(uint32(home), uint8((extra >> 32) & 0xff)), c.serviceDay);
                 uint256 key = (c.member << 16) | _year(c.serviceDay);
                 uint256 k = l.counters[uint64(key)];
-                if (c.visit != Adj.INPATIENT) {
-                    c.fund = Adj.capTo(c.fund, Packed.opAnnualCap(a), Packed.opFundUsed(k));
-                }
-                c.fund = Adj.capTo(c.fund, Packed.annualCap(a), Packed.fundUsed(k));
+                if (c.visit != INPATIENT) c.fund = _capTo(c.fund, Packed.opAnnualCap(a), Packed.opFundUsed(k));
+                c.fund = _capTo(c.fund, Packed.annualCap(a), Packed.fundUsed(k));
                 l.counters[uint64(key)] = _apply(k, c, true);
             }
             c.status = APPROVED;
@@ -312,6 +310,12 @@ contract SettlementModule is Module, ISettlement {
         _checkRole(Roles.regulator(inst.region));
     }
 
+    /// @dev `min(amount, max(0, cap − used))` (adjudication.md §5).
+    function _capTo(uint256 amount, uint256 cap, uint256 used) private pure returns (uint256) {
+        uint256 left = cap > used ? cap - used : 0;
+        return amount < left ? amount : left;
+    }
+
     function _year(uint256 day) private pure returns (uint256 year) {
         (year,) = Days.yearMonth(uint32(day));
     }
@@ -320,7 +324,7 @@ contract SettlementModule is Module, ISettlement {
     function _apply(uint256 k, Packed.Claim memory c, bool add) private pure returns (uint256) {
         (, uint256 month) = Days.yearMonth(uint32(c.serviceDay));
         uint256 delta = c.fund << 48;
-        if (c.visit != Adj.INPATIENT) {
+        if (c.visit != INPATIENT) {
             delta += c.deductible + (c.fund << 96);
             uint256 shift = 144 + 9 * (month - 1);
             uint256 visits = (k >> shift) & Packed.VISIT_MAX;
