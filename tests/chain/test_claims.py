@@ -806,6 +806,22 @@ def test_truncated_words_revert_and_store_nothing(w: World) -> None:
     reverts("ClaimUnknown", lambda: w.stored("OK"))
 
 
+def test_days_beyond_the_claim_word_revert_by_name(w: World) -> None:
+    """A day number of 22 bits or more (after the year 13,000) cannot come from a date, so the
+    codec never sends one; raw words reach the check, for the service and the discharge day."""
+    w.at(w.D(3, 2))
+    h3 = w.admin.acting_as(w.accounts["H3"])
+    words = w.input("FAR", [("XA01", 1, 100)], day=w.D(3, 2)).as_words()
+    meta = int.from_bytes(words[3], "big")
+    cid = claim_id_of(w.accounts["H3"].address, "FAR")
+    far = 1 << 22
+    for shift in (8, 40):  # service day, discharge day
+        bad = ((meta & ~(0xFFFFFFFF << shift)) | (far << shift)).to_bytes(32, "big")
+        reverts("ClaimDateInvalid", lambda b=bad: h3.transact("submitClaims", [*words[:3], b, *words[4:]]), cid, far)
+    reverts("ClaimTruncated", lambda: h3.transact("submitClaims", words[:3]), 0)
+    reverts("ClaimUnknown", lambda: w.stored("FAR"))
+
+
 def test_malformed_resubmission_is_refused_before_duplicate(w: World) -> None:
     w.claim("M", [("XA01", 1, 100)], day=w.D(3, 2))
     lg = w.admin.acting_as(w.accounts["H3"])
