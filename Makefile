@@ -28,8 +28,11 @@ $(NODE_OK): package.json package-lock.json
 build: install
 	$(PY) -m yibao.compiler
 
-# The stateful test (about 3 minutes) runs in its own processes, apart from the rest.
+# Lint and type checks first (seconds), then the tests; the stateful test (about 3 minutes)
+# runs in its own processes, apart from the rest.
 test: install
+	$(BIN)/ruff check python tests
+	$(BIN)/mypy python/yibao
 	$(PY) -m pytest -q -n 2 --ignore=tests/stateful
 	$(PY) -m pytest -q -n 2 tests/stateful
 

@@ -17,7 +17,7 @@ def test_sources_hash_matches_checked_in_artifacts() -> None:
 def test_rebuild_is_byte_identical() -> None:
     try:
         found = compiler.find_compiler()
-    except Exception as exc:  # pragma: no cover - make test always installs solc-js
+    except Exception as exc:  # noqa: BLE001 - any failure to find one fails the test by name
         pytest.fail(f"no compiler to check the artifacts with: {exc}")
     rebuilt = compiler.render(compiler.compile_artifacts(found))
     assert rebuilt == compiler.ARTIFACTS_FILE.read_text(encoding="utf-8"), (
@@ -41,7 +41,7 @@ def test_explicit_solc_must_be_the_pinned_version(tmp_path, monkeypatch) -> None
     fake.write_text("#!/bin/sh\necho 'Version: 0.8.19+commit.7dd6d404.Linux.g++'\n")
     fake.chmod(0o755)
     monkeypatch.setenv("SOLC", str(fake))
-    with pytest.raises(compiler.BuildError, match="pins 0.8.30"):
+    with pytest.raises(compiler.BuildError, match=r"pins 0\.8\.30"):
         compiler.find_compiler()
 
 

@@ -254,13 +254,17 @@ CSV_COLUMNS = ("national_id", "region", "scheme", "coverage_from", "coverage_to"
 
 @app.command()
 def enrol(
-    national_id: Annotated[str | None, typer.Option("--id", help="national ID (hashed with the operator key; never sent)")] = None,
+    national_id: Annotated[
+        str | None, typer.Option("--id", help="national ID (hashed with the operator key; never sent)")
+    ] = None,
     region: Annotated[int | None, typer.Option(help="home region")] = None,
     scheme: Annotated[str, typer.Option(help="EMPLOYEE | RESIDENT")] = "EMPLOYEE",
     coverage_from: Annotated[str | None, typer.Option("--from", help="coverage start YYYY-MM-DD")] = None,
     coverage_to: Annotated[str | None, typer.Option("--to", help="coverage end YYYY-MM-DD")] = None,
     wallet: Annotated[str | None, typer.Option(help="optional wallet address")] = None,
-    csv_file: Annotated[Path | None, typer.Option("--csv", help="CSV: national_id,region,scheme,coverage_from,coverage_to[,wallet]")] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="CSV: national_id,region,scheme,coverage_from,coverage_to[,wallet]")
+    ] = None,
     batch: Annotated[int, typer.Option(help="people per transaction")] = 200,
     rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
     as_json: JsonOpt = False,
@@ -873,7 +877,10 @@ def bench(
     from yibao.chain.backend import Chain
     from yibao.node import AnvilNode
 
-    runs: list[tuple[str, Any]] = [("node", lambda: Chain.connect(rpc))] if rpc else [("embedded", lambda: Chain.embedded(genesis_timestamp=GENESIS))]
+    runs: list[tuple[str, Any]] = (
+        [("node", lambda: Chain.connect(rpc))] if rpc
+        else [("embedded", lambda: Chain.embedded(genesis_timestamp=GENESIS))]
+    )
     node = None
     if anvil and not rpc:
         node = AnvilNode(timestamp=GENESIS)
@@ -885,7 +892,8 @@ def bench(
                           console=err, disable=as_json, transient=True) as bar:
                 tasks: dict[str, Any] = {}
 
-                def note(stage: str, done: int, total: int) -> None:
+                def note(stage: str, done: int, total: int,
+                         tasks: dict[str, Any] = tasks, label: str = label) -> None:
                     if stage not in tasks:
                         tasks[stage] = bar.add_task(f"{label}: {stage}", total=total)
                     bar.update(tasks[stage], completed=done)

@@ -30,7 +30,7 @@ def normalise_id(national_id: str) -> str:
     s = national_id.strip().upper()
     if not _ID_RE.match(s):
         raise InputError("national ID must be 17 digits and a check digit (0-9 or X)")
-    total = sum(int(c) * w for c, w in zip(s[:17], _WEIGHTS))
+    total = sum(int(c) * w for c, w in zip(s[:17], _WEIGHTS, strict=True))
     if _CHECK[total % 11] != s[17]:
         raise InputError("national ID check digit does not match (GB 11643)")
     return s
@@ -38,7 +38,7 @@ def normalise_id(national_id: str) -> str:
 
 def check_digit(first17: str) -> str:
     """The GB 11643 check digit for 17 digits (for making test IDs)."""
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 class PseudonymKey:

@@ -66,7 +66,7 @@ class AnvilNode:
         if timestamp is not None:
             cmd += ["--timestamp", str(timestamp)]
         cmd += list(extra_args)
-        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - owned by the process
+        out = open(log, "ab") if log else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait()
 

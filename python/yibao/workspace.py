@@ -138,7 +138,9 @@ class Workspace:
             except (ValueError, KeyError, IndexError) as exc:
                 raise ManifestError(f"{path}: corrupt chain journal ({exc})") from exc
             except Exception as exc:
-                raise ChainError(f"{path}: replay failed ({type(exc).__name__}); delete {self.home} and redeploy") from exc
+                raise ChainError(
+                    f"{path}: replay failed ({type(exc).__name__}); delete {self.home} and redeploy"
+                ) from exc
 
         def record(ts: int, raw: bytes) -> None:
             with path.open("a", encoding="utf-8") as f:

@@ -110,7 +110,7 @@ def _parse_matrix() -> list[tuple[str, str, bool]]:
     out = []
     for fn, *cells in rows:
         assert len(cells) == len(header), fn
-        for col, cell in zip(header, cells):
+        for col, cell in zip(header, cells, strict=True):
             assert cell in ("Y", "-"), (fn, cell)
             out.append((fn, COLUMNS[col], cell == "Y"))
     return out
@@ -133,9 +133,9 @@ def _inst(w: World) -> str:
 
 def _grant(role: Callable[[Ledger], bytes], needed: Callable[[Ledger, World], bytes]) -> Op:
     return Op(
-        act=lambda l, w: l.grant_role(role(l), w.target.address),
-        observe=lambda l, w: l.has_role(role(l), w.target.address),
-        expected=lambda l, w: True,
+        act=lambda lg, w: lg.grant_role(role(lg), w.target.address),
+        observe=lambda lg, w: lg.has_role(role(lg), w.target.address),
+        expected=lambda lg, w: True,
         needed=needed,
         event="RoleGranted",
     )
@@ -144,126 +144,126 @@ def _grant(role: Callable[[Ledger], bytes], needed: Callable[[Ledger, World], by
 def _revoke(role: Callable[[Ledger], bytes], holder: str,
             needed: Callable[[Ledger, World], bytes]) -> Op:
     return Op(
-        act=lambda l, w: l.revoke_role(role(l), w.addr(holder)),
-        observe=lambda l, w: l.has_role(role(l), w.addr(holder)),
-        expected=lambda l, w: False,
+        act=lambda lg, w: lg.revoke_role(role(lg), w.addr(holder)),
+        observe=lambda lg, w: lg.has_role(role(lg), w.addr(holder)),
+        expected=lambda lg, w: False,
         needed=needed,
         event="RoleRevoked",
     )
 
 
-def _admin(l: Ledger, w: World) -> bytes:
+def _admin(lg: Ledger, w: World) -> bytes:
     return ADMIN_ROLE
 
 
-def _regulator(l: Ledger, w: World) -> bytes:
-    return l.regulator_role(R)
+def _regulator(lg: Ledger, w: World) -> bytes:
+    return lg.regulator_role(R)
 
 
-def _operator(l: Ledger, w: World) -> bytes:
-    return l.operator_role(R)
+def _operator(lg: Ledger, w: World) -> bytes:
+    return lg.operator_role(R)
 
 
-def _nobody(l: Ledger, w: World) -> bytes:
+def _nobody(lg: Ledger, w: World) -> bytes:
     return NOBODY_ROLE
 
 
-def _filings(l: Ledger, w: World) -> tuple[Any, ...]:
-    return tuple((f.region, f.start, f.end) for f in l.person(w.P).filings)
+def _filings(lg: Ledger, w: World) -> tuple[Any, ...]:
+    return tuple((f.region, f.start, f.end) for f in lg.person(w.P).filings)
 
 
 _NEW_FILING = (S, dt.date(2099, 1, 1), dt.date(2099, 2, 1))
 
 OPS: dict[str, Op] = {
     "addRegion": Op(
-        act=lambda l, w: l.add_region(T, "Shenzhen", 5),
-        observe=lambda l, w: l.region(T),
-        expected=lambda l, w: {"code": T, "exists": True, "opening_balance": 5, "name": "Shenzhen"},
+        act=lambda lg, w: lg.add_region(T, "Shenzhen", 5),
+        observe=lambda lg, w: lg.region(T),
+        expected=lambda lg, w: {"code": T, "exists": True, "opening_balance": 5, "name": "Shenzhen"},
         needed=_admin, event="RegionAdded",
     ),
     "addInstitution": Op(
-        act=lambda l, w: l.add_institution(w.target.address, R, 1, Grade.B),
-        observe=lambda l, w: (l.institution_count(),
-                              l.has_role(l.institution_role(), w.target.address)),
-        expected=lambda l, w: (2, True),
+        act=lambda lg, w: lg.add_institution(w.target.address, R, 1, Grade.B),
+        observe=lambda lg, w: (lg.institution_count(),
+                              lg.has_role(lg.institution_role(), w.target.address)),
+        expected=lambda lg, w: (2, True),
         needed=_regulator, event="InstitutionAdded",
     ),
     "setInstitutionStatus": Op(
-        act=lambda l, w: l.set_institution_status(_inst(w), InstitutionStatus.SUSPENDED, 3),
-        observe=lambda l, w: l.institution(_inst(w)).status,
-        expected=lambda l, w: InstitutionStatus.SUSPENDED,
+        act=lambda lg, w: lg.set_institution_status(_inst(w), InstitutionStatus.SUSPENDED, 3),
+        observe=lambda lg, w: lg.institution(_inst(w)).status,
+        expected=lambda lg, w: InstitutionStatus.SUSPENDED,
         needed=_regulator, event="InstitutionStatusChanged",
     ),
     "setInstitutionGrade": Op(
-        act=lambda l, w: l.set_institution_grade(_inst(w), Grade.C),
-        observe=lambda l, w: l.institution(_inst(w)).grade,
-        expected=lambda l, w: Grade.C,
+        act=lambda lg, w: lg.set_institution_grade(_inst(w), Grade.C),
+        observe=lambda lg, w: lg.institution(_inst(w)).grade,
+        expected=lambda lg, w: Grade.C,
         needed=_regulator, event="InstitutionGradeChanged",
     ),
     "enrol": Op(
-        act=lambda l, w: l.enrol(w.enrolment(100)),
-        observe=lambda l, w: (l.person_count(), enrolled(l, pseudonym(100))),
-        expected=lambda l, w: (3, [True]),
+        act=lambda lg, w: lg.enrol(w.enrolment(100)),
+        observe=lambda lg, w: (lg.person_count(), enrolled(lg, pseudonym(100))),
+        expected=lambda lg, w: (3, [True]),
         needed=_operator, event="PersonEnrolled",
     ),
     "enrolBatch": Op(
-        act=lambda l, w: l.enrol_batch([w.enrolment(101), w.enrolment(102)]),
-        observe=lambda l, w: (l.person_count(), enrolled(l, pseudonym(101), pseudonym(102))),
-        expected=lambda l, w: (4, [True, True]),
+        act=lambda lg, w: lg.enrol_batch([w.enrolment(101), w.enrolment(102)]),
+        observe=lambda lg, w: (lg.person_count(), enrolled(lg, pseudonym(101), pseudonym(102))),
+        expected=lambda lg, w: (4, [True, True]),
         needed=_operator, event="PersonEnrolled",
     ),
     "updatePerson": Op(
-        act=lambda l, w: l.update_person(w.P, Scheme.RESIDENT, w.cov_from, w.cov_to + D(365)),
-        observe=lambda l, w: (l.person(w.P).scheme, l.person(w.P).coverage_to),
-        expected=lambda l, w: (Scheme.RESIDENT, w.cov_to + D(365)),
+        act=lambda lg, w: lg.update_person(w.P, Scheme.RESIDENT, w.cov_from, w.cov_to + D(365)),
+        observe=lambda lg, w: (lg.person(w.P).scheme, lg.person(w.P).coverage_to),
+        expected=lambda lg, w: (Scheme.RESIDENT, w.cov_to + D(365)),
         needed=_operator, event="PersonUpdated",
     ),
     "setPersonWallet": Op(
-        act=lambda l, w: l.set_person_wallet(w.P, w.target.address),
-        observe=lambda l, w: l.person(w.P).wallet,
-        expected=lambda l, w: w.target.address,
+        act=lambda lg, w: lg.set_person_wallet(w.P, w.target.address),
+        observe=lambda lg, w: lg.person(w.P).wallet,
+        expected=lambda lg, w: w.target.address,
         needed=_operator, event="PersonWalletSet",
     ),
     "suspendPerson": Op(
-        act=lambda l, w: l.suspend_person(w.P, 2),
-        observe=lambda l, w: l.person(w.P).status,
-        expected=lambda l, w: PersonStatus.SUSPENDED,
+        act=lambda lg, w: lg.suspend_person(w.P, 2),
+        observe=lambda lg, w: lg.person(w.P).status,
+        expected=lambda lg, w: PersonStatus.SUSPENDED,
         needed=_operator, event="PersonStatusChanged",
     ),
     "reinstatePerson": Op(
-        act=lambda l, w: l.reinstate_person(w.Q, 2),
-        observe=lambda l, w: l.person(w.Q).status,
-        expected=lambda l, w: PersonStatus.ACTIVE,
+        act=lambda lg, w: lg.reinstate_person(w.Q, 2),
+        observe=lambda lg, w: lg.person(w.Q).status,
+        expected=lambda lg, w: PersonStatus.ACTIVE,
         needed=_operator, event="PersonStatusChanged",
     ),
     "terminatePerson": Op(
-        act=lambda l, w: l.terminate_person(w.P, 2),
-        observe=lambda l, w: l.person(w.P).status,
-        expected=lambda l, w: PersonStatus.TERMINATED,
+        act=lambda lg, w: lg.terminate_person(w.P, 2),
+        observe=lambda lg, w: lg.person(w.P).status,
+        expected=lambda lg, w: PersonStatus.TERMINATED,
         needed=_operator, event="PersonStatusChanged",
     ),
     "addFiling": Op(
-        act=lambda l, w: l.add_filing(w.P, *_NEW_FILING),
+        act=lambda lg, w: lg.add_filing(w.P, *_NEW_FILING),
         observe=_filings,
-        expected=lambda l, w: (w.p_filing, _NEW_FILING),
+        expected=lambda lg, w: (w.p_filing, _NEW_FILING),
         needed=_operator, event="FilingAdded",
     ),
     "cancelFiling": Op(
-        act=lambda l, w: l.cancel_filing(w.P, w.p_filing[0], w.p_filing[1]),
+        act=lambda lg, w: lg.cancel_filing(w.P, w.p_filing[0], w.p_filing[1]),
         observe=_filings,
-        expected=lambda l, w: (),
+        expected=lambda lg, w: (),
         needed=_operator, event="FilingRemoved",
     ),
-    "grantRole(admin)": _grant(lambda l: ADMIN_ROLE, _admin),
-    "grantRole(regulator)": _grant(lambda l: l.regulator_role(R), _admin),
-    "revokeRole(regulator)": _revoke(lambda l: l.regulator_role(R), "regulator", _admin),
-    "grantRole(operator)": _grant(lambda l: l.operator_role(R), _regulator),
-    "revokeRole(operator)": _revoke(lambda l: l.operator_role(R), "operator", _regulator),
-    "grantRole(reviewer)": _grant(lambda l: l.reviewer_role(R), _regulator),
-    "revokeRole(reviewer)": _revoke(lambda l: l.reviewer_role(R), "reviewer", _regulator),
-    "grantRole(institution)": _grant(lambda l: l.institution_role(), _nobody),
-    "revokeRole(institution)": _revoke(lambda l: l.institution_role(), "institution", _nobody),
-    "grantRole(nobody)": _grant(lambda l: NOBODY_ROLE, _nobody),
+    "grantRole(admin)": _grant(lambda lg: ADMIN_ROLE, _admin),
+    "grantRole(regulator)": _grant(lambda lg: lg.regulator_role(R), _admin),
+    "revokeRole(regulator)": _revoke(lambda lg: lg.regulator_role(R), "regulator", _admin),
+    "grantRole(operator)": _grant(lambda lg: lg.operator_role(R), _regulator),
+    "revokeRole(operator)": _revoke(lambda lg: lg.operator_role(R), "operator", _regulator),
+    "grantRole(reviewer)": _grant(lambda lg: lg.reviewer_role(R), _regulator),
+    "revokeRole(reviewer)": _revoke(lambda lg: lg.reviewer_role(R), "reviewer", _regulator),
+    "grantRole(institution)": _grant(lambda lg: lg.institution_role(), _nobody),
+    "revokeRole(institution)": _revoke(lambda lg: lg.institution_role(), "institution", _nobody),
+    "grantRole(nobody)": _grant(lambda lg: NOBODY_ROLE, _nobody),
 }
 
 
@@ -297,18 +297,18 @@ def test_access(w: World, fn: str, role: str, allowed: bool) -> None:
 
 
 def test_role_admins(w: World) -> None:
-    l = w.admin
-    assert role_admin(l, l.regulator_role(R)) == ADMIN_ROLE
-    assert role_admin(l, l.operator_role(R)) == l.regulator_role(R)
-    assert role_admin(l, l.reviewer_role(R)) == l.regulator_role(R)
-    assert role_admin(l, l.institution_role()) == NOBODY_ROLE
+    lg = w.admin
+    assert role_admin(lg, lg.regulator_role(R)) == ADMIN_ROLE
+    assert role_admin(lg, lg.operator_role(R)) == lg.regulator_role(R)
+    assert role_admin(lg, lg.reviewer_role(R)) == lg.regulator_role(R)
+    assert role_admin(lg, lg.institution_role()) == NOBODY_ROLE
     # NOBODY administers itself, so not even the admin can hand it out (and with it the
     # institution role).
-    assert role_admin(l, NOBODY_ROLE) == NOBODY_ROLE
-    assert role_admin(l, ADMIN_ROLE) == ADMIN_ROLE
+    assert role_admin(lg, NOBODY_ROLE) == NOBODY_ROLE
+    assert role_admin(lg, ADMIN_ROLE) == ADMIN_ROLE
     # Regional roles are distinct per region and per kind.
-    roles = {l.regulator_role(R), l.operator_role(R), l.reviewer_role(R), l.regulator_role(S),
-             l.operator_role(S), l.reviewer_role(S), l.institution_role(), ADMIN_ROLE}
+    roles = {lg.regulator_role(R), lg.operator_role(R), lg.reviewer_role(R), lg.regulator_role(S),
+             lg.operator_role(S), lg.reviewer_role(S), lg.institution_role(), ADMIN_ROLE}
     assert len(roles) == 8
 
 
@@ -371,11 +371,11 @@ def test_add_region(w: World) -> None:
         "code": T, "exists": True, "opening_balance": 123_456, "name": "深圳 Shenzhen",
     }
     # Adding the region makes its regulator the admin of its operators and reviewers.
-    l = w.admin
-    assert role_admin(l, l.operator_role(T)) == l.regulator_role(T)
-    assert role_admin(l, l.reviewer_role(T)) == l.regulator_role(T)
+    lg = w.admin
+    assert role_admin(lg, lg.operator_role(T)) == lg.regulator_role(T)
+    assert role_admin(lg, lg.reviewer_role(T)) == lg.regulator_role(T)
     changed = res.named("RoleAdminChanged")
-    assert {bytes(e["role"]) for e in changed} == {l.operator_role(T), l.reviewer_role(T)}
+    assert {bytes(e["role"]) for e in changed} == {lg.operator_role(T), lg.reviewer_role(T)}
 
 
 def test_unknown_region_view(w: World) -> None:
@@ -587,12 +587,12 @@ def test_enrol_unknown_region(w: World) -> None:
 
 
 def test_coverage_boundaries(w: World) -> None:
-    l = w.admin
-    assert not l.is_covered(w.P, w.cov_from - D(1))
-    assert l.is_covered(w.P, w.cov_from)
-    assert l.is_covered(w.P, w.cov_to)
-    assert not l.is_covered(w.P, w.cov_to + D(1))
-    assert not l.is_covered(pseudonym(100), w.cov_from)  # not enrolled
+    lg = w.admin
+    assert not lg.is_covered(w.P, w.cov_from - D(1))
+    assert lg.is_covered(w.P, w.cov_from)
+    assert lg.is_covered(w.P, w.cov_to)
+    assert not lg.is_covered(w.P, w.cov_to + D(1))
+    assert not lg.is_covered(pseudonym(100), w.cov_from)  # not enrolled
 
 
 def test_update_person(w: World) -> None:
@@ -778,17 +778,17 @@ def test_add_filing_and_boundaries(w: World) -> None:
     assert one(res.named("FilingAdded")) == {
         "person": x, "region": S, "from": day(start), "to": day(end)}
     assert [(f.region, f.start, f.end) for f in w.admin.person(x).filings] == [(S, start, end)]
-    l = w.admin
-    assert not l.has_filing(x, S, start - D(1))
-    assert l.has_filing(x, S, start)
-    assert l.has_filing(x, S, end)
-    assert not l.has_filing(x, S, end + D(1))
-    assert not l.has_filing(x, R, start)  # another region
-    assert not l.has_filing(pseudonym(101), S, start)  # not enrolled
+    lg = w.admin
+    assert not lg.has_filing(x, S, start - D(1))
+    assert lg.has_filing(x, S, start)
+    assert lg.has_filing(x, S, end)
+    assert not lg.has_filing(x, S, end + D(1))
+    assert not lg.has_filing(x, R, start)  # another region
+    assert not lg.has_filing(pseudonym(101), S, start)  # not enrolled
     # A one-day filing (from == to) is valid.
     op.add_filing(x, S, end + D(10), end + D(10))
-    assert l.has_filing(x, S, end + D(10))
-    assert not l.has_filing(x, S, end + D(9))
+    assert lg.has_filing(x, S, end + D(10))
+    assert not lg.has_filing(x, S, end + D(9))
 
 
 def test_add_filing_bad_input(w: World) -> None:

@@ -85,7 +85,7 @@ def test_enrol_and_show_person(cli: Cli) -> None:
 
 
 def test_missing_role_is_one_line_naming_the_role(cli: Cli) -> None:
-    code, out, err = cli("enrol", "--id", ID1, "--region", "500000", "--from", "2026-01-01",
+    code, _out, err = cli("enrol", "--id", ID1, "--region", "500000", "--from", "2026-01-01",
                          "--to", "2026-12-31", "--as", "dev3", ok=False)
     assert code == 1
     assert err.strip().count("\n") == 0
@@ -162,7 +162,7 @@ def test_unreachable_node_is_one_line(cli: Cli) -> None:
 
 
 def test_json_error_document(cli: Cli) -> None:
-    code, out, _ = cli("region", "add", "500000", "Again", "--json", ok=False)
+    _code, out, _ = cli("region", "add", "500000", "Again", "--json", ok=False)
     doc = json.loads(out.strip().splitlines()[-1])
     assert doc == {"ok": False, "error": "ContractError", "name": "RegionExists",
                    "message": "RegionExists(region=500000)"}

@@ -175,17 +175,17 @@ def test_bad_input_names_the_entry(
 
 
 def test_unreadable_files(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="^cannot read"):
+    with pytest.raises(ScenarioError, match=r"^cannot read"):
         load_scenario(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
     bad.write_text('{"start": "2026-01-01",\n "regions": [}', encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"^not valid JSON: .* at line 2 column 14$"):
         load_scenario(bad)
     bad.write_text("[1, 2]", encoding="utf-8")
-    with pytest.raises(ScenarioError, match="^a scenario must be a JSON object$"):
+    with pytest.raises(ScenarioError, match=r"^a scenario must be a JSON object$"):
         load_scenario(bad)
     bad.write_text('{"start": "2026-01-01", "start": "2026-01-02"}', encoding="utf-8")
-    with pytest.raises(ScenarioError, match="^duplicate key 'start'$"):
+    with pytest.raises(ScenarioError, match=r"^duplicate key 'start'$"):
         load_scenario(bad)
 
 

@@ -169,8 +169,9 @@ def test_display_rules_are_applied_by_the_runner() -> None:
 
 def test_duplicate_claim_steps_act_on_the_stored_claim() -> None:
     doc = json.loads((DATA / "world.json").read_text("utf-8"))
-    doc["timeline"] = doc["timeline"][:4] + [
-        {"at": "2026-01-20", "review": {"claim": "C2", "reviewer": "R1", "decision": "approve"}}
+    doc["timeline"] = [
+        *doc["timeline"][:4],
+        {"at": "2026-01-20", "review": {"claim": "C2", "reviewer": "R1", "decision": "approve"}},
     ]
     out = run_scenario(parse_scenario(doc), ModelEngine())
     # C2 shares C1's invoice: C1 is APPROVED, so the review is refused

@@ -95,7 +95,7 @@ class ErrorDecoder:
             values = abi_decode(d.types, bytes(data[4:]))
         except Exception:  # noqa: BLE001 - malformed payload: keep raw
             values = ()
-        inputs = dict(zip(d.names, values))
+        inputs = dict(zip(d.names, values, strict=False))  # values is () when undecodable
         if d.name == "Panic" and values:
             inputs["meaning"] = _PANIC_CODES.get(int(values[0]), "unknown panic")
         cls = AccessDenied if d.name == "AccessControlUnauthorizedAccount" else ContractError
@@ -185,10 +185,10 @@ class EventDecoder:
         if d is None:
             return None
         args: dict[str, Any] = {}
-        for (name, typ), raw in zip(d.indexed, topics[1:]):
+        for (name, typ), raw in zip(d.indexed, topics[1:], strict=False):  # a short log: missing args
             args[name] = abi_decode([typ], raw)[0] if not _is_dynamic(typ) else raw
         values = abi_decode([t for _, t in d.plain], bytes(log["data"]))
-        for (name, _), v in zip(d.plain, values):
+        for (name, _), v in zip(d.plain, values, strict=True):
             args[name] = v
         return {"event": d.name, "args": {k: args[k] for k in d.order}, "address": log["address"]}
 
