@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from eth_abi.abi import encode as abi_encode
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from yibao.days import to_day
@@ -54,6 +56,12 @@ def invoice_word(invoice: str) -> bytes:
     if len(raw) <= INVOICE_RAW_MAX and b"\0" not in raw:
         return raw.ljust(32, b"\0")
     return keccak(raw)
+
+
+def claim_id(institution: str, invoice: bytes) -> bytes:
+    """``keccak256(abi.encode(institution, invoice word))``: what the contract names a claim
+    (docs/decisions.md)."""
+    return keccak(abi_encode(["address", "bytes32"], [to_checksum_address(institution), invoice]))
 
 
 @dataclass(frozen=True)

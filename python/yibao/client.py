@@ -210,8 +210,7 @@ def code_text(raw: bytes) -> str:
 def claim_id_of(institution: str, invoice: str) -> bytes:
     """``keccak256(abi.encode(institution, invoice word))`` (claimcodec.invoice_word;
     docs/decisions.md)."""
-    return keccak(abi_encode(["address", "bytes32"],
-                             [Web3.to_checksum_address(institution), claimcodec.invoice_word(invoice)]))
+    return claimcodec.claim_id(institution, claimcodec.invoice_word(invoice))
 
 
 def _uint(v: Any, top: int, what: str) -> int:
@@ -835,7 +834,6 @@ def iter_chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
 def role_ids(region: int) -> dict[str, bytes]:
     """The regional role ids, computed as the contracts compute them (libraries/Roles.sol)."""
     from eth_abi.abi import encode
-    from eth_utils.crypto import keccak
 
     return {
         f"{kind} of {region}": keccak(encode(["string", "uint32"], [f"yibao.role.{kind}", region]))
@@ -845,7 +843,6 @@ def role_ids(region: int) -> dict[str, bytes]:
 
 def describe_role(role: bytes, regions: Iterable[int]) -> str:
     """A readable name for a role id."""
-    from eth_utils.crypto import keccak
 
     if role == bytes(32):
         return "admin"
@@ -866,6 +863,5 @@ def _short_code(text: str) -> bytes:
 
 
 def _evidence(text: str) -> bytes:
-    from eth_utils.crypto import keccak
 
     return keccak(text.encode("utf-8")) if text else bytes(32)

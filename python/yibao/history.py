@@ -18,9 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.abi import encode as abi_encode
 from eth_typing import HexStr
-from eth_utils.crypto import keccak
 from web3 import Web3
 
 from yibao import claimcodec
@@ -135,13 +133,9 @@ class _Reader:
         except ValueError:
             return None
         for c in claims:
-            if _claim_id(institution, c.invoice) == claim_id:
+            if claimcodec.claim_id(institution, c.invoice) == claim_id:
                 return c
         return None
-
-
-def _claim_id(institution: str, invoice: bytes) -> bytes:
-    return keccak(abi_encode(["address", "bytes32"], [Web3.to_checksum_address(institution), invoice]))
 
 
 def _hex(b: Any) -> str | None:
