@@ -17,9 +17,9 @@ from hypothesis import settings
 import datetime as dt
 
 from yibao.chain import Chain, dev_account
-from yibao.days import noon_cst
+from yibao.units import noon_cst
 from yibao.client import Ledger
-from yibao.node import AnvilNode
+from yibao.chain.node import AnvilNode
 
 # Deterministic Hypothesis runs: the same examples on every machine and every run.
 settings.register_profile("yibao", derandomize=True, deadline=None, print_blob=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from yibao.chain_engine import ChainEngine
-from yibao.scenario import load_scenario
+from yibao.simulate.chain_engine import ChainEngine
+from yibao.simulate.scenario import load_scenario
 from yibao.simulate import ModelEngine, run_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "worked_claim.json"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from yibao.chain.backend import Chain, dev_account
-from yibao.claimcodec import WireLine, encode_claim
+from yibao.codec import WireLine, encode_claim
 from yibao.client import Enrolment, Ledger
-from yibao.days import noon_cst, to_day
+from yibao.units import noon_cst, to_day
 from yibao.model.types import Scheme
 
 REGION = 500000

@@ -24,7 +24,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from yibao.chain.backend import DEV_ACCOUNTS, Chain, dev_account
-from yibao.deployment import Manifest
+from yibao.chain.deployment import Manifest
 from yibao.errors import ChainError, InputError, ManifestError
 
 DEFAULT_HOME = Path(".yibao")

@@ -28,9 +28,9 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
-from registry_world import denied, dev_account, reverts
+from worlds.registry_world import denied, dev_account, reverts
 from yibao.chain import Chain
-from yibao.chain_engine import ChainEngine, derived_account, pseudonym_of
+from yibao.simulate.chain_engine import ChainEngine, derived_account, pseudonym_of
 from yibao.client import (
     AlertKind,
     ClaimInput,
@@ -44,7 +44,7 @@ from yibao.client import (
     policy_from_tuple,
     policy_tuple,
 )
-from yibao.days import noon_cst
+from yibao.units import noon_cst
 from yibao.errors import ContractError, InputError
 from yibao.model.types import (
     CatalogueItem,
@@ -63,8 +63,8 @@ from yibao.model.types import (
     VisitType,
     YearCounters,
 )
-from yibao.node import AnvilNode
-from yibao.scenario import Scenario, load_scenario
+from yibao.chain.node import AnvilNode
+from yibao.simulate.scenario import Scenario, load_scenario
 from yibao.simulate import ModelEngine, run_scenario
 
 CQ, GZ = 500000, 440100
@@ -265,7 +265,7 @@ def test_claim_id_is_keccak_of_institution_and_invoice_word() -> None:
 
 
 def test_invoice_word_forms() -> None:
-    from yibao.claimcodec import invoice_word
+    from yibao.codec import invoice_word
 
     assert invoice_word("A" * 31) == b"A" * 31 + b"\0"
     assert invoice_word("A" * 32) == keccak(b"A" * 32)

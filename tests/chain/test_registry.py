@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from registry_world import (
+from worlds.registry_world import (
     ADMIN_ROLE,
     NOBODY_ROLE,
     ROLE_ACCOUNTS,
@@ -32,7 +32,7 @@ from registry_world import (
 from web3 import Web3
 from yibao.chain import artifacts
 from yibao.client import Enrolment, Ledger
-from yibao.days import noon_cst
+from yibao.units import noon_cst
 from yibao.errors import AccessDenied, ContractError, InputError
 from yibao.model.types import Grade, InstitutionStatus, PersonStatus, Scheme
 
@@ -956,7 +956,7 @@ def test_initialize_runs_only_in_the_ledgers_constructor(w: World) -> None:
 
 def test_ledger_needs_a_module_serving_the_roles(w: World) -> None:
     """Deploying the ledger without the module that serves AccessControl fails by name."""
-    from yibao.deployment import _create
+    from yibao.chain.deployment import _create
 
     chain, admin = w.admin.chain, dev_account(0)
     others = [a for n, a in w.admin.manifest.modules.items() if n != "RegistryModule"]

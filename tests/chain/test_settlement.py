@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import pytest
 
 from yibao.chain import Chain, dev_account
-from yibao.claimcodec import WireLine, encode_claim, invoice_word
+from yibao.codec import WireLine, encode_claim, invoice_word
 from yibao.client import Enrolment, Ledger
-from yibao.days import noon_cst, to_day
+from yibao.units import noon_cst, to_day
 from yibao.errors import AccessDenied, ContractError
 from yibao.model.types import Scheme
-from yibao.node import AnvilNode
+from yibao.chain.node import AnvilNode
 
 A, B = 500000, 440100
 D0 = dt.date(2026, 3, 2)

@@ -206,8 +206,8 @@ def test_simulate_on_chain(capsys) -> None:
 
 @pytest.mark.anvil
 def test_simulate_on_a_node(capsys) -> None:
-    from yibao.days import noon_cst
-    from yibao.node import AnvilNode
+    from yibao.units import noon_cst
+    from yibao.chain.node import AnvilNode
 
     with AnvilNode(timestamp=noon_cst(dt.date(2025, 12, 1))) as node:
         assert run(["simulate", str(DATA / "example.json"), "--rpc", node.url]) == 0
@@ -216,8 +216,8 @@ def test_simulate_on_a_node(capsys) -> None:
 
 @pytest.mark.anvil
 def test_simulate_refuses_a_node_past_the_start(capsys) -> None:
-    from yibao.days import noon_cst
-    from yibao.node import AnvilNode
+    from yibao.units import noon_cst
+    from yibao.chain.node import AnvilNode
 
     with AnvilNode(timestamp=noon_cst(dt.date(2026, 6, 1))) as node:
         assert run(["simulate", str(DATA / "example.json"), "--rpc", node.url]) == 1

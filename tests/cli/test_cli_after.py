@@ -225,7 +225,7 @@ def test_a_claim_from_submission_to_clawback(cli: Cli, tmp_path: Path) -> None:
 def test_decode_claims_reads_back_what_encode_wrote() -> None:
     import datetime as dt
 
-    from yibao.claimcodec import WireLine, decode_claims, encode_claim, invoice_word
+    from yibao.codec import WireLine, decode_claims, encode_claim, invoice_word
 
     pid, docs = bytes(range(1, 33)), bytes([9]) * 32
     words = encode_claim("INV-1", pid, 1, dt.date(2026, 3, 1), [WireLine("XA01", 2, 12_550), WireLine("B", 1, 7)],
@@ -243,10 +243,10 @@ def test_decode_claims_reads_back_what_encode_wrote() -> None:
 def test_history_names_the_settlement_that_paid_the_claim(ledger) -> None:
     from yibao.client import ClaimInput, Enrolment
     from yibao.errors import InputError
-    from yibao.history import claim_details, claim_history, require_claim
+    from yibao.client.history import claim_details, claim_history, require_claim
     from yibao.model.types import CatalogueItem, Category, ClaimLine, Scheme, VisitType
-    from yibao.reports import fund_report
-    from yibao.scenario import Policy
+    from yibao.client.reports import fund_report
+    from yibao.simulate.scenario import Policy
 
     import datetime as dt
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import pytest
 from yibao.chain import Chain
-from yibao.days import day_of_timestamp
-from yibao.node import AnvilNode
+from yibao.units import day_of_timestamp
+from yibao.chain.node import AnvilNode
 
 
 @pytest.fixture(autouse=True)

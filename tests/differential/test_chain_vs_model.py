@@ -1,6 +1,6 @@
 """The differential test: the contracts (``ChainEngine``) against the reference model.
 
-Each case builds a seeded random world (:func:`yibao.worlds.random_world`), plays it
+Each case builds a seeded random world (:func:`worlds.random_world`), plays it
 through :class:`~yibao.simulate.ModelEngine` and through ``ChainEngine`` and requires the
 two output documents to be equal once the chain's ``gas`` is set aside. A failure names
 the seed, the first differing claim and field and the first differing step, and says how
@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 from worldrun import assert_agree, model_report, play
-from yibao.node import AnvilNode
-from yibao.worlds import random_world
+from yibao.chain.node import AnvilNode
+from worlds import random_world
 
 CLAIM_SEEDS = range(10)
 CLAIMS = 200
@@ -37,7 +37,7 @@ ANVIL_CLAIMS = 50
 
 def chain_report(doc: dict[str, Any], **engine_kwargs: Any) -> dict[str, Any]:
     """Play ``doc`` on the contracts; the report without its ``gas`` figures."""
-    from yibao.chain_engine import ChainEngine  # lazily: the chain side is optional here
+    from yibao.simulate.chain_engine import ChainEngine  # lazily: the chain side is optional here
 
     report = play(doc, ChainEngine(**engine_kwargs))
     gas = report.pop("gas", None)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from docdiff import MISSING, describe_differences, leaf_differences
 from worldrun import assert_agree, model_report
-from yibao.worlds import random_world
+from worlds import random_world
 
 
 @pytest.fixture(scope="module")

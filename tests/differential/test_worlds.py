@@ -1,4 +1,4 @@
-"""The random world generator (yibao.worlds) really exercises the rules.
+"""The random world generator (worlds) really exercises the rules.
 
 Every world of seeds 0..19 (200 claims) loads, plays through the reference model with no
 claim refused, keeps the money identities, and together the worlds make every reason
@@ -20,9 +20,9 @@ from worldrun import model_report
 from yibao.errors import ScenarioError
 from yibao.model import rules
 from yibao.model.types import NOTE_ORDER, Flag, PolicyVersion, Reason, VisitType
-from yibao.scenario import load_scenario, parse_scenario
+from yibao.simulate.scenario import load_scenario, parse_scenario
 from yibao.simulate import ModelEngine, run_scenario
-from yibao.worlds import MALFORMED_KINDS, random_world, random_world_file
+from worlds import MALFORMED_KINDS, random_world, random_world_file
 
 SEEDS = range(20)
 CLAIMS = 200

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from docdiff import describe_differences
-from yibao.scenario import parse_scenario
+from yibao.simulate.scenario import parse_scenario
 from yibao.simulate import Engine, ModelEngine, run_scenario
 
 
@@ -24,7 +24,7 @@ def reproduce_hint(seed: int, kwargs: dict[str, Any]) -> str:
     """Shell lines that rebuild the world and run both sides."""
     args = ", ".join([str(seed), "'world.json'", *(f"{k}={v!r}" for k, v in kwargs.items())])
     return (
-        "  python -c \"import datetime; from yibao.worlds import random_world_file; "
+        "  python -c \"import datetime; from worlds import random_world_file; "
         f"random_world_file({args})\"\n"
         "  yibao simulate world.json > chain.json; yibao simulate --model world.json > model.json"
     )

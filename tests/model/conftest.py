@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from modelworld import World
+from worlds.model_world import World
 
 
 @pytest.fixture

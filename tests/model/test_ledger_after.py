@@ -9,7 +9,7 @@ from functools import partial
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from modelworld import CQ, GZ, POLICY, START, D, World, key
+from worlds.model_world import CQ, GZ, POLICY, START, D, World, key
 from yibao.errors import OperationRefused, YibaoError
 from yibao.model import FundLawBroken, ModelRefusal
 from yibao.model.types import (

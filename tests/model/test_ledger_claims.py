@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from modelworld import CQ, GZ, POLICY, START, D, World, key
+from worlds.model_world import CQ, GZ, POLICY, START, D, World, key
 from yibao.model.types import (
     Claim,
     ClaimLine,

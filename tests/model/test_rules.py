@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
-from modelworld import POLICY
+from worlds.model_world import POLICY
 from yibao.model import rules
 from yibao.model.types import (
     CatalogueItem,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from yibao.errors import ScenarioError, YibaoError
-from yibao.scenario import Scenario, load_scenario, parse_scenario
+from yibao.simulate.scenario import Scenario, load_scenario, parse_scenario
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from yibao.model.types import FundState, InstitutionState
-from yibao.scenario import load_scenario, parse_scenario
+from yibao.simulate.scenario import load_scenario, parse_scenario
 from yibao.simulate import Engine, GasFigures, ModelEngine, run_scenario
 
 DATA = Path(__file__).parent / "data"

@@ -4,7 +4,7 @@ A Hypothesis :class:`~hypothesis.stateful.RuleBasedStateMachine` drives the same
 sequence of steps — enrol, contribute, submit a claim (cross-region, flagged, duplicate,
 overclaimed, malformed), review, appeal, settle, clear, clawback, freeze, unfreeze, next
 day — through :class:`~yibao.simulate.ModelEngine` (the reference model) and
-:class:`~yibao.chain_engine.ChainEngine` (the contracts). After **every** step:
+:class:`~yibao.simulate.chain_engine.ChainEngine` (the contracts). After **every** step:
 
 * the step's outcome agrees: both succeed, or both refuse with the same error name
   (``OperationRefused.name``); a claim's decision (status, reason, flags, amounts, lines)
@@ -66,7 +66,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from yibao.days import noon_cst
+from yibao.units import noon_cst
 from yibao.errors import OperationRefused
 from yibao.model.types import (
     CatalogueItem,
@@ -244,7 +244,7 @@ class ChainWorld:
     """One ``ChainEngine`` with the setup played, and a way back to just after the setup."""
 
     def __init__(self, rpc: str | None = None) -> None:
-        from yibao.chain_engine import ChainEngine  # the chain side is optional elsewhere
+        from yibao.simulate.chain_engine import ChainEngine  # the chain side is optional elsewhere
 
         self.engine = ChainEngine(rpc=rpc)
         play_setup(self.engine)
@@ -832,7 +832,7 @@ def anvil_world() -> Iterator[ChainWorld]:
     """A node of our own whose clock starts the day before ``START``: the session's shared
     node may already be past it (its clock only moves forward), and the world's dates are
     fixed so that the examples are the same on every run."""
-    from yibao.node import AnvilNode
+    from yibao.chain.node import AnvilNode
 
     node = AnvilNode(timestamp=noon_cst(START) - 86_400)
     try:

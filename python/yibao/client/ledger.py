@@ -24,12 +24,12 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-from yibao import claimcodec
+from yibao import codec
 from yibao.chain import artifacts
 from yibao.chain.abi import ErrorDecoder, EventDecoder
 from yibao.chain.backend import Chain, dev_account
-from yibao.days import from_day, to_day
-from yibao.deployment import Manifest, deploy
+from yibao.units import from_day, to_day
+from yibao.chain.deployment import Manifest, deploy
 from yibao.errors import AccessDenied, ChainError, InputError
 from yibao.model.types import (
     CatalogueItem,
@@ -208,9 +208,9 @@ def code_text(raw: bytes) -> str:
 
 
 def claim_id_of(institution: str, invoice: str) -> bytes:
-    """``keccak256(abi.encode(institution, invoice word))`` (claimcodec.invoice_word;
+    """``keccak256(abi.encode(institution, invoice word))`` (codec.invoice_word;
     docs/decisions.md)."""
-    return claimcodec.claim_id(institution, claimcodec.invoice_word(invoice))
+    return codec.claim_id(institution, codec.invoice_word(invoice))
 
 
 def _uint(v: Any, top: int, what: str) -> int:
@@ -275,7 +275,7 @@ class ClaimInput:
     documents: bytes = bytes(32)
 
     def as_words(self) -> list[bytes]:
-        """The claim's words on the wire (:mod:`yibao.claimcodec`): a header of four words and
+        """The claim's words on the wire (:mod:`yibao.codec`): a header of four words and
         two per line. Widths are checked here (InputError); what the contract refuses with a
         named error (no lines, a zero quantity, a bad visit type...) is sent as it is."""
         for i, ln in enumerate(self.lines):
@@ -284,9 +284,9 @@ class ClaimInput:
             _uint(ln.unit_price, _U64, f"line {i + 1} unit_price")
         if self.claimed_fund is not None:
             _uint(self.claimed_fund, _U64, "claimed_fund")
-        return claimcodec.encode_claim(
+        return codec.encode_claim(
             self.invoice, bytes(self.person), _uint(int(self.visit), 255, "visit"),
-            self.service_date, [claimcodec.WireLine(ln.code, ln.qty, ln.unit_price) for ln in self.lines],
+            self.service_date, [codec.WireLine(ln.code, ln.qty, ln.unit_price) for ln in self.lines],
             self.discharge, self.claimed_fund, bytes(self.documents),
         )
 
@@ -697,7 +697,7 @@ class Ledger:
 
         A claim's events are ``ClaimDecided`` (the first six lines packed in ``lines``), then
         ``ClaimLines`` when it has more than six lines, then its ``Alert`` events, all with its
-        claim id. The bits are :mod:`yibao.claimcodec`'s business. A claim rejected before
+        claim id. The bits are :mod:`yibao.codec`'s business. A claim rejected before
         line evaluation (a claim check, DUPLICATE) has no lines.
         """
         decided: list[tuple[dict[str, Any], list[int], list[AlertKind]]] = []
@@ -718,11 +718,11 @@ class Ledger:
             raise ChainError(f"{len(decided)} claim decisions for {len(line_counts)} claims")
         out: list[ClaimResult] = []
         for (a, words, alerts), n in zip(decided, line_counts, strict=True):
-            reason = Reason(claimcodec.decision_reason(int(a["decision"])))
+            reason = Reason(codec.decision_reason(int(a["decision"])))
             evaluated = reason not in _BEFORE_LINES
             if evaluated and len(words) != max(1, (n + 5) // 6):
                 raise ChainError(f"{len(words)} line words for a claim of {n} lines")
-            d = claimcodec.decode_decision(
+            d = codec.decode_decision(
                 bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
             out.append(ClaimResult(
                 claim_id=d.claim_id,

@@ -1,6 +1,6 @@
 """The engine-neutral scenario runner behind ``yibao simulate``.
 
-:func:`run_scenario` plays a :class:`~yibao.scenario.Scenario` through an
+:func:`run_scenario` plays a :class:`~yibao.simulate.scenario.Scenario` through an
 :class:`Engine` and builds the output document of scenario.md. An engine only carries
 out actions and reports raw facts (decisions, statuses, fund figures); every choice
 about the report (what a rejected claim shows, alert order, key order) is made here,
@@ -39,7 +39,7 @@ from yibao.model.types import (
     flag_names,
     note_names,
 )
-from yibao.scenario import Scenario, Step
+from yibao.simulate.scenario import Scenario, Step
 
 CLAIM_CHECK_REASONS = frozenset(
     {

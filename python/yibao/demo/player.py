@@ -1,6 +1,6 @@
 """`yibao demo`: a realistic year in two regions, played through the contracts, and a report.
 
-The world (:mod:`yibao.demo_world`) is synthetic and seeded: two regions (重庆 500000, 广州
+The world (:mod:`yibao.demo.world`) is synthetic and seeded: two regions (重庆 500000, 广州
 440100) with employee and resident policies (广州 changes both on 2026-07-01), a catalogue of
 about 200 items per region, eight institutions, ``people`` insured people and about ``claims``
 claims over 2026 with planted misbehaviour (an overclaiming hospital, people over the monthly
@@ -38,8 +38,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from yibao.chain.backend import Chain, dev_account
 from yibao.client import AlertKind, ClaimInput, ClaimResult, Enrolment, Ledger, TxResult, code_text
-from yibao.days import from_day, noon_cst
-from yibao.demo_world import (
+from yibao.units import from_day, noon_cst
+from yibao.demo.world import (
     CQ,
     END,
     GZ,
@@ -971,7 +971,7 @@ def play_demo(
     console: Console | None = None,
 ) -> DemoRun:
     """:func:`run_demo`, also handing back the ledger (tests re-read the chain through it)."""
-    from yibao.demo_report import write_report
+    from yibao.demo.document import write_report
 
     timing: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -1,7 +1,7 @@
 """Seeded random scenario worlds for the differential test (contracts against the model).
 
 :func:`random_world` returns a scenario *document* — the JSON-shaped ``dict`` that
-:func:`yibao.scenario.parse_scenario` accepts (shared/docs/scenario.md) — built only from
+:func:`yibao.simulate.scenario.parse_scenario` accepts (shared/docs/scenario.md) — built only from
 ``random.Random`` instances seeded from ``seed``: the same arguments give the same
 document on every machine and every run (no global randomness, no wall clock, no set
 iteration).
@@ -941,7 +941,7 @@ def random_world_file(
     return out
 
 
-if __name__ == "__main__":  # pragma: no cover - a quick look: python -m yibao.worlds SEED
+if __name__ == "__main__":  # pragma: no cover - a quick look: python -m worlds SEED
     import sys
 
     print(json.dumps(random_world(int(sys.argv[1]) if len(sys.argv) > 1 else 0), indent=1))

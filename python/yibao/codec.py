@@ -16,7 +16,7 @@ from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from yibao.days import to_day
+from yibao.units import to_day
 from yibao.errors import InputError
 
 M32 = (1 << 32) - 1

@@ -1,7 +1,7 @@
 """A bureau's rule base from files: policy versions (JSON) and catalogue items (CSV or JSON).
 
 The entries have the fields of a scenario file's ``policies`` and ``catalogue`` entries and are
-validated by the same models (:class:`yibao.scenario.Policy`, :class:`yibao.scenario.Item`),
+validated by the same models (:class:`yibao.simulate.scenario.Policy`, :class:`yibao.simulate.scenario.Item`),
 so a bad entry is one line naming the file, the entry and the key. Loading checks every
 transaction as a call before sending any, so a refusal (a missing role, an unknown region, a
 version not after the latest) writes nothing.
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from yibao.client import ITEM_BATCH, Ledger, TxResult, item_tuple, iter_chunks, policy_tuple
 from yibao.errors import InputError
 from yibao.model.types import CatalogueItem, PolicyVersion
-from yibao.scenario import Item, Policy, _format
+from yibao.simulate.scenario import Item, Policy, _format
 
 ITEM_COLUMNS = ("region", "code", "category", "price_cap", "inpatient_only", "max_qty", "min_interval_days")
 _INT_COLUMNS = ("region", "price_cap", "max_qty", "min_interval_days")

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from yibao.days import parse_date
+from yibao.units import parse_date
 from yibao.errors import InputError, YibaoError
 from yibao.identity import PseudonymKey, parse_pseudonym
 from yibao.workspace import Workspace, to_jsonable
@@ -95,7 +95,7 @@ def node(
     state: Annotated[Path | None, typer.Option(help="keep chain state in this file")] = None,
 ) -> None:
     """Run a local anvil node (Prague rules) until interrupted."""
-    from yibao.node import AnvilNode
+    from yibao.chain.node import AnvilNode
 
     n = AnvilNode(port=port, state=state)
     err.print(f"anvil listening on {n.url} (Ctrl-C to stop)")
@@ -412,7 +412,7 @@ def policy_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add policy versions from a JSON file (regulator of each region); all checked before any is sent."""
-    from yibao.rulebase import add_policies, read_policies
+    from yibao.io.rules import add_policies, read_policies
 
     policies = read_policies(file)
     _, ledger = _open(home, rpc, manifest, who)
@@ -436,7 +436,7 @@ def catalogue_load(
     as_json: JsonOpt = False,
 ) -> None:
     """Add or change catalogue items (regulator of each region); all checked before any is sent."""
-    from yibao.rulebase import load_items, read_items
+    from yibao.io.rules import load_items, read_items
 
     items = read_items(file, region)
     _, ledger = _open(home, rpc, manifest, who)
@@ -478,7 +478,7 @@ def _parse_line(text: str) -> Any:
 def _claim_id_arg(ws: Workspace, claim_id: str | None, institution: str | None = None,
                   invoice: str | None = None) -> bytes:
     from yibao.client import claim_id_of
-    from yibao.history import parse_claim_id
+    from yibao.client.history import parse_claim_id
 
     if claim_id and (institution or invoice):
         raise InputError("give either a claim id or --institution and --invoice, not both")
@@ -581,7 +581,7 @@ def claim_show(
     rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Show a stored claim: status, amounts, lines, alerts, review."""
-    from yibao.history import claim_details
+    from yibao.client.history import claim_details
 
     ws = Workspace.at(home)
     cid = _claim_id_arg(ws, claim_id, institution, invoice)
@@ -634,7 +634,7 @@ def claim_history_cmd(
     rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """A claim's whole history from the chain's events, in order, with CST times and transactions."""
-    from yibao.history import claim_history
+    from yibao.client.history import claim_history
 
     ws = Workspace.at(home)
     cid = _claim_id_arg(ws, claim_id, institution, invoice)
@@ -672,7 +672,7 @@ def _review(decision: str) -> None:
         rpc: RpcOpt = None, manifest: ManifestOpt = None, home: HomeOpt = None, who: AsOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        from yibao.history import parse_claim_id, require_claim
+        from yibao.client.history import parse_claim_id, require_claim
 
         cid = parse_claim_id(claim_id)
         _, ledger = _open(home, rpc, manifest, who)
@@ -695,7 +695,7 @@ def appeal(
     as_json: JsonOpt = False,
 ) -> None:
     """Appeal a reviewer's rejection (the claim's institution, within appeal_days)."""
-    from yibao.history import parse_claim_id, require_claim
+    from yibao.client.history import parse_claim_id, require_claim
 
     cid = parse_claim_id(claim_id)
     _, ledger = _open(home, rpc, manifest, who)
@@ -713,7 +713,7 @@ def clawback(
 ) -> None:
     """Claw back a settled claim (regulator of the institution's region); its fund share
     becomes the institution's debt."""
-    from yibao.history import parse_claim_id, require_claim
+    from yibao.client.history import parse_claim_id, require_claim
 
     cid = parse_claim_id(claim_id)
     _, ledger = _open(home, rpc, manifest, who)
@@ -807,7 +807,7 @@ def fund_show(
     as_json: JsonOpt = False,
 ) -> None:
     """A region's fund, the law check, and what other regions owe it and it owes them."""
-    from yibao.reports import fund_report
+    from yibao.client.reports import fund_report
 
     _, ledger = _open(home, rpc, manifest, None)
     doc = fund_report(ledger, region)
@@ -841,7 +841,7 @@ def simulate(
 ) -> None:
     """Play a scenario through the contracts (a fresh embedded chain, or --rpc) and print
     every outcome as JSON; --model plays it through the Python reference model instead."""
-    from yibao.scenario import load_scenario
+    from yibao.simulate.scenario import load_scenario
     from yibao.simulate import Engine, ModelEngine, run_scenario
 
     scenario = load_scenario(file)
@@ -851,7 +851,7 @@ def simulate(
     if model:
         engine = ModelEngine()
     else:
-        from yibao.chain_engine import ChainEngine
+        from yibao.simulate.chain_engine import ChainEngine
 
         engine = ChainEngine(rpc)
     doc = run_scenario(scenario, engine)
@@ -875,7 +875,7 @@ def bench(
 
     from yibao.bench import GENESIS, TARGETS, judge, run_bench
     from yibao.chain.backend import Chain
-    from yibao.node import AnvilNode
+    from yibao.chain.node import AnvilNode
 
     runs: list[tuple[str, Any]] = (
         [("node", lambda: Chain.connect(rpc))] if rpc

@@ -47,7 +47,7 @@ from yibao.client import (
     line_results,
     to_decision,
 )
-from yibao.days import noon_cst
+from yibao.units import noon_cst
 from yibao.errors import ChainError, ContractError, InputError
 from yibao.model.types import (
     CatalogueItem,

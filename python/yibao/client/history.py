@@ -21,9 +21,9 @@ from typing import Any
 from eth_typing import HexStr
 from web3 import Web3
 
-from yibao import claimcodec
+from yibao import codec
 from yibao.client import _BEFORE_LINES, AlertKind, Ledger
-from yibao.days import CST, from_day
+from yibao.units import CST, from_day
 from yibao.errors import ContractError, InputError
 from yibao.model.types import ClaimStatus, Flag, LineNote, Reason, VisitType, flag_names, note_names
 
@@ -119,7 +119,7 @@ class _Reader:
         return {"step": step, "time": cst_time(ts), "timestamp": ts, "block": log.block,
                 "log_index": log.index, "tx": log.tx, "by": self.sender(log.tx), **fields}
 
-    def submitted_claim(self, tx_hash: str, institution: str, claim_id: bytes) -> claimcodec.WireClaim | None:
+    def submitted_claim(self, tx_hash: str, institution: str, claim_id: bytes) -> codec.WireClaim | None:
         """The claim as its ``submitClaims`` transaction sent it (None if the call was not direct)."""
         t = self.tx(tx_hash)
         try:
@@ -129,11 +129,11 @@ class _Reader:
         if fn.fn_name != "submitClaims":
             return None
         try:
-            claims = claimcodec.decode_claims([bytes(w) for w in params["words"]])
+            claims = codec.decode_claims([bytes(w) for w in params["words"]])
         except ValueError:
             return None
         for c in claims:
-            if claimcodec.claim_id(institution, c.invoice) == claim_id:
+            if codec.claim_id(institution, c.invoice) == claim_id:
                 return c
         return None
 
@@ -158,15 +158,15 @@ def _enum_name(cls: Any, v: int) -> str:
 
 
 def _decision(log: _Log, institution: str, more: list[int], alerts: list[str],
-              wire: claimcodec.WireClaim | None) -> dict[str, Any]:
+              wire: codec.WireClaim | None) -> dict[str, Any]:
     """A ``ClaimDecided`` event (and its ``ClaimLines``) as a dictionary; lines joined with
     the submitted lines when the submission could be read."""
     a = log.args
     n = len(wire.lines) if wire else 0
     words = [int(a["lines"]), *more]
-    reason = claimcodec.decision_reason(int(a["decision"]))
+    reason = codec.decision_reason(int(a["decision"]))
     evaluated = reason not in {int(x) for x in _BEFORE_LINES}
-    d = claimcodec.decode_decision(bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
+    d = codec.decode_decision(bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
     lines = []
     if wire:
         outcomes = list(d.lines)

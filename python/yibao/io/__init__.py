@@ -1,0 +1,1 @@
+"""Readers of the files a bureau brings: policies, catalogues, enrolment lists."""
