@@ -1,4 +1,4 @@
-"""Dates as the chain carries them: day numbers in China Standard Time."""
+"""Units of the ledger, owned here: dates as day numbers in China Standard Time, money as fen."""
 
 from __future__ import annotations
 
@@ -34,3 +34,63 @@ def noon_cst(d: dt.date) -> int:
 
 def day_of_timestamp(ts: int) -> dt.date:
     return from_day((ts + 8 * 3600) // 86400)
+
+
+def cst_time(ts: int) -> str:
+    """A block timestamp as an ISO date-time in China Standard Time (``…+08:00``)."""
+    return dt.datetime.fromtimestamp(int(ts), CST).isoformat()
+
+
+def cst_minute(ts: int) -> str:
+    """A block timestamp to the minute, for people: ``2026-03-01 12:00 CST``."""
+    return dt.datetime.fromtimestamp(int(ts), CST).strftime("%Y-%m-%d %H:%M CST")
+
+
+# ---------------------------------------------------------------------- money
+
+FEN_PER_YUAN = 100
+
+
+def _rounded(fen: int, unit: int) -> int:
+    """``fen / unit`` rounded half to even, in integers."""
+    q, r = divmod(abs(fen), unit)
+    if 2 * r > unit or (2 * r == unit and q % 2):
+        q += 1
+    return q
+
+
+def yuan(fen: int, digits: int = 2) -> str:
+    """Integer fen as yuan with thousands separators: ``yuan(123456) == "1,234.56"``.
+
+    ``digits`` is 0, 1 or 2 (fewer digits round half to even); no float is involved.
+    """
+    if digits not in (0, 1, 2):
+        raise ValueError(f"digits must be 0, 1 or 2, not {digits}")
+    scale = 10 ** (2 - digits)
+    units = _rounded(fen, scale)
+    sign = "-" if fen < 0 and units else ""
+    whole, part = divmod(units, 10**digits)
+    return f"{sign}{whole:,}" + (f".{part:0{digits}d}" if digits else "")
+
+
+def wan(fen: int) -> str:
+    """Fen as 万元 (10,000 yuan) with one decimal: ``wan(123_456_789) == "123.5"``."""
+    tenths = _rounded(fen, 100_000)
+    sign = "-" if fen < 0 and tenths else ""
+    return f"{sign}{tenths // 10:,}.{tenths % 10}"
+
+
+__all__ = [
+    "CST",
+    "EPOCH",
+    "FEN_PER_YUAN",
+    "cst_minute",
+    "cst_time",
+    "day_of_timestamp",
+    "from_day",
+    "noon_cst",
+    "parse_date",
+    "to_day",
+    "wan",
+    "yuan",
+]

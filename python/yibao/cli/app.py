@@ -292,7 +292,7 @@ def enrol(
         return
     if not (national_id and region and coverage_from and coverage_to):
         raise InputError("enrol needs --id, --region, --from and --to (or --csv FILE)")
-    from yibao.client import _enum
+    from yibao.model.types import parse_enum as _enum
     from yibao.model.types import Scheme
 
     e = Enrolment(key.pseudonym(national_id), region, _enum(Scheme, scheme, "scheme"),
@@ -303,7 +303,8 @@ def enrol(
 
 def read_enrolment_csv(path: Path, key: PseudonymKey) -> list[Any]:
     """Parse and validate a whole enrolment CSV; a bad row is named by its line number."""
-    from yibao.client import Enrolment, _enum
+    from yibao.client import Enrolment
+    from yibao.model.types import parse_enum as _enum
     from yibao.model.types import Scheme
 
     try:
@@ -552,7 +553,8 @@ def claim_submit(
     as_json: JsonOpt = False,
 ) -> None:
     """Submit one claim as the institution; print its decision with lines and alerts."""
-    from yibao.client import ClaimInput, _enum
+    from yibao.client import ClaimInput
+    from yibao.model.types import parse_enum as _enum
     from yibao.model.types import VisitType
 
     lines = [_parse_line(x) for x in line or []]

@@ -48,6 +48,7 @@ from yibao.model.types import (
     Scheme,
     VisitType,
     YearCounters,
+    parse_enum,
 )
 
 #: People per enrolment transaction (the contract accepts up to 500).
@@ -523,15 +524,15 @@ class Ledger:
     # ------------------------------------------------------------------ institutions
 
     def add_institution(self, account: str, region: int, level: int, grade: Grade | str = Grade.A) -> TxResult:
-        g = _enum(Grade, grade, "grade")
+        g = parse_enum(Grade, grade, "grade")
         return self.transact("addInstitution", Web3.to_checksum_address(account), region, level, int(g))
 
     def set_institution_status(self, account: str, status: InstitutionStatus | str, reason: int = 0) -> TxResult:
-        s = _enum(InstitutionStatus, status, "status")
+        s = parse_enum(InstitutionStatus, status, "status")
         return self.transact("setInstitutionStatus", Web3.to_checksum_address(account), int(s), reason)
 
     def set_institution_grade(self, account: str, grade: Grade | str) -> TxResult:
-        g = _enum(Grade, grade, "grade")
+        g = parse_enum(Grade, grade, "grade")
         return self.transact("setInstitutionGrade", Web3.to_checksum_address(account), int(g))
 
     def institution(self, account: str) -> Institution:
@@ -592,7 +593,7 @@ class Ledger:
 
     def update_person(self, person: bytes, scheme: Scheme | str, coverage_from: dt.date,
                       coverage_to: dt.date) -> TxResult:
-        s = _enum(Scheme, scheme, "scheme")
+        s = parse_enum(Scheme, scheme, "scheme")
         return self.transact("updatePerson", person, int(s), to_day(coverage_from), to_day(coverage_to))
 
     def set_person_wallet(self, person: bytes, wallet: str | None) -> TxResult:
@@ -645,12 +646,12 @@ class Ledger:
 
     def policy_at(self, region: int, scheme: Scheme | str, day: dt.date) -> PolicyVersion:
         """The version in force on ``day`` (``PolicyNotFound`` if none)."""
-        s = _enum(Scheme, scheme, "scheme")
+        s = parse_enum(Scheme, scheme, "scheme")
         p, _index = self.call("policyAt", region, int(s), to_day(day))
         return policy_from_tuple(region, s, p)
 
     def policy_count(self, region: int, scheme: Scheme | str) -> int:
-        return int(self.call("policyCount", region, int(_enum(Scheme, scheme, "scheme"))))
+        return int(self.call("policyCount", region, int(parse_enum(Scheme, scheme, "scheme"))))
 
     def set_items(self, region: int, items: Sequence[CatalogueItem], batch: int = ITEM_BATCH) -> list[TxResult]:
         """Add or change catalogue items of ``region``, ``batch`` per transaction.
@@ -803,21 +804,6 @@ def _abi_type(p: dict[str, Any]) -> str:
     if t.startswith("tuple"):
         return "(" + ",".join(_abi_type(c) for c in p["components"]) + ")" + t[5:]
     return t
-
-
-def _enum(cls: Any, value: Any, what: str) -> Any:
-    if isinstance(value, cls):
-        return value
-    if isinstance(value, str):
-        try:
-            return cls[value.strip().upper()]
-        except KeyError:
-            names = ", ".join(m.name for m in cls)
-            raise InputError(f"{what} must be one of {names}, not {value!r}") from None
-    try:
-        return cls(int(value))
-    except (ValueError, TypeError):
-        raise InputError(f"{what}: {value!r} is not valid") from None
 
 
 def _money(v: int, what: str) -> int:

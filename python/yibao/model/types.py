@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
+from typing import TypeVar
 
 # ---------------------------------------------------------------------------
 # Enums (values fixed: the contracts use the same numbers)
@@ -125,6 +126,30 @@ NOTE_ORDER: tuple[LineNote, ...] = (
     LineNote.PRICE_CAPPED,
     LineNote.QTY_CAPPED,
 )
+
+
+E = TypeVar("E", bound=IntEnum)
+
+
+def parse_enum(cls: type[E], value: object, what: str) -> E:
+    """``value`` as a member of ``cls``: a member, its name (any case) or its number.
+
+    Anything else is an :class:`~yibao.errors.InputError` naming ``what`` and the choices.
+    """
+    from yibao.errors import InputError
+
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, str):
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            names = ", ".join(m.name for m in cls)
+            raise InputError(f"{what} must be one of {names}, not {value!r}") from None
+    try:
+        return cls(int(value))  # type: ignore[call-overload]
+    except (ValueError, TypeError):
+        raise InputError(f"{what}: {value!r} is not valid") from None
 
 
 def flag_names(flags: Flag) -> list[str]:
