@@ -1,4 +1,6 @@
-"""The wire format of claims and decisions (contracts/interfaces/IClaims.sol).
+"""The wire codec: claims, decisions, codes and rule-base structs as the contracts carry them.
+
+See contracts/interfaces/IClaims.sol and IPolicy.sol.
 
 A claim travels as 32-byte words: invoice word, person pseudonym, documents hash, a meta word
 (visit, service day, discharge day, line count, claimed fund), then two words per line (item
@@ -11,33 +13,92 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from yibao.units import to_day
 from yibao.errors import InputError
+from yibao.model.types import CatalogueItem, Category, PolicyVersion, Scheme
+from yibao.units import from_day, to_day
 
-M32 = (1 << 32) - 1
-M36 = (1 << 36) - 1
-M64 = (1 << 64) - 1
+#: Lines a claim may have (the meta word counts them in 8 bits).
 MAX_LINES = 255
 
 
+#: Largest value of each unsigned width the wire uses.
+U8, U16, U32, U36, U64 = 2**8 - 1, 2**16 - 1, 2**32 - 1, 2**36 - 1, 2**64 - 1
+
+
+def check_uint(v: object, top: int, what: str) -> int:
+    """``v`` if it is an ``int`` in ``0..top`` (not a bool), else an InputError naming ``what``."""
+    if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= top:
+        raise InputError(f"{what} must be an integer 0..{top}, not {v!r}")
+    return v
+
+
+def check_fen(v: object, what: str) -> int:
+    """A non-negative integer amount of fen, else an InputError naming ``what``."""
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise InputError(f"{what} must be a non-negative integer number of fen, not {v!r}")
+    return v
+
+
+# ---------------------------------------------------------------------- codes
+
 def encode_code(code: str) -> bytes:
-    """A catalogue code as bytes32: ASCII, right-padded with zero bytes."""
+    """A catalogue code as ``bytes32``: ASCII, right-padded with zero bytes, 1–32 characters."""
+    if not isinstance(code, str) or not code:
+        raise InputError(f"item code must be a non-empty string, not {code!r}")
     try:
         raw = code.encode("ascii")
     except UnicodeEncodeError:
-        raise InputError(f"item code {code!r} must be ASCII") from None
-    if not raw or len(raw) > 32 or b"\0" in raw:
-        raise InputError(f"item code {code!r} must be 1 to 32 ASCII characters")
+        raise InputError(f"item code {code!r} is not ASCII") from None
+    if len(raw) > 32:
+        raise InputError(f"item code {code!r} is longer than 32 characters")
+    if b"\0" in raw:
+        raise InputError(f"item code {code!r} contains a zero byte")
     return raw.ljust(32, b"\0")
 
 
 def decode_code(raw: bytes) -> str:
+    """The code a ``bytes32`` carries (trailing zero bytes stripped)."""
     return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")
+
+
+def reason_word(text: str) -> bytes:
+    """A short reason code (review, clawback) as ``bytes32``: at most 32 bytes of UTF-8."""
+    raw = text.encode("utf-8") if text else b""
+    if len(raw) > 32:
+        raise InputError(f"reason code {text!r} is longer than 32 bytes in UTF-8")
+    return raw.ljust(32, b"\0")
+
+
+def evidence_hash(text: str) -> bytes:
+    """Evidence or a payment reference as its keccak256 hash (zero when empty)."""
+    return keccak(text.encode("utf-8")) if text else bytes(32)
+
+
+# ---------------------------------------------------------------------- stored widths
+
+#: Largest value each policy field can be stored with on chain (words A and B of
+#: contracts/libraries/Packed.sol); the scenario loader refuses larger ones by field name.
+POLICY_FIELD_MAX = {
+    "effective_from": 2**20 - 1,  # a day number: before 4840-11-26
+    "op_deductible": 2**30 - 1,
+    "ip_deductible": 2**32 - 1,
+    "op_annual_cap": 2**36 - 1,
+    "annual_cap": 2**36 - 1,
+    "review_threshold": 2**36 - 1,
+    "monthly_visit_limit": 63,
+    "waiting_days": 1023,
+    "max_claim_age_days": 1023,
+    "appeal_days": 2**16 - 1,
+    "bps": 10_000,
+}
+#: Largest values of a catalogue item's limits (IPolicy.Item).
+ITEM_FIELD_MAX = {"price_cap": U64, "max_qty": U32, "min_interval_days": U16}
 
 
 INVOICE_RAW_MAX = 31
@@ -62,6 +123,11 @@ def claim_id(institution: str, invoice: bytes) -> bytes:
     """``keccak256(abi.encode(institution, invoice word))``: what the contract names a claim
     (docs/decisions.md)."""
     return keccak(abi_encode(["address", "bytes32"], [to_checksum_address(institution), invoice]))
+
+
+def claim_id_of(institution: str, invoice: str) -> bytes:
+    """The id a claim of ``institution`` with this invoice number gets (computed locally)."""
+    return claim_id(institution, invoice_word(invoice))
 
 
 @dataclass(frozen=True)
@@ -94,14 +160,14 @@ def encode_claim(
     if discharge is not None:
         meta |= to_day(discharge) << 40
     if claimed_fund is not None:
-        if not 0 <= claimed_fund <= M64:
+        if not 0 <= claimed_fund <= U64:
             raise InputError(f"claimed_fund {claimed_fund} out of range")
         meta |= (1 << 80) | (claimed_fund << 88)
     words = [invoice_word(invoice), bytes(person), bytes(documents), meta.to_bytes(32, "big")]
     for i, line in enumerate(lines):
-        if not 0 <= line.qty <= M32:
+        if not 0 <= line.qty <= U32:
             raise InputError(f"line {i + 1}: quantity {line.qty} out of range")
-        if not 0 <= line.unit_price <= M64:
+        if not 0 <= line.unit_price <= U64:
             raise InputError(f"line {i + 1}: unit price {line.unit_price} out of range")
         words.append(encode_code(line.code))
         words.append((line.qty | (line.unit_price << 32)).to_bytes(32, "big"))
@@ -136,11 +202,11 @@ def decode_claims(words: Sequence[bytes]) -> list[WireClaim]:
         lines = []
         for i in range(n):
             v = int.from_bytes(words[o + 5 + 2 * i], "big")
-            lines.append(WireLine(decode_code(words[o + 4 + 2 * i]), v & M32, (v >> 32) & M64))
+            lines.append(WireLine(decode_code(words[o + 4 + 2 * i]), v & U32, (v >> 32) & U64))
         out.append(WireClaim(
             bytes(words[o]), bytes(words[o + 1]), bytes(words[o + 2]), meta & 0xFF,
-            (meta >> 8) & M32, (meta >> 40) & M32,
-            (meta >> 88) & M64 if (meta >> 80) & 1 else None, tuple(lines)))
+            (meta >> 8) & U32, (meta >> 40) & U32,
+            (meta >> 88) & U64 if (meta >> 80) & 1 else None, tuple(lines)))
         o += 4 + 2 * n
     return out
 
@@ -181,10 +247,92 @@ def decode_decision(claim_id: bytes, decision: int, packed_lines: Sequence[int],
         decision_reason(decision),
         (decision >> 8) & 0x7,
         (decision >> 11) & 0x3,
-        (decision >> 35) & M32,
-        (decision >> 107) & M36,
-        (decision >> 143) & M36,
-        (decision >> 179) & M36,
-        (decision >> 215) & M36,
+        (decision >> 35) & U32,
+        (decision >> 107) & U36,
+        (decision >> 143) & U36,
+        (decision >> 179) & U36,
+        (decision >> 215) & U36,
         tuple(lines),
     )
+
+
+# ---------------------------------------------------------------------- rule base structs
+
+
+def policy_tuple(p: PolicyVersion) -> tuple[Any, ...]:
+    """A model :class:`PolicyVersion` as the ``IPolicy.Policy`` struct (dates → day numbers)."""
+    def u(name: str, top: int) -> int:
+        return check_uint(getattr(p, name), top, f"policy {name}")
+
+    def table(name: str, top: int) -> list[int]:
+        return [check_uint(v, top, f"policy {name}[{i}]") for i, v in enumerate(getattr(p, name))]
+
+    return (
+        to_day(p.effective_from), u("op_deductible", U64), table("ip_deductible", U64),
+        table("op_ratio_bps", U16), table("ip_ratio_bps", U16),
+        u("op_annual_cap", U64), u("annual_cap", U64), u("monthly_visit_limit", U16),
+        u("class_b_self_pay_bps", U16), u("cross_region_cut_bps", U16), u("waiting_days", U16),
+        u("review_threshold", U64), u("max_claim_age_days", U16), u("appeal_days", U16),
+    )
+
+
+def policy_from_tuple(region: int, scheme: Scheme, t: Sequence[Any]) -> PolicyVersion:
+    """An ``IPolicy.Policy`` struct read from the chain as a model :class:`PolicyVersion`."""
+    (eff, opd, ipd, opr, ipr, opcap, cap, visits, classb, cut, wait, review, age, appeal) = t
+    return PolicyVersion(
+        region=region, scheme=scheme, effective_from=from_day(eff), op_deductible=opd,
+        ip_deductible=tuple(ipd), op_ratio_bps=tuple(opr), ip_ratio_bps=tuple(ipr),
+        op_annual_cap=opcap, annual_cap=cap, monthly_visit_limit=visits,
+        class_b_self_pay_bps=classb, cross_region_cut_bps=cut, waiting_days=wait,
+        review_threshold=review, max_claim_age_days=age, appeal_days=appeal,
+    )
+
+
+def item_tuple(it: CatalogueItem) -> tuple[Any, ...]:
+    """A model :class:`CatalogueItem` as the ``IPolicy.Item`` struct."""
+    return (
+        encode_code(it.code), int(it.category),
+        check_uint(it.price_cap, ITEM_FIELD_MAX["price_cap"], f"{it.code} price_cap"),
+        bool(it.inpatient_only),
+        check_uint(it.max_qty, ITEM_FIELD_MAX["max_qty"], f"{it.code} max_qty"),
+        check_uint(it.min_interval_days, ITEM_FIELD_MAX["min_interval_days"], f"{it.code} min_interval_days"),
+    )
+
+
+def item_from_tuple(t: Sequence[Any]) -> CatalogueItem:
+    """An ``IPolicy.Item`` struct read from the chain as a model :class:`CatalogueItem`."""
+    raw, category, price_cap, inpatient_only, max_qty, interval = t
+    return CatalogueItem(decode_code(raw), Category(category), price_cap, inpatient_only, max_qty, interval)
+
+
+__all__ = [
+    "INVOICE_RAW_MAX",
+    "ITEM_FIELD_MAX",
+    "MAX_LINES",
+    "POLICY_FIELD_MAX",
+    "U8",
+    "U16",
+    "U32",
+    "U36",
+    "U64",
+    "WireClaim",
+    "WireDecision",
+    "WireLine",
+    "check_fen",
+    "check_uint",
+    "claim_id",
+    "claim_id_of",
+    "decision_reason",
+    "decode_claims",
+    "decode_code",
+    "decode_decision",
+    "encode_claim",
+    "encode_code",
+    "evidence_hash",
+    "invoice_word",
+    "item_from_tuple",
+    "item_tuple",
+    "policy_from_tuple",
+    "policy_tuple",
+    "reason_word",
+]

@@ -31,6 +31,7 @@ from eth_utils import keccak
 from worlds.registry_world import denied, dev_account, reverts
 from yibao.chain import Chain
 from yibao.simulate.chain_engine import ChainEngine, derived_account, pseudonym_of
+from yibao.codec import decode_code, encode_code, policy_from_tuple, policy_tuple
 from yibao.client import (
     AlertKind,
     ClaimInput,
@@ -39,10 +40,6 @@ from yibao.client import (
     Ledger,
     LineOutcome,
     claim_id_of,
-    code_text,
-    item_code,
-    policy_from_tuple,
-    policy_tuple,
 )
 from yibao.units import noon_cst
 from yibao.errors import ContractError, InputError
@@ -244,12 +241,12 @@ def rejected(r: ClaimResult, reason: Reason, billed: int) -> None:
 
 
 def test_item_codes_travel_as_bytes32() -> None:
-    assert item_code("XA01") == b"XA01" + bytes(28)
-    assert code_text(item_code("XA01")) == "XA01"
-    assert code_text(item_code("X" * 32)) == "X" * 32
+    assert encode_code("XA01") == b"XA01" + bytes(28)
+    assert decode_code(encode_code("XA01")) == "XA01"
+    assert decode_code(encode_code("X" * 32)) == "X" * 32
     for bad in ("", "X" * 33, "药品01", "A\0B"):
         with pytest.raises(InputError):
-            item_code(bad)
+            encode_code(bad)
 
 
 def test_claim_id_is_keccak_of_institution_and_invoice_word() -> None:
@@ -288,7 +285,7 @@ def test_policy_round_trips_through_the_struct() -> None:
 def test_claim_input_checks_widths_before_sending() -> None:
     base = ClaimInput("I", bytes(32), OP, dt.date(2030, 1, 1), (ClaimLine("XA01", 1, 1),))
     words = base.as_words()
-    assert len(words) == 4 + 2 and words[4] == item_code("XA01")
+    assert len(words) == 4 + 2 and words[4] == encode_code("XA01")
     assert words[0] == b"I".ljust(32, b"\0") and words[1] == bytes(32)
     meta = int.from_bytes(words[3], "big")
     assert (meta >> 80) & 1 == 0  # no claimed fund
@@ -320,7 +317,7 @@ def test_policy_and_items_read_back(w: World) -> None:
     assert w.admin.item(CQ, "XP01") == CatalogueItem("XP01", A, price_cap=3000)
     assert w.admin.item(CQ, "XT01") == CatalogueItem("XT01", A, min_interval_days=7)
     assert w.admin.item(GZ, "GA01") == CatalogueItem("GA01", A)
-    reverts("ItemUnknown", lambda: w.admin.item(GZ, "XA01"), GZ, item_code("XA01"))
+    reverts("ItemUnknown", lambda: w.admin.item(GZ, "XA01"), GZ, encode_code("XA01"))
     reverts("PolicyNotFound", lambda: w.admin.policy_at(CQ, Scheme.EMPLOYEE, w.D(12, 31, -1)))
     reverts("PolicyNotFound", lambda: w.admin.policy_at(CQ, Scheme.RESIDENT, w.D(6, 1)))
 
@@ -354,12 +351,12 @@ def test_set_and_remove_items(w: World) -> None:
     reg.set_items(CQ, [CatalogueItem("N004", C)])  # change
     assert w.admin.item(CQ, "N004") == CatalogueItem("N004", C)
     tx = reg.remove_items(CQ, ["N001", "N004"])
-    assert [code_text(e["code"]) for e in tx[0].named("CatalogueItemRemoved")] == ["N001", "N004"]
+    assert [decode_code(e["code"]) for e in tx[0].named("CatalogueItemRemoved")] == ["N001", "N004"]
     reverts("ItemUnknown", lambda: w.admin.item(CQ, "N004"))
     reverts("ItemUnknown", lambda: reg.remove_items(CQ, ["N002", "N004"]))
     assert w.admin.item(CQ, "N002").max_qty == 2  # the whole removal reverted
     reverts("BatchSizeInvalid", lambda: reg.transact("setItems", CQ, []))
-    reverts("ItemInvalid", lambda: reg.transact("setItems", CQ, [(item_code("Z"), 3, 0, False, 0, 0)]))
+    reverts("ItemInvalid", lambda: reg.transact("setItems", CQ, [(encode_code("Z"), 3, 0, False, 0, 0)]))
     reverts("ItemInvalid", lambda: reg.transact("setItems", CQ, [(bytes(32), 0, 0, False, 0, 0)]))
 
 

@@ -14,7 +14,6 @@ equals the number of that institution's settlements before the approval.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +21,20 @@ from eth_typing import HexStr
 from web3 import Web3
 
 from yibao import codec
-from yibao.client import _BEFORE_LINES, AlertKind, Ledger
-from yibao.units import CST, from_day
+from yibao.client.ledger import Ledger
+from yibao.units import cst_time, from_day
 from yibao.errors import ContractError, InputError
-from yibao.model.types import ClaimStatus, Flag, LineNote, Reason, VisitType, flag_names, note_names
+from yibao.model.types import (
+    CLAIM_CHECK_REASONS,
+    AlertKind,
+    ClaimStatus,
+    Flag,
+    LineNote,
+    Reason,
+    VisitType,
+    flag_names,
+    note_names,
+)
 
 #: Events that carry a claim id as their first topic.
 CLAIM_EVENTS = ("ClaimDecided", "ClaimLines", "Alert", "ClaimReviewed", "ClaimAppealed", "ClaimClawedBack")
@@ -54,11 +63,6 @@ def require_claim(ledger: Ledger, claim_id: bytes) -> Any:
     if view.status == ClaimStatus.NONE:
         raise InputError(f"no claim 0x{claim_id.hex()}")
     return view
-
-
-def cst_time(ts: int) -> str:
-    """A block timestamp as an ISO date-time in China Standard Time (``…+08:00``)."""
-    return dt.datetime.fromtimestamp(int(ts), CST).isoformat()
 
 
 # ---------------------------------------------------------------------- raw logs
@@ -91,7 +95,7 @@ class _Reader:
         })
         out = []
         for log in raw:
-            e = self.ledger._events.decode(log)
+            e = self.ledger.decode_log(log)
             if e is None:
                 continue
             tx = log["transactionHash"]
@@ -123,10 +127,10 @@ class _Reader:
         """The claim as its ``submitClaims`` transaction sent it (None if the call was not direct)."""
         t = self.tx(tx_hash)
         try:
-            fn, params = self.ledger._contract.decode_function_input(t["input"])
+            fn, params = self.ledger.decode_input(t["input"])
         except Exception:  # noqa: BLE001 - not a direct submitClaims call
             return None
-        if fn.fn_name != "submitClaims":
+        if fn != "submitClaims":
             return None
         try:
             claims = codec.decode_claims([bytes(w) for w in params["words"]])
@@ -165,7 +169,7 @@ def _decision(log: _Log, institution: str, more: list[int], alerts: list[str],
     n = len(wire.lines) if wire else 0
     words = [int(a["lines"]), *more]
     reason = codec.decision_reason(int(a["decision"]))
-    evaluated = reason not in {int(x) for x in _BEFORE_LINES}
+    evaluated = reason not in {int(x) for x in CLAIM_CHECK_REASONS}
     d = codec.decode_decision(bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
     lines = []
     if wire:
@@ -270,7 +274,7 @@ def claim_history(ledger: Ledger, claim_id: bytes) -> list[dict[str, Any]]:
 def _settlement_after(r: _Reader, institution: str, at: tuple[int, int]) -> _Log | None:
     """The settlement that paid a claim approved at log position ``at``: the institution's
     first ``Settled`` after it, whose epoch is the count of its settlements before it."""
-    topic = "0x" + r.ledger._events.topic("Settled").hex()
+    topic = "0x" + r.ledger.event_topic("Settled").hex()
     inst_topic = "0x" + bytes(12).hex() + institution[2:].lower()
     settled = [x for x in r.logs([topic, inst_topic]) if x.event == "Settled"]
     before = sum(1 for x in settled if (x.block, x.index) < at)

@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from yibao.client import ITEM_BATCH, Ledger, TxResult, item_tuple, iter_chunks, policy_tuple
+from yibao.client import ITEM_BATCH, Ledger, TxResult, iter_chunks
+from yibao.codec import item_tuple, policy_tuple
 from yibao.errors import InputError
 from yibao.model.types import CatalogueItem, PolicyVersion
 from yibao.simulate.scenario import Item, Policy, _format

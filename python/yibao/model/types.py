@@ -128,6 +128,34 @@ NOTE_ORDER: tuple[LineNote, ...] = (
 )
 
 
+class AlertKind(IntEnum):
+    """The ``kind`` of an ``Alert`` event (IClaims): a rejection or a flag that needs eyes."""
+
+    DUPLICATE = 1
+    OVERCLAIM = 2
+    VISIT_LIMIT = 3
+    REVIEW_THRESHOLD = 4
+    INSTITUTION_GRADE = 5
+
+
+CLAIM_CHECK_REASONS = frozenset({
+    Reason.DUPLICATE, Reason.INSTITUTION_INACTIVE, Reason.NOT_ENROLLED, Reason.PATIENT_INACTIVE,
+    Reason.FUTURE_SERVICE, Reason.NOT_COVERED, Reason.NO_POLICY, Reason.STALE_CLAIM,
+    Reason.WAITING_PERIOD,
+})
+"""Rejections decided before line evaluation (adjudication.md §1): such a claim has no lines."""
+
+ALERT_REASONS = (Reason.DUPLICATE, Reason.OVERCLAIM)
+"""Rejections that raise an alert (every flag raises one too)."""
+
+
+def expected_balance(opening: int, contributions: int, settled: int, clearing_in: int,
+                     clearing_out: int, recovered: int) -> int:
+    """The fund law (adjudication.md): the balance a region's fund must have,
+    ``opening + contributions − settled + clearing in − clearing out + recovered``."""
+    return opening + contributions - settled + clearing_in - clearing_out + recovered
+
+
 E = TypeVar("E", bound=IntEnum)
 
 

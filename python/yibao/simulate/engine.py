@@ -36,29 +36,12 @@ from yibao.model.types import (
     PolicyVersion,
     Reason,
     Scheme,
+    CLAIM_CHECK_REASONS,
+    ALERT_REASONS,
     flag_names,
     note_names,
 )
 from yibao.simulate.scenario import Scenario, Step
-
-CLAIM_CHECK_REASONS = frozenset(
-    {
-        Reason.DUPLICATE,
-        Reason.INSTITUTION_INACTIVE,
-        Reason.NOT_ENROLLED,
-        Reason.PATIENT_INACTIVE,
-        Reason.FUTURE_SERVICE,
-        Reason.NOT_COVERED,
-        Reason.NO_POLICY,
-        Reason.STALE_CLAIM,
-        Reason.WAITING_PERIOD,
-    }
-)
-"""Rejections decided before line evaluation: such a claim has no lines."""
-
-ALERT_REASONS = (Reason.DUPLICATE, Reason.OVERCLAIM)
-"""Rejections that raise an alert (every flag raises one too)."""
-
 
 @dataclass(frozen=True)
 class GasFigures:

@@ -1,0 +1,97 @@
+"""The claim path's calls: submit claims and read their decisions (IClaims)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from yibao import codec
+from yibao.client.base import LedgerCore
+from yibao.client.types import GAS_CAP, GAS_PER_CLAIM, ClaimInput, ClaimResult, ClaimView, LineOutcome, TxResult
+from yibao.errors import ChainError
+from yibao.model.types import CLAIM_CHECK_REASONS, AlertKind, ClaimStatus, Flag, LineNote, Reason, VisitType
+from yibao.units import from_day
+
+
+class ClaimCalls(LedgerCore):
+    """Claims of the acting institution, and stored claims."""
+
+
+    def submit_claim(self, claim: ClaimInput) -> ClaimResult:
+        """Submit and decide one claim of the acting institution."""
+        return self.submit_claims([claim])[0]
+
+    def submit_claims(self, claims: Sequence[ClaimInput]) -> list[ClaimResult]:
+        """Submit claims in one transaction (``submitClaims`` of their words); each is decided
+        on its own, a malformed one reverts them all."""
+        words = [w for c in claims for w in c.as_words()]
+        gas = min(GAS_CAP, sum(c.gas() for c in claims) or GAS_PER_CLAIM)
+        tx = self.transact("submitClaims", words, gas=gas)
+        return self._claim_results(tx, [len(c.lines) for c in claims])
+
+    def _claim_results(self, tx: TxResult, line_counts: Sequence[int]) -> list[ClaimResult]:
+        """Decisions in log order, one per submitted claim (``line_counts`` of them).
+
+        A claim's events are ``ClaimDecided`` (the first six lines packed in ``lines``), then
+        ``ClaimLines`` when it has more than six lines, then its ``Alert`` events, all with its
+        claim id. The bits are :mod:`yibao.codec`'s business. A claim rejected before
+        line evaluation (a claim check, DUPLICATE) has no lines.
+        """
+        decided: list[tuple[dict[str, Any], list[int], list[AlertKind]]] = []
+        for e in tx.events:
+            a = e["args"]
+            if e["event"] == "ClaimDecided":
+                decided.append((a, [int(a["lines"])], []))
+                continue
+            if e["event"] not in ("ClaimLines", "Alert"):
+                continue
+            if not decided or bytes(decided[-1][0]["claimId"]) != bytes(a["claimId"]):
+                raise ChainError(f"a {e['event']} event without its claim decision before it")
+            if e["event"] == "ClaimLines":
+                decided[-1][1].extend(int(x) for x in a["more"])
+            else:
+                decided[-1][2].append(AlertKind(a["kind"]))
+        if len(decided) != len(line_counts):
+            raise ChainError(f"{len(decided)} claim decisions for {len(line_counts)} claims")
+        out: list[ClaimResult] = []
+        for (a, words, alerts), n in zip(decided, line_counts, strict=True):
+            reason = Reason(codec.decision_reason(int(a["decision"])))
+            evaluated = reason not in CLAIM_CHECK_REASONS
+            if evaluated and len(words) != max(1, (n + 5) // 6):
+                raise ChainError(f"{len(words)} line words for a claim of {n} lines")
+            d = codec.decode_decision(
+                bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
+            out.append(ClaimResult(
+                claim_id=d.claim_id,
+                institution=self.account.address,  # the submitter (ClaimDecided has no topic for it)
+                member=d.member,
+                visit=VisitType(d.visit) if d.visit in VisitType._value2member_map_ else d.visit,
+                status=ClaimStatus(d.status),
+                reason=reason,
+                flags=Flag(d.flags),
+                billed=d.billed,
+                eligible=d.eligible,
+                deductible=d.deductible,
+                fund=d.fund,
+                lines=tuple(LineOutcome(e, LineNote(notes)) for e, notes in d.lines),
+                alerts=tuple(alerts),
+                gas_used=tx.gas_used,
+                tx_hash=tx.tx_hash,
+            ))
+        return out
+
+    def claim(self, claim_id: bytes) -> ClaimView:
+        """The stored claim (status NONE when there is none)."""
+        (cid, status, reason, flags, visit, service_day, member, institution,
+         billed, eligible, deductible, fund) = self.call("claimInfo", claim_id)
+        return ClaimView(bytes(cid), ClaimStatus(status), Reason(reason), Flag(flags),
+                         VisitType(visit), from_day(service_day), member, institution,
+                         billed, eligible, deductible, fund)
+
+    def claim_id(self, institution: str, invoice_number: str) -> bytes:
+        """The id a claim of ``institution`` with this invoice number gets (computed locally)."""
+        return codec.claim_id_of(institution, invoice_number)
+
+
+
+__all__ = ["ClaimCalls"]

@@ -1,0 +1,185 @@
+"""The registry's calls: roles, regions, institutions, people and filings (IRegistry)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from web3 import Web3
+
+from yibao import codec
+from yibao.client.base import LedgerCore
+from yibao.client.types import Enrolment, Institution, Person, TxResult
+from yibao.errors import InputError
+from yibao.model.types import Filing, Grade, InstitutionStatus, PersonStatus, Scheme, parse_enum
+from yibao.units import from_day, to_day
+
+#: People per enrolment transaction (the contract accepts up to 500).
+ENROL_BATCH = 200
+_GAS_PER_ENROLMENT = 75_000
+
+
+class RegistryCalls(LedgerCore):
+    """Roles, regions, institutions, people and filings."""
+
+    # ------------------------------------------------------------------ roles
+
+    def regulator_role(self, region: int) -> bytes:
+        return bytes(self.call("regulatorRole", region))
+
+    def operator_role(self, region: int) -> bytes:
+        return bytes(self.call("operatorRole", region))
+
+    def reviewer_role(self, region: int) -> bytes:
+        return bytes(self.call("reviewerRole", region))
+
+    def institution_role(self) -> bytes:
+        return bytes(self.call("institutionRole"))
+
+    def admin_role(self) -> bytes:
+        return bytes(32)
+
+    def grant_role(self, role: bytes, account: str) -> TxResult:
+        return self.transact("grantRole", role, Web3.to_checksum_address(account))
+
+    def revoke_role(self, role: bytes, account: str) -> TxResult:
+        return self.transact("revokeRole", role, Web3.to_checksum_address(account))
+
+    def has_role(self, role: bytes, account: str) -> bool:
+        return bool(self.call("hasRole", role, Web3.to_checksum_address(account)))
+
+    # ------------------------------------------------------------------ regions
+
+    def add_region(self, code: int, name: str, opening_balance: int = 0) -> TxResult:
+        codec.check_fen(opening_balance, "opening balance")
+        return self.transact("addRegion", code, name, opening_balance)
+
+    def region_codes(self) -> list[int]:
+        """Codes of the registered regions, in registration order."""
+        return [int(c) for c in self.call("regionCodes")]
+
+    def region(self, code: int) -> dict[str, Any]:
+        c, exists, opening, name = self.call("regionInfo", code)
+        return {"code": c, "exists": exists, "opening_balance": opening, "name": name}
+
+    # ------------------------------------------------------------------ institutions
+
+    def add_institution(self, account: str, region: int, level: int, grade: Grade | str = Grade.A) -> TxResult:
+        g = parse_enum(Grade, grade, "grade")
+        return self.transact("addInstitution", Web3.to_checksum_address(account), region, level, int(g))
+
+    def set_institution_status(self, account: str, status: InstitutionStatus | str, reason: int = 0) -> TxResult:
+        s = parse_enum(InstitutionStatus, status, "status")
+        return self.transact("setInstitutionStatus", Web3.to_checksum_address(account), int(s), reason)
+
+    def set_institution_grade(self, account: str, grade: Grade | str) -> TxResult:
+        g = parse_enum(Grade, grade, "grade")
+        return self.transact("setInstitutionGrade", Web3.to_checksum_address(account), int(g))
+
+    def institution(self, account: str) -> Institution:
+        acct, region, index, level, status, grade, frozen, payable, pending, paid, debt = self.call(
+            "institutionInfo", Web3.to_checksum_address(account)
+        )
+        return Institution(
+            Web3.to_checksum_address(acct), region, index, level,
+            InstitutionStatus(status), Grade(grade), frozen, payable, pending, paid, debt,
+        )
+
+    def institution_count(self) -> int:
+        return int(self.call("institutionCount"))
+
+    # ------------------------------------------------------------------ people
+
+    def enrol(self, e: Enrolment) -> TxResult:
+        return self.transact("enrol", e.as_tuple())
+
+    def enrol_batch(self, batch: Sequence[Enrolment]) -> TxResult:
+        return self.transact(
+            "enrolBatch", [e.as_tuple() for e in batch],
+            gas=min(50_000_000, 200_000 + _GAS_PER_ENROLMENT * len(batch)),
+        )
+
+    def enrol_many(
+        self,
+        people: Sequence[Enrolment],
+        batch_size: int = ENROL_BATCH,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[TxResult]:
+        """Enrol many people in batches. Everything is checked first (duplicates in the list,
+        people already enrolled), so a bad entry is refused before anything is written."""
+        seen: set[bytes] = set()
+        regions = {int(c) for c in self.call("regionCodes")}
+        for i, e in enumerate(people):
+            if len(e.person) != 32 or e.person == bytes(32):
+                raise InputError(f"entry {i + 1}: pseudonym must be 32 non-zero bytes")
+            if e.region not in regions:
+                raise InputError(f"entry {i + 1}: region {e.region} is not registered")
+            if e.coverage_to < e.coverage_from:
+                raise InputError(f"entry {i + 1}: coverage_to is before coverage_from")
+            if e.person in seen:
+                raise InputError(f"entry {i + 1}: the same person appears twice")
+            seen.add(e.person)
+        for start in range(0, len(people), 1000):
+            chunk = [e.person for e in people[start:start + 1000]]
+            for j, exists in enumerate(self.call("enrolled", chunk)):
+                if exists:
+                    raise InputError(f"entry {start + j + 1}: person already enrolled")
+        results = []
+        for start in range(0, len(people), batch_size):
+            batch = people[start:start + batch_size]
+            results.append(self.enrol_batch(batch))
+            if progress:
+                progress(len(batch))
+        return results
+
+    def update_person(self, person: bytes, scheme: Scheme | str, coverage_from: dt.date,
+                      coverage_to: dt.date) -> TxResult:
+        s = parse_enum(Scheme, scheme, "scheme")
+        return self.transact("updatePerson", person, int(s), to_day(coverage_from), to_day(coverage_to))
+
+    def set_person_wallet(self, person: bytes, wallet: str | None) -> TxResult:
+        w = Web3.to_checksum_address(wallet) if wallet else "0x" + "00" * 20
+        return self.transact("setPersonWallet", person, w)
+
+    def suspend_person(self, person: bytes, reason: int = 0) -> TxResult:
+        return self.transact("suspendPerson", person, reason)
+
+    def reinstate_person(self, person: bytes, reason: int = 0) -> TxResult:
+        return self.transact("reinstatePerson", person, reason)
+
+    def terminate_person(self, person: bytes, reason: int = 0) -> TxResult:
+        return self.transact("terminatePerson", person, reason)
+
+    def add_filing(self, person: bytes, region: int, start: dt.date, end: dt.date) -> TxResult:
+        return self.transact("addFiling", person, region, to_day(start), to_day(end))
+
+    def cancel_filing(self, person: bytes, region: int, start: dt.date) -> TxResult:
+        return self.transact("cancelFiling", person, region, to_day(start))
+
+    def person(self, pseudonym: bytes) -> Person:
+        p, index, region, scheme, status, reason, cf, ct, wallet = self.call("personInfo", pseudonym)
+        filings = tuple(
+            Filing(r, from_day(a), from_day(b)) for r, a, b in self.call("filingsOf", pseudonym)
+        )
+        w = Web3.to_checksum_address(wallet)
+        return Person(
+            bytes(p), index, region, Scheme(scheme), PersonStatus(status), reason,
+            from_day(cf), from_day(ct), None if int(w, 16) == 0 else w, filings,
+        )
+
+    def person_count(self) -> int:
+        return int(self.call("personCount"))
+
+    def is_covered(self, pseudonym: bytes, day: dt.date) -> bool:
+        return bool(self.call("isCovered", pseudonym, to_day(day)))
+
+    def has_filing(self, pseudonym: bytes, region: int, day: dt.date) -> bool:
+        return bool(self.call("hasFiling", pseudonym, region, to_day(day)))
+
+    def today(self) -> dt.date:
+        return from_day(int(self.call("today")))
+
+
+
+__all__ = ["ENROL_BATCH", "RegistryCalls"]

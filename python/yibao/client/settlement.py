@@ -1,0 +1,58 @@
+"""After the decision: review, appeal, settlement, clearing, clawback and funds (ISettlement)."""
+
+from __future__ import annotations
+
+from web3 import Web3
+
+from yibao import codec
+from yibao.client.base import LedgerCore
+from yibao.client.types import Counters, TxResult
+
+
+class SettlementCalls(LedgerCore):
+    """Reviews, appeals, settlements, clearing, clawbacks, freezes, contributions and funds."""
+
+
+    def review(self, claim_id: bytes, approve: bool, reason: str = "", evidence: str = "") -> TxResult:
+        """A reviewer decides a FLAGGED claim or an APPEALED one. ``reason`` is a short code
+        (≤ 32 bytes of UTF-8, stored as is); ``evidence`` is stored as its keccak256 hash."""
+        return self.transact("review", claim_id, approve, codec.reason_word(reason), codec.evidence_hash(evidence))
+
+    def appeal(self, claim_id: bytes) -> TxResult:
+        """The claim's institution appeals a reviewer's rejection."""
+        return self.transact("appeal", claim_id)
+
+    def settle(self, institution: str, payment_ref: str = "") -> TxResult:
+        """Pay an institution its approved, unsettled fund shares; ``payment_ref`` is the
+        off-chain payment order, stored as its hash."""
+        return self.transact("settle", Web3.to_checksum_address(institution), codec.evidence_hash(payment_ref))
+
+    def clear(self, from_region: int, to_region: int, amount: int | None = None) -> TxResult:
+        """``from_region`` pays ``to_region`` what it owes (all of it by default)."""
+        return self.transact("clear", from_region, to_region, (1 << 256) - 1 if amount is None else amount)
+
+    def clawback(self, claim_id: bytes, reason: str = "", evidence: str = "") -> TxResult:
+        return self.transact("clawback", claim_id, codec.reason_word(reason), codec.evidence_hash(evidence))
+
+    def set_frozen(self, institution: str, frozen: bool) -> TxResult:
+        return self.transact("setFrozen", Web3.to_checksum_address(institution), frozen)
+
+    def contribute(self, person: bytes, amount: int) -> TxResult:
+        return self.transact("contribute", person, amount)
+
+    def fund(self, region: int) -> dict[str, int]:
+        """A region's fund: opening, balance, contributions, settled, clearing in/out, recovered."""
+        names = ("opening", "balance", "contributions", "settled", "clearing_in", "clearing_out", "recovered")
+        return dict(zip(names, (int(v) for v in self.call("fundOf", region)), strict=True))
+
+    def owed(self, home: int, treating: int) -> int:
+        """What ``home``'s fund owes ``treating``'s fund for settled cross-region care."""
+        return int(self.call("owedBetween", home, treating))
+
+    def counters(self, person: bytes, year: int) -> Counters:
+        d, f, op, visits = self.call("countersOf", person, year)
+        return Counters(int(d), int(f), int(op), tuple(int(v) for v in visits))
+
+
+
+__all__ = ["SettlementCalls"]
