@@ -1,0 +1,217 @@
+"""Setup and status changes of the reference model: regions, rules, institutions, people, filings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from yibao.model.types import (
+    BPS,
+    LEVELS,
+    CatalogueItem,
+    Filing,
+    Grade,
+    InstitutionStatus,
+    PersonStatus,
+    PolicyVersion,
+    Scheme,
+)
+
+from yibao.model.state import (
+    MAX_FILINGS,
+    REGION_MAX,
+    REGION_MIN,
+    FundAccount,
+    InstitutionRecord,
+    LedgerState,
+    PersonRecord,
+    RegionRecord,
+    refuse,
+    require_uint,
+)
+
+
+class RegistryRules(LedgerState):
+    """Setup and status changes of the reference model: regions, rules, institutions, people, filings."""
+
+
+    def add_region(self, code: int, name: str, opening_balance: int, *, today: dt.date) -> None:
+        """Register a region (统筹区) and open its fund with ``opening_balance`` fen."""
+        require_uint("opening_balance", opening_balance)
+        if not REGION_MIN <= code <= REGION_MAX:
+            raise refuse("RegionCodeInvalid", code)
+        if code in self._regions:
+            raise refuse("RegionExists", code)
+        self._tick(today)
+        self._regions[code] = RegionRecord(code, name, FundAccount(opening_balance, opening_balance))
+        self._catalogue[code] = {}
+        self.check_fund_law()
+
+    def add_policy(self, policy: PolicyVersion, *, today: dt.date) -> None:
+        """Add a policy version; versions of a region × scheme must come in date order."""
+        self._region(policy.region)
+        bps = (
+            *policy.op_ratio_bps,
+            *policy.ip_ratio_bps,
+            policy.class_b_self_pay_bps,
+            policy.cross_region_cut_bps,
+        )
+        if any(not 0 <= r <= BPS for r in bps):
+            raise refuse("BpsOutOfRange")
+        versions = self._policies.get((policy.region, policy.scheme), [])
+        if versions and policy.effective_from <= versions[-1].effective_from:
+            raise refuse("PolicyVersionNotAfterLatest", policy.effective_from)
+        self._tick(today)
+        self._policies.setdefault((policy.region, policy.scheme), []).append(policy)
+
+    def add_item(self, region: int, item: CatalogueItem, *, today: dt.date) -> None:
+        """Add or replace a catalogue item of ``region``."""
+        self.add_items(region, (item,), today=today)
+
+    def add_items(self, region: int, items: Iterable[CatalogueItem], *, today: dt.date) -> None:
+        """Add or replace several catalogue items of ``region`` (a later code replaces)."""
+        self._region(region)
+        items = tuple(items)
+        self._tick(today)
+        for item in items:
+            self._catalogue[region][item.code] = item
+
+    def add_institution(
+        self, institution: str, region: int, level: int, grade: Grade, *, today: dt.date
+    ) -> None:
+        """Register an institution (ACTIVE, not frozen) of ``level`` 0 (pharmacy) to 3."""
+        self._region(region)
+        if level not in LEVELS:
+            raise refuse("InstitutionLevelInvalid", level)
+        if institution in self._institutions:
+            raise refuse("InstitutionExists", institution)
+        self._tick(today)
+        self._institutions[institution] = InstitutionRecord(region, level, grade)
+
+    def add_reviewer(self, reviewer: str, regions: Iterable[int], *, today: dt.date) -> None:
+        """Make ``reviewer`` a reviewer of each of ``regions``."""
+        codes = tuple(regions)
+        for code in codes:
+            self._region(code)
+        self._tick(today)
+        self._reviewers.setdefault(reviewer, set()).update(codes)
+
+    def enrol(
+        self,
+        person: str,
+        region: int,
+        scheme: Scheme,
+        coverage_from: dt.date,
+        coverage_to: dt.date,
+        *,
+        today: dt.date,
+        filings: Iterable[Filing] = (),
+    ) -> None:
+        """Enrol a person (ACTIVE) in ``region``'s ``scheme``, with optional filings."""
+        self._region(region)
+        if coverage_from > coverage_to:
+            raise refuse("CoverageInvalid", coverage_from, coverage_to)
+        if person in self._people:
+            raise refuse("PersonExists", person)
+        kept: list[Filing] = []
+        for f in filings:
+            kept = self._filings_after_adding(person, region, kept, f, today)
+        self._tick(today)
+        self._people[person] = PersonRecord(region, scheme, coverage_from, coverage_to, filings=kept)
+
+    def _filings_after_adding(
+        self, person: str, home: int, current: list[Filing], filing: Filing, today: dt.date
+    ) -> list[Filing]:
+        """The filing list after adding ``filing`` (expired ones dropped first), or refuse.
+
+        Refusals, in order: ``RegionUnknown``, ``FilingInvalid`` (end before start, or the
+        home region), ``FilingLimitReached`` (8 unexpired filings held).
+        """
+        self._region(filing.region)
+        if filing.start > filing.end or filing.region == home:
+            raise refuse("FilingInvalid", filing.region, filing.start, filing.end)
+        kept = [f for f in current if f.end >= today]
+        if len(kept) >= MAX_FILINGS:
+            raise refuse("FilingLimitReached", person, MAX_FILINGS)
+        return [*kept, filing]
+
+
+
+    def freeze(self, institution: str, *, today: dt.date) -> None:
+        """Freeze an institution's payouts (already frozen: ``InstitutionUnchanged``)."""
+        inst = self._institution(institution)
+        if inst.frozen:
+            raise refuse("InstitutionUnchanged", institution)
+        self._tick(today)
+        inst.frozen = True
+
+    def unfreeze(self, institution: str, *, today: dt.date) -> None:
+        """Lift a freeze (not frozen: ``InstitutionUnchanged``)."""
+        inst = self._institution(institution)
+        if not inst.frozen:
+            raise refuse("InstitutionUnchanged", institution)
+        self._tick(today)
+        inst.frozen = False
+
+    def set_grade(self, institution: str, grade: Grade, *, today: dt.date) -> None:
+        """Set an institution's credit grade (the same grade: ``InstitutionUnchanged``)."""
+        inst = self._institution(institution)
+        if inst.grade is grade:
+            raise refuse("InstitutionUnchanged", institution)
+        self._tick(today)
+        inst.grade = grade
+
+    def person_status(
+        self, person: str, status: PersonStatus, *, today: dt.date, reason_code: int = 0
+    ) -> None:
+        """Suspend (from ACTIVE), reinstate (from SUSPENDED) or terminate a person.
+
+        Refusals: ``PersonTerminated`` (TERMINATED is final),
+        ``PersonStatusTransitionInvalid`` (setting the current status again).
+        """
+        p = self._person(person)
+        if p.status is PersonStatus.TERMINATED:
+            raise refuse("PersonTerminated", person)
+        if p.status is status:
+            raise refuse("PersonStatusTransitionInvalid", person, int(p.status), int(status))
+        self._tick(today)
+        p.status = status
+        p.status_reason = reason_code
+
+    def institution_status(
+        self,
+        institution: str,
+        status: InstitutionStatus,
+        *,
+        today: dt.date,
+        reason_code: int = 0,
+    ) -> None:
+        """Change an institution's status.
+
+        Refusals: ``InstitutionRevoked`` (REVOKED is final), ``InstitutionUnchanged``
+        (setting the current status again).
+        """
+        inst = self._institution(institution)
+        if inst.status is InstitutionStatus.REVOKED:
+            raise refuse("InstitutionRevoked", institution)
+        if inst.status is status:
+            raise refuse("InstitutionUnchanged", institution)
+        self._tick(today)
+        inst.status = status
+        inst.status_reason = reason_code
+
+    def filing(self, person: str, filing: Filing, *, today: dt.date) -> None:
+        """Add a cross-region filing (expired filings are dropped first; at most 8 held).
+
+        Refusals, in order: ``PersonUnknown``, ``PersonTerminated``, ``RegionUnknown``,
+        ``FilingInvalid``, ``FilingLimitReached``.
+        """
+        p = self._person(person)
+        if p.status is PersonStatus.TERMINATED:
+            raise refuse("PersonTerminated", person)
+        kept = self._filings_after_adding(person, p.region, p.filings, filing, today)
+        self._tick(today)
+        p.filings = kept
+
+
+__all__ = ["RegistryRules"]
