@@ -20,14 +20,15 @@ from yibao import demo
 from yibao.codec import WireDecision, decision_reason, decode_decision
 from yibao.chain.backend import Chain, SentTx
 from yibao.units import noon_cst
-from yibao.demo.world import SETUP_DAY
+from yibao.demo.world_rules import SETUP_DAY
 
 from yibao.chain import artifacts
 from yibao.chain.abi import EventDecoder
 from yibao.client import AlertKind, Ledger
 from yibao.units import from_day
 from yibao.demo import STATUSES, DemoRun, play_demo, run_demo
-from yibao.demo.world import CQ, GZ, INSTITUTIONS
+from yibao.demo.world import INSTITUTIONS
+from yibao.demo.world_rules import CQ, GZ
 from yibao.model.types import ClaimStatus, Reason, Scheme
 
 PEOPLE, CLAIMS, SEED = 60, 400, 7

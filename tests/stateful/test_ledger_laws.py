@@ -210,7 +210,7 @@ def fund_law_holds(code: int, f: FundState) -> bool:
 # the chain world, built once and reset for every example
 # ---------------------------------------------------------------------------
 
-_NOT_ENGINE_STATE = ("rpc", "_ledger")  # the connection itself is kept as is
+_NOT_ENGINE_STATE = ("rpc", "_ledger", "_chain")  # the connection itself is kept as is
 
 
 @dataclass(frozen=True)
@@ -255,34 +255,22 @@ class ChainWorld:
         play_setup(model)
         self.initial = chain_state(self.engine)
         assert self.initial == model_state(model), "the setup differs between chain and model"
-        chain = self.engine.chain
-        self._saved = self._engine_state()
         self._head = self._latest()
-        self._snapshot = chain.snapshot()
+        self._snapshot = self.engine.snapshot()
         self.resets = 0
 
     def _latest(self) -> tuple[Any, Any, int]:
         block = self.engine.chain.w3.eth.get_block("latest")
         return (block["hash"], block["stateRoot"], block["number"])
 
-    def _engine_state(self) -> dict[str, Any]:
-        """The ChainEngine's Python-side state (claim lines/outcomes, gas counters, today,
-        regions, institution keys): shallow copies, since the values are immutable."""
-        return {k: copy.copy(v) for k, v in vars(self.engine).items()
-                if k not in _NOT_ENGINE_STATE}
-
     def reset(self) -> Any:
         """Back to just after the setup: chain (and client clock) and engine state. The
         chain's head block (hash and state root) must be the one of the snapshot, so the
         examples cannot leak into each other."""
-        chain = self.engine.chain
-        chain.revert(self._snapshot)
-        self._snapshot = chain.snapshot()  # anvil forgets a snapshot once reverted to
+        self._snapshot = self.engine.revert(self._snapshot)
         assert self._latest() == self._head, "the chain did not revert to the setup"
-        extra = set(vars(self.engine)) - set(self._saved) - set(_NOT_ENGINE_STATE)
-        assert not extra, f"ChainEngine gained state this test does not restore: {extra}"
-        for k, v in self._saved.items():
-            setattr(self.engine, k, copy.copy(v))
+        extra = set(vars(self.engine)) - set(self.engine.STATE_FIELDS) - set(_NOT_ENGINE_STATE)
+        assert not extra, f"ChainEngine gained state its revert does not restore: {extra}"
         self.resets += 1
         return self.engine
 

@@ -7,10 +7,11 @@ explicitly, checks every receipt, and turns reverts into the same decoded
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -19,6 +20,7 @@ from web3.types import RPCEndpoint, TxReceipt
 
 from yibao.chain.abi import ErrorDecoder, revert_data_from_exception
 from yibao.errors import ChainError, ContractError, NodeUnreachable, TransactionFailed
+from yibao.units import cst_minute, noon_cst
 
 Account.enable_unaudited_hdwallet_features()
 
@@ -64,7 +66,7 @@ class Chain:
     # ------------------------------------------------------------------ construction
 
     @classmethod
-    def embedded(cls, genesis_timestamp: int | None = None) -> Chain:
+    def embedded(cls, genesis_timestamp: int | None = None) -> Self:
         """A fresh in-process chain (py-evm, Prague rules) with the dev accounts funded."""
         from eth_tester import EthereumTester, PyEVMBackend
         from web3 import EthereumTesterProvider
@@ -90,7 +92,7 @@ class Chain:
         return cls(w3=w3, kind="embedded", tester=tester)
 
     @classmethod
-    def connect(cls, url: str, timeout: float = 10.0) -> Chain:
+    def connect(cls, url: str, timeout: float = 10.0) -> Self:
         """Connect to a JSON-RPC node; raise :class:`NodeUnreachable` if it does not answer."""
         w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
         try:
@@ -100,8 +102,24 @@ class Chain:
         return cls(w3=w3, kind="rpc", url=url)
 
     @classmethod
-    def open(cls, rpc: str | None) -> Chain:
-        return cls.connect(rpc) if rpc else cls.embedded()
+    def for_run(cls, first: dt.date, rpc: str | None, what: str) -> Self:
+        """The chain of a run whose first transaction is mined at 12:00 CST of ``first``
+        (``what`` names that day in a refusal, e.g. "the scenario's first day").
+
+        Without ``rpc``: a fresh embedded chain whose genesis is a day earlier. With ``rpc``:
+        the node there, which must not be at or past that moment (a chain clock only moves
+        forward), else a one-line :class:`ChainError` saying how to start a fitting node.
+        """
+        noon = noon_cst(first)
+        if rpc is None:
+            return cls.embedded(genesis_timestamp=noon - 86_400)
+        chain = cls.connect(rpc)
+        if chain.timestamp() >= noon:
+            raise ChainError(
+                f"the node at {rpc} is at {cst_minute(chain.timestamp())}, past 12:00 CST "
+                f"of {what} {first.isoformat()}; start a fresh node (anvil --timestamp {noon - 86_400})"
+            )
+        return chain
 
     # ------------------------------------------------------------------ basics
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from yibao.client import Ledger
 from yibao.errors import InputError
+from yibao.model.types import expected_balance
 
 
-def fund_law_holds(f: dict[str, int]) -> bool:
+def fund_expected_balance(f: Mapping[str, int]) -> int:
+    """The balance the fund law gives a region's fund as :meth:`Ledger.fund` reads it."""
+    return expected_balance(f["opening"], f["contributions"], f["settled"], f["clearing_in"],
+                            f["clearing_out"], f["recovered"])
+
+
+def fund_law_holds(f: Mapping[str, int]) -> bool:
     """balance = opening + contributions − settled + clearing in − clearing out + recovered."""
-    return f["balance"] == (f["opening"] + f["contributions"] - f["settled"] + f["clearing_in"]
-                            - f["clearing_out"] + f["recovered"])
+    return f["balance"] == fund_expected_balance(f)
 
 
 def fund_report(ledger: Ledger, region: int) -> dict[str, Any]:
@@ -25,8 +32,7 @@ def fund_report(ledger: Ledger, region: int) -> dict[str, Any]:
     if not info["exists"]:
         raise InputError(f"region {region} is not registered")
     f = ledger.fund(region)
-    expected = (f["opening"] + f["contributions"] - f["settled"] + f["clearing_in"]
-                - f["clearing_out"] + f["recovered"])
+    expected = fund_expected_balance(f)
     owed_to_it: dict[int, int] = {}
     it_owes: dict[int, int] = {}
     for other in ledger.region_codes():
@@ -48,3 +54,6 @@ def fund_report(ledger: Ledger, region: int) -> dict[str, Any]:
         "owed_to_it_total": sum(owed_to_it.values()),
         "it_owes_total": sum(it_owes.values()),
     }
+
+
+__all__ = ["fund_expected_balance", "fund_law_holds", "fund_report"]

@@ -19,19 +19,24 @@
   IDs, so there is nothing secret to protect and the same id always maps to the same
   pseudonym.
 
-Steps of the next issue (review, appeal, settle, clear, clawback, freeze, unfreeze,
+The steps after the decision (review, appeal, settle, clear, clawback, freeze, unfreeze,
 contribution) run through the SettlementModule as the admin (regulator and operator of
 every region), the reviewers' and institutions' own keys.
+
+:meth:`ChainEngine.snapshot` and :meth:`ChainEngine.revert` take the engine back to an
+earlier point: the chain (and its clock) and the engine's own bookkeeping together.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -66,7 +71,7 @@ from yibao.model.types import (
     Reason,
     Scheme,
 )
-from yibao.simulate import GasFigures
+from yibao.simulate.engine import GasFigures
 
 #: The HMAC key of scenario pseudonyms. Public on purpose: scenario ids are not national IDs.
 PSEUDONYM_KEY = b"yibao.simulate: scenario ids are not national IDs"
@@ -97,11 +102,11 @@ def _admin() -> LocalAccount:
 
 
 @dataclass
-class _EngineChain(Chain):
-    """A :class:`Chain` that counts the gas of every transaction for its engine (deployment
+class _GasCountingChain(Chain):
+    """A :class:`Chain` that adds up the gas of every contract transaction (deployment
     included; plain value transfers are not counted)."""
 
-    engine: ChainEngine | None = None
+    gas_total: int = 0
 
     def send(
         self,
@@ -112,9 +117,18 @@ class _EngineChain(Chain):
         value: int = 0,
     ) -> SentTx:
         sent = super().send(account, to, data, gas=gas, value=value)
-        if self.engine is not None and data:
-            self.engine._gas_total += sent.gas_used
+        if data:
+            self.gas_total += sent.gas_used
         return sent
+
+
+@dataclass(frozen=True)
+class EngineSnapshot:
+    """A point to go back to (:meth:`ChainEngine.snapshot`)."""
+
+    chain: Any
+    state: dict[str, Any]
+    gas_total: int
 
 
 class ChainEngine:
@@ -129,7 +143,7 @@ class ChainEngine:
         self._institutions: dict[str, LocalAccount] = {}
         self._lines: dict[ClaimKey, tuple[ClaimLine, ...]] = {}
         self._outcomes: dict[ClaimKey, tuple[LineOutcome, ...]] = {}
-        self._gas_total = 0
+        self._chain: _GasCountingChain | None = None
         self._gas_claims = 0
         self._claims = 0
 
@@ -162,21 +176,36 @@ class ChainEngine:
             self.chain.set_clock(noon_cst(today))
 
     def _start(self, first: dt.date) -> None:
-        noon = noon_cst(first)
-        if self.rpc is None:
-            chain = _EngineChain.embedded(genesis_timestamp=noon - 86_400)
-        else:
-            chain = _EngineChain.connect(self.rpc)
-            if chain.timestamp() >= noon:
-                raise ChainError(
-                    f"the node at {self.rpc} is at {_show_ts(chain.timestamp())}, past 12:00 CST "
-                    f"of the scenario's first day {first.isoformat()}; start a fresh node "
-                    f"(anvil --timestamp {noon - 86_400})"
-                )
-        assert isinstance(chain, _EngineChain)
-        chain.engine = self
-        chain.set_clock(noon)  # every transaction from now on: noon, noon + 1 s, ...
+        chain = _GasCountingChain.for_run(first, self.rpc, "the scenario's first day")
+        chain.set_clock(noon_cst(first))  # every transaction from now on: noon, noon + 1 s, ...
+        self._chain = chain
         self._ledger = Ledger.deploy(chain, _admin(), _admin().address)
+
+    # ------------------------------------------------------------------ snapshot and revert
+
+    #: The engine's own bookkeeping, restored by :meth:`revert` (the connection is kept).
+    STATE_FIELDS = ("_today", "_regions", "_institutions", "_lines", "_outcomes", "_gas_claims", "_claims")
+
+    def snapshot(self) -> EngineSnapshot:
+        """The engine as it is now: the chain's snapshot and copies of the engine's state."""
+        chain = self._gas_chain()
+        return EngineSnapshot(chain.snapshot(), {k: copy.copy(getattr(self, k)) for k in self.STATE_FIELDS},
+                              chain.gas_total)
+
+    def revert(self, snap: EngineSnapshot) -> EngineSnapshot:
+        """Back to ``snap``; returns a fresh snapshot of the same point (a node forgets a
+        snapshot once reverted to it)."""
+        chain = self._gas_chain()
+        chain.revert(snap.chain)
+        for k, v in snap.state.items():
+            setattr(self, k, copy.copy(v))
+        chain.gas_total = snap.gas_total
+        return EngineSnapshot(chain.snapshot(), snap.state, snap.gas_total)
+
+    def _gas_chain(self) -> _GasCountingChain:
+        if self._chain is None:
+            raise ChainError("the chain engine has no chain yet: call set_today first")
+        return self._chain
 
     def _institution(self, name: str) -> LocalAccount:
         acct = self._institutions.get(name)
@@ -351,10 +380,7 @@ class ChainEngine:
 
     def gas(self) -> GasFigures:
         """Gas of every transaction so far (deployment included), and of claim submissions."""
-        return GasFigures(self._gas_total, self._gas_claims, self._claims)
+        return GasFigures(self._gas_chain().gas_total, self._gas_claims, self._claims)
 
 
-def _show_ts(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone(dt.timedelta(hours=8))).strftime(
-        "%Y-%m-%d %H:%M CST"
-    )
+__all__ = ["PSEUDONYM_KEY", "ChainEngine", "EngineSnapshot", "derived_account", "pseudonym_of"]

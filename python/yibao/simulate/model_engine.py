@@ -1,0 +1,151 @@
+"""The reference model as an :class:`~yibao.simulate.engine.Engine`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from yibao.model.ledger import ReferenceLedger
+from yibao.model.types import (
+    CatalogueItem,
+    Claim,
+    ClaimKey,
+    Decision,
+    Filing,
+    FundState,
+    Grade,
+    InstitutionState,
+    InstitutionStatus,
+    PersonStatus,
+    PolicyVersion,
+    Scheme,
+)
+from yibao.simulate.engine import GasFigures
+
+
+class ModelEngine:
+    """:class:`Engine` over the Python reference model (:class:`ReferenceLedger`)."""
+
+    def __init__(self, ledger: ReferenceLedger | None = None) -> None:
+        """Wrap ``ledger`` (a fresh one by default)."""
+        self.ledger = ledger if ledger is not None else ReferenceLedger()
+        self._today = dt.date(1970, 1, 1)
+
+    def set_today(self, today: dt.date) -> None:
+        """Move the clock (the ledger refuses to go backwards at the next action)."""
+        self._today = today
+
+    def add_region(self, code: int, name: str, opening_balance: int) -> None:
+        """See :meth:`Engine.add_region`."""
+        self.ledger.add_region(code, name, opening_balance, today=self._today)
+
+    def add_policy(self, policy: PolicyVersion) -> None:
+        """See :meth:`Engine.add_policy`."""
+        self.ledger.add_policy(policy, today=self._today)
+
+    def add_items(self, region: int, items: Sequence[CatalogueItem]) -> None:
+        """See :meth:`Engine.add_items`."""
+        self.ledger.add_items(region, items, today=self._today)
+
+    def add_institution(self, institution: str, region: int, level: int, grade: Grade) -> None:
+        """See :meth:`Engine.add_institution`."""
+        self.ledger.add_institution(institution, region, level, grade, today=self._today)
+
+    def add_reviewer(self, reviewer: str) -> None:
+        """See :meth:`Engine.add_reviewer`."""
+        self.ledger.add_reviewer(reviewer, self.ledger.regions(), today=self._today)
+
+    def enrol(
+        self,
+        person: str,
+        region: int,
+        scheme: Scheme,
+        coverage_from: dt.date,
+        coverage_to: dt.date,
+        filings: Sequence[Filing],
+    ) -> None:
+        """See :meth:`Engine.enrol`."""
+        self.ledger.enrol(
+            person, region, scheme, coverage_from, coverage_to, today=self._today, filings=filings
+        )
+
+    def submit_claim(self, claim: Claim) -> Decision:
+        """See :meth:`Engine.submit_claim`."""
+        return self.ledger.submit_claim(claim, today=self._today)
+
+    def review(
+        self, claim: ClaimKey, reviewer: str, approve: bool, reason: str, evidence: str
+    ) -> None:
+        """See :meth:`Engine.review`."""
+        self.ledger.review(
+            claim, reviewer, approve, today=self._today, reason=reason, evidence=evidence
+        )
+
+    def appeal(self, claim: ClaimKey) -> None:
+        """See :meth:`Engine.appeal`."""
+        self.ledger.appeal(claim, today=self._today)
+
+    def settle(self, institution: str) -> None:
+        """See :meth:`Engine.settle`."""
+        self.ledger.settle(institution, today=self._today)
+
+    def clear(self, from_region: int, to_region: int, amount: int | None) -> None:
+        """See :meth:`Engine.clear`."""
+        self.ledger.clear(from_region, to_region, today=self._today, amount=amount)
+
+    def clawback(self, claim: ClaimKey) -> None:
+        """See :meth:`Engine.clawback`."""
+        self.ledger.clawback(claim, today=self._today)
+
+    def freeze(self, institution: str) -> None:
+        """See :meth:`Engine.freeze`."""
+        self.ledger.freeze(institution, today=self._today)
+
+    def unfreeze(self, institution: str) -> None:
+        """See :meth:`Engine.unfreeze`."""
+        self.ledger.unfreeze(institution, today=self._today)
+
+    def set_grade(self, institution: str, grade: Grade) -> None:
+        """See :meth:`Engine.set_grade`."""
+        self.ledger.set_grade(institution, grade, today=self._today)
+
+    def contribution(self, person: str, amount: int) -> None:
+        """See :meth:`Engine.contribution`."""
+        self.ledger.contribution(person, amount, today=self._today)
+
+    def person_status(self, person: str, status: PersonStatus, reason: int) -> None:
+        """See :meth:`Engine.person_status`."""
+        self.ledger.person_status(person, status, today=self._today, reason_code=reason)
+
+    def institution_status(
+        self, institution: str, status: InstitutionStatus, reason: int
+    ) -> None:
+        """See :meth:`Engine.institution_status`."""
+        self.ledger.institution_status(
+            institution, status, today=self._today, reason_code=reason
+        )
+
+    def filing(self, person: str, filing: Filing) -> None:
+        """See :meth:`Engine.filing`."""
+        self.ledger.filing(person, filing, today=self._today)
+
+    def claim_state(self, claim: ClaimKey) -> Decision | None:
+        """See :meth:`Engine.claim_state`."""
+        return self.ledger.claim(claim)
+
+    def fund_state(self, region: int) -> FundState:
+        """See :meth:`Engine.fund_state`."""
+        return self.ledger.fund(region)
+
+    def institution_state(self, institution: str) -> InstitutionState:
+        """See :meth:`Engine.institution_state`."""
+        return self.ledger.institution(institution)
+
+    def gas(self) -> GasFigures | None:
+        """The model spends no gas."""
+        return None
+
+
+
+
+__all__ = ["ModelEngine"]
