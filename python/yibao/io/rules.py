@@ -1,7 +1,7 @@
 """A bureau's rule base from files: policy versions (JSON) and catalogue items (CSV or JSON).
 
 The entries have the fields of a scenario file's ``policies`` and ``catalogue`` entries and are
-validated by the same models (:class:`yibao.simulate.scenario.Policy`, :class:`yibao.simulate.scenario.Item`),
+validated by the same models (:class:`yibao.io.schema.Policy`, :class:`yibao.io.schema.Item`),
 so a bad entry is one line naming the file, the entry and the key. Loading checks every
 transaction as a call before sending any, so a refusal (a missing role, an unknown region, a
 version not after the latest) writes nothing.
@@ -21,7 +21,7 @@ from yibao.client import ITEM_BATCH, Ledger, TxResult, iter_chunks
 from yibao.codec import item_tuple, policy_tuple
 from yibao.errors import InputError
 from yibao.model.types import CatalogueItem, PolicyVersion
-from yibao.simulate.scenario import Item, Policy, _format
+from yibao.io.schema import Item, Policy, one_line
 
 ITEM_COLUMNS = ("region", "code", "category", "price_cap", "inpatient_only", "max_qty", "min_interval_days")
 _INT_COLUMNS = ("region", "price_cap", "max_qty", "min_interval_days")
@@ -44,7 +44,7 @@ def _validate(model: Any, doc: Any, where: str) -> Any:
     try:
         return model.model_validate(doc)
     except ValidationError as exc:
-        raise InputError(f"{where}: {_format(exc)}") from None
+        raise InputError(f"{where}: {one_line(exc)}") from None
 
 
 # ---------------------------------------------------------------------- policies
