@@ -5,9 +5,6 @@ Every error the package raises on purpose derives from :class:`YibaoError`, so a
 from the builtin they behave like (``ValueError`` for bad input, ``ConnectionError`` for an
 unreachable node, ``PermissionError`` for a missing role). Messages are one line and name
 what is wrong.
-
-NOTE for contributors: this file is shared by the model, the scenario loader and the
-chain client — add classes, do not rewrite it.
 """
 
 from __future__ import annotations
@@ -92,3 +89,18 @@ def _show(v: Any) -> str:
     if isinstance(v, bytes):
         return "0x" + v.hex()
     return str(v)
+
+
+__all__ = [
+    "AccessDenied",
+    "BuildError",
+    "ChainError",
+    "ContractError",
+    "InputError",
+    "ManifestError",
+    "NodeUnreachable",
+    "OperationRefused",
+    "ScenarioError",
+    "TransactionFailed",
+    "YibaoError",
+]

@@ -92,3 +92,13 @@ def parse_pseudonym(text: str) -> bytes:
     if b == bytes(32):
         raise InputError("pseudonym must not be zero")
     return b
+
+
+__all__ = [
+    "KEY_ENV",
+    "MIN_KEY_BYTES",
+    "PseudonymKey",
+    "check_digit",
+    "normalise_id",
+    "parse_pseudonym",
+]

@@ -158,3 +158,10 @@ def to_jsonable(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return [to_jsonable(x) for x in v]
     return v
+
+
+__all__ = [
+    "DEFAULT_HOME",
+    "Workspace",
+    "to_jsonable",
+]

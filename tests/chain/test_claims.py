@@ -893,7 +893,7 @@ def test_an_empty_batch_is_refused(w: World) -> None:
 
 
 def _claims_and_registry_only(s: Scenario) -> Scenario:
-    """The scenario without the steps the chain engine does not do yet (next issue)."""
+    """The scenario without the steps after the decision."""
     later = {"review", "appeal", "settle", "clear", "clawback", "freeze", "unfreeze", "contribution"}
     return s.model_copy(update={"timeline": [st for st in s.timeline if st.kind not in later]})
 

@@ -1,4 +1,4 @@
-"""Issue 4 §4, "The law": random step sequences through the contracts and the model, side by side.
+"""The ledger's laws: random step sequences through the contracts and the model, side by side.
 
 A Hypothesis :class:`~hypothesis.stateful.RuleBasedStateMachine` drives the same random
 sequence of steps — enrol, contribute, submit a claim (cross-region, flagged, duplicate,
@@ -22,7 +22,7 @@ Besides the one-operation rules there are two guided ones, so that the deep path
 reached whatever Hypothesis's rule order favours: ``reject_then_appeal`` (reject, wait,
 appeal, decide the appeal: three checked steps) and ``clear_both_ways`` (only when the
 model says something is owed). The run must meet every (rule, outcome) of ``MUST_SEE`` —
-the successes and the refusals the issue names — or the test fails and says which.
+the successes and the refusals adjudication.md names — or the test fails and says which.
 
 Isolation without redeploying (titanoboa style): the chain world — two regions, policies,
 catalogues, three institutions, two reviewers, three people — is built once per module
@@ -742,7 +742,7 @@ STEPS = 20
 ANVIL_EXAMPLES = 25
 
 #: (rule, outcome) pairs a full run must have met at least once, so the generator keeps
-#: reaching every branch the issue names (successes and the expected refusals).
+#: reaching every branch adjudication.md names (successes and the expected refusals).
 MUST_SEE: tuple[tuple[str, str], ...] = (
     ("enrol", "ok"),
     ("contribute", "ok"),

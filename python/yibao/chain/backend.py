@@ -341,3 +341,14 @@ class Chain:
 def _looks_like_revert(exc: BaseException) -> bool:
     text = f"{type(exc).__name__} {exc}".lower()
     return "revert" in text or "execution" in text or revert_data_from_exception(exc) is not None
+
+
+__all__ = [
+    "DEFAULT_GAS",
+    "DEV_ACCOUNTS",
+    "DEV_MNEMONIC",
+    "EMBEDDED_GAS_LIMIT",
+    "Chain",
+    "SentTx",
+    "dev_account",
+]

@@ -134,3 +134,10 @@ def _create(chain: Chain, deployer: LocalAccount, name: str, args: list[Any]) ->
     if not addr:
         raise ManifestError(f"deploying {name} produced no contract")
     return Web3.to_checksum_address(addr)
+
+
+__all__ = [
+    "MANIFEST_FORMAT",
+    "Manifest",
+    "deploy",
+]

@@ -11,22 +11,25 @@ from pathlib import Path
 
 from yibao.errors import ChainError, NodeUnreachable
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Where npm's @foundry-rs/anvil puts the binary of each platform, below a node_modules folder.
+_NPM_BINARIES = tuple(
+    Path("node_modules") / "@foundry-rs" / f"anvil-{platform}" / "bin" / "anvil"
+    for platform in ("linux-amd64", "linux-arm64", "darwin-arm64", "darwin-amd64")
+)
 
 
-def anvil_binary() -> Path:
-    """The anvil executable: ``ANVIL`` env, the project's node_modules, or PATH."""
+def anvil_binary(start: Path | None = None) -> Path:
+    """The anvil executable: the ``ANVIL`` environment variable, else npm's binary in the
+    ``node_modules`` of ``start`` (the working folder by default) or of a folder above it,
+    else ``anvil`` on PATH. The package never looks for itself: installed, it has no checkout."""
     env = os.environ.get("ANVIL")
     if env:
         return Path(env)
-    for cand in (
-        REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil",
-        REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-arm64" / "bin" / "anvil",
-        REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-darwin-arm64" / "bin" / "anvil",
-        REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-darwin-amd64" / "bin" / "anvil",
-    ):
-        if cand.exists():
-            return cand
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for rel in _NPM_BINARIES:
+            if (folder / rel).exists():
+                return folder / rel
     found = shutil.which("anvil")
     if found:
         return Path(found)
@@ -97,3 +100,6 @@ class AnvilNode:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+__all__ = ["AnvilNode", "anvil_binary", "free_port"]

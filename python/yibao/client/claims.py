@@ -65,7 +65,7 @@ class ClaimCalls(LedgerCore):
                 claim_id=d.claim_id,
                 institution=self.account.address,  # the submitter (ClaimDecided has no topic for it)
                 member=d.member,
-                visit=VisitType(d.visit) if d.visit in VisitType._value2member_map_ else d.visit,
+                visit=_visit(d.visit),
                 status=ClaimStatus(d.status),
                 reason=reason,
                 flags=Flag(d.flags),
@@ -92,6 +92,14 @@ class ClaimCalls(LedgerCore):
         """The id a claim of ``institution`` with this invoice number gets (computed locally)."""
         return codec.claim_id_of(institution, invoice_number)
 
+
+
+def _visit(v: int) -> VisitType | int:
+    """The visit type, or the raw number when the contract stored one it does not name."""
+    try:
+        return VisitType(v)
+    except ValueError:
+        return v
 
 
 __all__ = ["ClaimCalls"]

@@ -324,3 +324,12 @@ def claim_details(ledger: Ledger, claim_id: bytes) -> dict[str, Any]:
         doc["review"] = {"rejected_by": Web3.to_checksum_address(rejected_by),
                          "rejected_on": from_day(int(rejected_on)).isoformat(), "appealed": bool(appealed)}
     return doc
+
+
+__all__ = [
+    "CLAIM_EVENTS",
+    "claim_details",
+    "claim_history",
+    "parse_claim_id",
+    "require_claim",
+]

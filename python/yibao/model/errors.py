@@ -15,3 +15,9 @@ class ModelRefusal(OperationRefused):
 
 class FundLawBroken(YibaoError):
     """The fund law of adjudication.md does not hold for a region (a bug, never expected)."""
+
+
+__all__ = [
+    "FundLawBroken",
+    "ModelRefusal",
+]

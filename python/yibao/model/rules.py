@@ -224,3 +224,19 @@ def flags(
     if grade is Grade.D or (grade is Grade.C and fund > policy.review_threshold // 2):
         result |= Flag.INSTITUTION_GRADE
     return result
+
+
+__all__ = [
+    "cap_fund",
+    "deductible",
+    "evaluate_line",
+    "evaluate_lines",
+    "filing_covers",
+    "flags",
+    "fund_share",
+    "is_outpatient",
+    "is_overclaim",
+    "ratio_bps",
+    "select_policy",
+    "too_soon",
+]

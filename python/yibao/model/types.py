@@ -401,3 +401,42 @@ class Settlement:
     payable: int
     netted: int
     cash: int
+
+
+__all__ = [
+    "ALERT_REASONS",
+    "BPS",
+    "CLAIM_CHECK_REASONS",
+    "FLAG_ORDER",
+    "LEVELS",
+    "MAX_CLAIM_AMOUNT",
+    "NOTE_ORDER",
+    "AlertKind",
+    "CatalogueItem",
+    "Category",
+    "Claim",
+    "ClaimKey",
+    "ClaimLine",
+    "ClaimStatus",
+    "Decision",
+    "Filing",
+    "Flag",
+    "FundState",
+    "Grade",
+    "InstitutionState",
+    "InstitutionStatus",
+    "LineNote",
+    "LineResult",
+    "PersonState",
+    "PersonStatus",
+    "PolicyVersion",
+    "Reason",
+    "Scheme",
+    "Settlement",
+    "VisitType",
+    "YearCounters",
+    "expected_balance",
+    "flag_names",
+    "note_names",
+    "parse_enum",
+]

@@ -312,3 +312,27 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     return parse_scenario(data)
+
+
+__all__ = [
+    "MAX_CLAIMED_FUND",
+    "MAX_QTY",
+    "MAX_UNIT_PRICE",
+    "STEP_KINDS",
+    "ClaimIn",
+    "ClaimRef",
+    "ClearIn",
+    "ContributionIn",
+    "FilingStepIn",
+    "InstitutionRef",
+    "InstitutionStatusIn",
+    "LineIn",
+    "PersonStatusIn",
+    "ReviewIn",
+    "Scenario",
+    "SetGradeIn",
+    "Step",
+    "StepKind",
+    "load_scenario",
+    "parse_scenario",
+]
