@@ -28,6 +28,7 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
+from worlds.rules import CATALOGUE_CQ, CATALOGUE_GZ, POLICY
 from worlds.registry_world import denied, dev_account, reverts
 from yibao.chain import Chain
 from yibao.simulate.chain_engine import ChainEngine, derived_account, pseudonym_of
@@ -71,37 +72,8 @@ DATA = Path(__file__).resolve().parents[1] / "scenario" / "data"
 
 
 def make_policy(year: int, **kw: Any) -> PolicyVersion:
-    base = PolicyVersion(
-        region=CQ,
-        scheme=Scheme.EMPLOYEE,
-        effective_from=dt.date(year, 1, 1),
-        op_deductible=10_000,
-        ip_deductible=(0, 20_000, 50_000, 100_000),
-        op_ratio_bps=(5000, 7000, 6000, 5000),
-        ip_ratio_bps=(0, 9000, 8500, 8000),
-        op_annual_cap=500_000,
-        annual_cap=1_000_000,
-        monthly_visit_limit=3,
-        class_b_self_pay_bps=1000,
-        cross_region_cut_bps=1000,
-        waiting_days=0,
-        review_threshold=100_000,
-        max_claim_age_days=90,
-        appeal_days=15,
-    )
-    return replace(base, **kw)
+    return replace(POLICY, **{"effective_from": dt.date(year, 1, 1), **kw})
 
-
-CATALOGUE_CQ = (
-    CatalogueItem("XA01", A),
-    CatalogueItem("XB01", B),
-    CatalogueItem("XC01", C),
-    CatalogueItem("XP01", A, price_cap=3000),
-    CatalogueItem("XQ01", A, max_qty=2),
-    CatalogueItem("XI01", A, inpatient_only=True),
-    CatalogueItem("XT01", A, min_interval_days=7),
-)
-CATALOGUE_GZ = (CatalogueItem("GA01", A),)
 
 #: Roles of the world: dev account numbers; institutions use derived keys.
 ROLES = {"admin": 0, "regulator": 1, "regulator_gz": 2, "operator": 3, "operator_gz": 4,
