@@ -26,7 +26,7 @@ $(NODE_OK): package.json package-lock.json
 
 ## regenerate python/yibao/artifacts/contracts.json from contracts/
 build: install
-	$(PY) -m yibao.compiler
+	$(PY) tools/build_contracts.py
 
 # Lint and type checks first (seconds), then the tests; the stateful test (about 3 minutes)
 # runs in its own processes, apart from the rest.

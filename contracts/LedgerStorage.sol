@@ -2,12 +2,12 @@
 pragma solidity 0.8.30;
 
 import {IRegistry} from "./interfaces/IRegistry.sol";
-import {Packed} from "./libraries/Packed.sol";
 
 /// @title LedgerStorage — the one storage layout shared by the ledger and its modules
-/// @notice The ledger (`YibaoLedger`) runs the hot path itself and delegates other calls to
+/// @notice The ledger (`YibaoLedger`) runs the claim path itself and delegates other calls to
 /// module contracts; all of them inherit this contract, so they see the same namespaced
-/// (ERC-7201) layout below. Roles (OpenZeppelin AccessControl, slot 0) belong to the modules.
+/// (ERC-7201) layout below. Roles are OpenZeppelin's namespaced AccessControl state, read and
+/// written by the modules only. Nothing lives at a plain storage slot.
 abstract contract LedgerStorage {
     /// @dev A region (统筹区) and its fund.
     struct Region {
@@ -28,7 +28,8 @@ abstract contract LedgerStorage {
     }
 
     /// @dev Slot 0: everything a claim reads and writes about its institution (the running
-    /// total of approved, unsettled fund shares included); slot 1: settlement figures.
+    /// total of approved, unsettled fund shares included); slot 1: settlement figures. The
+    /// claim path reads slot 0 by the INSTITUTION_* offsets of Packed.sol.
     struct Institution {
         bool exists;
         uint32 region;
@@ -44,7 +45,8 @@ abstract contract LedgerStorage {
         uint64 debt;
     }
 
-    /// @dev Slot 0: everything a claim reads about a person; the wallet sits in slot 1.
+    /// @dev Slot 0: everything a claim reads about a person (by the PERSON_* offsets of
+    /// Packed.sol); the wallet sits in slot 1.
     struct Person {
         uint32 index; // 1-based; 0 = not enrolled
         uint32 region;
@@ -58,48 +60,6 @@ abstract contract LedgerStorage {
     }
 
     uint256 internal constant MAX_FILINGS = 8;
-    uint256 internal constant MAX_BATCH = 500;
-
-    uint8 internal constant STATUS_ACTIVE = 0;
-    uint8 internal constant STATUS_SUSPENDED = 1;
-    uint8 internal constant STATUS_ENDED = 2; // REVOKED (institution) / TERMINATED (person)
-    uint8 internal constant GRADE_E = 4;
-
-    function _policyKey(uint32 region, uint8 scheme) internal pure returns (uint64) {
-        return (uint64(region) << 8) | scheme;
-    }
-
-    /// @dev Word A of the version in force on `day`, or 0: the newest version (one slot) in
-    /// the usual case, else a binary search (log₂ of the number of versions).
-    function _policyWordA(uint64 key, uint256 day) internal view returns (uint256) {
-        Layout storage l = _layout();
-        uint256 a = l.latestPolicy[key][0];
-        if (a == 0 || Packed.effectiveFrom(a) <= day) return a;
-        uint256[2][] storage versions = l.policyVersions[key];
-        uint256 i = _versionIndex(versions, day);
-        return i == type(uint256).max ? 0 : versions[i][0];
-    }
-
-    /// @dev Word B of the version in force on `day` (which must exist).
-    function _policyWordB(uint64 key, uint256 day) internal view returns (uint256) {
-        Layout storage l = _layout();
-        uint256[2] storage latest = l.latestPolicy[key];
-        if (Packed.effectiveFrom(latest[0]) <= day) return latest[1];
-        uint256[2][] storage versions = l.policyVersions[key];
-        return versions[_versionIndex(versions, day)][1];
-    }
-
-    /// @dev Index of the last version with effectiveFrom ≤ day, or max if none.
-    function _versionIndex(uint256[2][] storage versions, uint256 day) internal view returns (uint256) {
-        uint256 lo;
-        uint256 hi = versions.length;
-        while (lo < hi) {
-            uint256 mid = (lo + hi) >> 1;
-            if (Packed.effectiveFrom(versions[mid][0]) <= day) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo == 0 ? type(uint256).max : lo - 1;
-    }
 
     /// @dev An approved fund share of a person from another region: owed by the home region
     /// once the institution is settled. The list of home regions is bounded by the number of
@@ -121,19 +81,17 @@ abstract contract LedgerStorage {
         uint32 personCount;
         mapping(bytes32 person => Person) people;
         mapping(bytes32 person => IRegistry.Filing[MAX_FILINGS]) filings; // one slot each
-        // ---- rule base (PolicyModule): key = region << 8 | scheme
+        // ---- rule base (PolicyModule), keyed by region × scheme (Packed.sol)
         mapping(uint64 key => uint256[2][]) policyVersions; // packed words A, B (Packed.sol)
         mapping(uint64 key => uint256[2]) latestPolicy; // copy of the newest version: the usual lookup
         mapping(uint32 region => mapping(bytes32 code => uint256)) items; // packed (Packed.sol)
-        // ---- claims (YibaoLedger)
+        // ---- claims (ClaimPath)
         mapping(bytes32 claimId => uint256) claims; // packed (Packed.sol)
-        mapping(uint64 memberYear => uint256) counters; // member << 16 | year; packed (Packed.sol)
+        mapping(uint64 memberYear => uint256) counters; // key and word: Packed.sol
         mapping(uint32 member => mapping(bytes32 code => uint32 day)) lastService;
         // ---- after the decision (SettlementModule)
         mapping(uint32 index => address account) institutionAccounts;
-        // flagged claims only: homeRegion 0..31 | scheme 32..39 | rejectedOn 40..71 | appealed 72
-        // | rejectedBy 96..255
-        mapping(bytes32 claimId => uint256) claimExtra;
+        mapping(bytes32 claimId => uint256) claimExtra; // flagged claims only; packed (Packed.sol)
         mapping(uint32 region => Fund) funds;
         // approved, unsettled fund shares of people from other regions, per home region
         mapping(address institution => mapping(uint32 home => uint256)) crossPending;
@@ -150,4 +108,12 @@ abstract contract LedgerStorage {
             l.slot := LAYOUT_SLOT
         }
     }
+}
+
+/// @title LedgerStorageLayout — never deployed
+/// @notice Its one state variable makes solc's storage layout output describe `Layout` and
+/// the structs in it member by member; tests/contracts compare that with the slot and offset
+/// constants the claim path's Yul uses.
+abstract contract LedgerStorageLayout is LedgerStorage {
+    Layout internal layout;
 }

@@ -11,14 +11,7 @@ from eth_utils import keccak
 from yibao.chain import dev_account
 from yibao.client import Enrolment, Ledger
 from yibao.errors import InputError
-from yibao.identity import (
-    KEY_ENV,
-    MIN_KEY_BYTES,
-    PseudonymKey,
-    check_digit,
-    normalise_id,
-    parse_pseudonym,
-)
+from yibao.identity import KEY_ENV, MIN_KEY_BYTES, PseudonymKey, check_digit, normalise_id, parse_pseudonym
 from yibao.model.types import Scheme
 
 KEY_A = PseudonymKey(bytes(range(32)))

@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {IErrors} from "./IErrors.sol";
+
 /// @title IClaims — claims decided by the contract at submission (事中审核)
 /// @notice An institution submits claims for itself. Each claim is decided at once by the
 /// rules of adjudication.md and stored in one slot; the decision and its alerts are events.
-interface IClaims {
-    // Claims travel as 32-byte words, 4 + 2 per line (the Python client encodes them):
+interface IClaims is IErrors {
+    // Claims travel as 32-byte words, 4 + 2 per line (the Python client encodes them; the bit
+    // layout of the meta and line words is in Packed.sol, WIRE_* and META_*):
     //   word 0  invoice: the institution's invoice number, UTF-8 right-padded when it is 1–31 bytes
     //           without a zero byte, else its keccak256 (the claim id derives from it)
     //   word 1  person: the 32-byte pseudonym
     //   word 2  documents: hash of the supporting documents
-    //   word 3  meta: visit (bits 0–7: 0 OUTPATIENT, 1 INPATIENT, 2 PHARMACY) | serviceDay (8–39,
-    //           admission day for inpatients) | dischargeDay (40–71, 0 unless inpatient)
-    //           | line count (72–79) | claimedFund given (bit 80) | claimedFund (88–151, fen)
-    //   per line: word code (ASCII, right-padded) | word qty (bits 0–31) | unitPrice (32–95, fen)
+    //   word 3  meta: visit (0 OUTPATIENT, 1 INPATIENT, 2 PHARMACY), service day (admission day
+    //           for inpatients), discharge day (0 unless inpatient), line count, and the fund
+    //           share the institution claims (optional)
+    //   per line: a word code (ASCII, right-padded), a word quantity and unit price (fen)
     // Compared with ABI-encoded structs this halves the calldata and the decoding work.
 
     /// @notice A stored claim, unpacked. `status`: 1 APPROVED, 2 FLAGGED, 3 REJECTED,
@@ -56,14 +59,16 @@ interface IClaims {
     error DischargeNotInpatient(bytes32 claimId);
     /// @notice No claim with this id.
     error ClaimUnknown(bytes32 claimId);
+    /// @notice The institution's running total of unsettled fund shares or claims would
+    /// overflow (2**64 fen or 2**32 claims): it must be settled first.
+    error PayableOverflow(address institution);
 
-    /// @notice A claim was decided. `decision` is the claim's word as stored (Packed.sol):
-    /// status (bits 0–2) | reason (3–7) | flags (8–10) | visit (11–12) | service day (13–34)
-    /// | member index (35–66) | institution index (67–90) | settlement epoch (91–106) | billed
-    /// (107–142) | eligible (143–178) | deductible (179–214) | fund (215–250), amounts in fen; a
-    /// DUPLICATE is announced with member 0 and is not stored again. `lines` packs the first six
-    /// lines, line i at bit 42·i: notes (6 bits) | eligible << 6 (36 bits); further lines follow
-    /// in `ClaimLines`, six to a word. Claims rejected by a claim check have lines = 0.
+    /// @notice A claim was decided. `decision` is the claim's word as stored (Packed.sol,
+    /// CLAIM_*): status, reason, flags, visit, service day, member index, institution index,
+    /// settlement epoch, and billed, eligible, deductible and fund amounts in fen; a DUPLICATE
+    /// is announced with member 0 and is not stored again. `lines` packs the notes and eligible
+    /// amount of the first six lines (Packed.sol, LINE_*); further lines follow in
+    /// `ClaimLines`, six to a word. Claims rejected by a claim check have lines = 0.
     /// The institution is the transaction's sender (its index is in `decision`); it is not a
     /// topic, which saves 375 gas a claim: filter by claim id, or by institution on `Alert`.
     event ClaimDecided(bytes32 indexed claimId, uint256 decision, uint256 lines);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {IErrors} from "./IErrors.sol";
+
 /// @title IPolicy — the rule base: policy versions per home region × scheme, and the
 /// catalogue (医保目录) of each region
 /// @notice Money in fen, rates in basis points (10000 = 100%), dates as CST day numbers.
-interface IPolicy {
+interface IPolicy is IErrors {
     /// @notice One policy version. Level-indexed arrays: `opRatioBps[0..3]` (0 = pharmacy);
     /// `ipDeductible` and `ipRatioBps` use indexes 1..3 and index 0 must be 0.
     struct Policy {
@@ -76,11 +78,11 @@ interface IPolicy {
     function removeItems(uint32 region, bytes32[] calldata codes) external;
 
     /// @notice The version in force on `day` (latest effectiveFrom ≤ day) and its index.
-    function policyAt(uint32 region, uint8 scheme, uint32 day) external view returns (Policy memory, uint256 index);
+    function policyAt(uint32 region, uint8 scheme, uint32 day) external view returns (Policy memory p, uint256 index);
 
     /// @notice How many versions `region` × `scheme` has.
     function policyCount(uint32 region, uint8 scheme) external view returns (uint256);
 
     /// @notice A catalogue item of `region`.
-    function itemOf(uint32 region, bytes32 code) external view returns (Item memory);
+    function itemOf(uint32 region, bytes32 code) external view returns (Item memory it);
 }

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
+import {IErrors} from "./IErrors.sol";
+
 /// @title IRegistry — regions, designated institutions (定点医药机构) and insured people (参保人)
 /// @notice People are known on chain only by a 32-byte pseudonym: a keyed hash (HMAC) of the
 /// national ID computed by the enrolment operator. Raw IDs never reach the chain.
 /// Dates are CST day numbers (days since 1970-01-01).
-interface IRegistry {
+interface IRegistry is IErrors {
     // ---------------------------------------------------------------- types
 
     /// @notice A region (统筹区) and its fund's opening balance in fen.
@@ -67,12 +69,8 @@ interface IRegistry {
 
     /// @notice A region code is not a 6-digit GB/T 2260 code.
     error RegionCodeInvalid(uint32 code);
-    /// @notice The region is not registered.
-    error RegionUnknown(uint32 region);
     /// @notice The region is already registered.
     error RegionExists(uint32 region);
-    /// @notice No institution is registered under this account.
-    error InstitutionUnknown(address account);
     /// @notice An institution is already registered under this account.
     error InstitutionExists(address account);
     /// @notice The account is the zero address.
@@ -85,16 +83,10 @@ interface IRegistry {
     error GradeInvalid(uint8 grade);
     /// @notice A revoked institution cannot change status again.
     error InstitutionRevoked(address account);
-    /// @notice The institution already has this status or grade.
-    error InstitutionUnchanged(address account);
     /// @notice The pseudonym is zero.
     error PseudonymInvalid(bytes32 person);
-    /// @notice No person is enrolled under this pseudonym.
-    error PersonUnknown(bytes32 person);
     /// @notice A person is already enrolled under this pseudonym.
     error PersonExists(bytes32 person);
-    /// @notice Scheme must be 0 EMPLOYEE or 1 RESIDENT.
-    error SchemeInvalid(uint8 scheme);
     /// @notice Coverage must satisfy from ≤ to.
     error CoverageInvalid(uint32 coverageFrom, uint32 coverageTo);
     /// @notice A terminated person cannot change status again.
@@ -107,8 +99,8 @@ interface IRegistry {
     error FilingLimitReached(bytes32 person, uint256 limit);
     /// @notice No such filing.
     error FilingUnknown(bytes32 person, uint32 region, uint32 from);
-    /// @notice A batch is empty or longer than the limit.
-    error BatchSizeInvalid(uint256 size, uint256 limit);
+    /// @notice `initialize` ran outside the ledger's construction.
+    error LedgerInitialized();
 
     // ---------------------------------------------------------------- events
 
@@ -180,25 +172,35 @@ interface IRegistry {
 
     // ---------------------------------------------------------------- views
 
-    function regionInfo(uint32 code) external view returns (RegionView memory);
+    /// @notice A region by its code (`exists` false if it is not registered).
+    function regionInfo(uint32 code) external view returns (RegionView memory v);
     /// @notice Every registered region code, in registration order.
     function regionCodes() external view returns (uint32[] memory);
+    /// @notice An institution as stored (`InstitutionUnknown` if none).
     function institutionInfo(address account) external view returns (InstitutionView memory);
+    /// @notice How many institutions were designated (their indexes are 1..count).
     function institutionCount() external view returns (uint256);
+    /// @notice A person as stored (`PersonUnknown` if not enrolled).
     function personInfo(bytes32 person) external view returns (PersonView memory);
+    /// @notice How many people were enrolled (their indexes are 1..count).
     function personCount() external view returns (uint256);
     /// @notice For each pseudonym, whether it is enrolled (for bulk pre-checks).
-    function enrolled(bytes32[] calldata persons) external view returns (bool[] memory);
-    function filingsOf(bytes32 person) external view returns (Filing[] memory);
+    function enrolled(bytes32[] calldata persons) external view returns (bool[] memory out);
+    /// @notice A person's filings as stored (expired ones included until the next `addFiling`).
+    function filingsOf(bytes32 person) external view returns (Filing[] memory out);
     /// @notice Whether `day` lies in the person's coverage dates.
     function isCovered(bytes32 person, uint32 day) external view returns (bool);
     /// @notice Whether a filing for `region` covers `day`.
     function hasFiling(bytes32 person, uint32 region, uint32 day) external view returns (bool);
     /// @notice The chain's CST day number.
     function today() external view returns (uint32);
+    /// @notice The role of a region's regulator (institutions, rule base, settlement).
     function regulatorRole(uint32 region) external pure returns (bytes32);
+    /// @notice The role of a region's enrolment operator (people, filings, contributions).
     function operatorRole(uint32 region) external pure returns (bytes32);
+    /// @notice The role of a region's reviewer (flagged claims and appeals).
     function reviewerRole(uint32 region) external pure returns (bytes32);
+    /// @notice The role every registered institution account holds.
     function institutionRole() external pure returns (bytes32);
 
     /// @notice Set the roles up: `admin` gets DEFAULT_ADMIN_ROLE, and the institution role is

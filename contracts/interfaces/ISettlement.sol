@@ -2,11 +2,12 @@
 pragma solidity 0.8.30;
 
 import {IClaims} from "./IClaims.sol";
+import {IErrors} from "./IErrors.sol";
 
 /// @title ISettlement — after the decision: review and appeal, funds and settlement (就医地垫付),
 /// cross-region clearing (异地清算), clawback (追回) and freezing payouts
 /// @notice Money in fen. A claim reads SETTLED once a settlement of its institution paid it.
-interface ISettlement {
+interface ISettlement is IErrors {
     /// @notice A region's fund. Law: balance = opening + contributions − settled + clearingIn
     /// − clearingOut + recovered.
     struct FundView {
@@ -94,7 +95,9 @@ interface ISettlement {
     /// @notice Credit a contribution to the person's home-region fund (operator of that region).
     function contribute(bytes32 person, uint256 amount) external;
 
+    /// @notice A region's fund (`RegionUnknown` if the region is not registered).
     function fundOf(uint32 region) external view returns (FundView memory);
+    /// @notice What `home` owes `treating` for its people's care there, settled but not cleared.
     function owedBetween(uint32 home, uint32 treating) external view returns (uint256);
     /// @notice Review data of a flagged claim: who rejected it and when, and whether it was appealed.
     function reviewOf(bytes32 claimId) external view returns (address rejectedBy, uint32 rejectedOn, bool appealed);
@@ -103,10 +106,10 @@ interface ISettlement {
 
     /// @notice The stored claim (`ClaimUnknown` if none); APPROVED reads SETTLED once a
     /// settlement of its institution paid it.
-    function claimInfo(bytes32 claimId) external view returns (IClaims.ClaimView memory);
+    function claimInfo(bytes32 claimId) external view returns (IClaims.ClaimView memory v);
 
     /// @notice The id a claim of `institution` with `invoice` gets.
-    function claimIdOf(address institution, bytes32 invoice) external pure returns (bytes32);
+    function claimIdOf(address institution, bytes32 invoice) external pure returns (bytes32 id);
 
     /// @notice A person's counters for a year: deductible used, fund used, outpatient fund used.
     function countersOf(bytes32 person, uint16 year)

@@ -3,20 +3,44 @@ pragma solidity 0.8.30;
 
 import {Module} from "./Module.sol";
 import {IPolicy} from "../interfaces/IPolicy.sol";
-import {IRegistry} from "../interfaces/IRegistry.sol";
 import {IModule} from "../interfaces/IModule.sol";
-import {Roles} from "../libraries/Roles.sol";
-import {Packed} from "../libraries/Packed.sol";
+import {SCHEME_RESIDENT, CATEGORY_C} from "../libraries/Codes.sol";
+import {
+    Packed,
+    BPS,
+    BPS_BITS,
+    AMOUNT_MASK,
+    POLICY_A_EFFECTIVE_FROM_MASK,
+    POLICY_A_WAITING_SHIFT,
+    POLICY_A_WAITING_MASK,
+    POLICY_A_MAX_AGE_SHIFT,
+    POLICY_A_MAX_AGE_MASK,
+    POLICY_A_VISIT_LIMIT_SHIFT,
+    POLICY_A_VISIT_LIMIT_MASK,
+    POLICY_A_CLASS_B_SHIFT,
+    POLICY_A_OP_RATIO_SHIFT,
+    POLICY_A_OP_DEDUCTIBLE_SHIFT,
+    POLICY_A_OP_DEDUCTIBLE_MASK,
+    POLICY_A_OP_ANNUAL_CAP_SHIFT,
+    POLICY_A_ANNUAL_CAP_SHIFT,
+    POLICY_A_REVIEW_THRESHOLD_SHIFT,
+    POLICY_A_EXISTS_SHIFT,
+    POLICY_B_CROSS_CUT_SHIFT,
+    POLICY_B_IP_RATIO_SHIFT,
+    POLICY_B_IP_DEDUCTIBLE_SHIFT,
+    POLICY_B_IP_DEDUCTIBLE_BITS,
+    POLICY_B_IP_DEDUCTIBLE_MASK,
+    POLICY_B_APPEAL_DAYS_SHIFT
+} from "../libraries/Packed.sol";
 
 /// @title PolicyModule — policy versions and the catalogue, run inside the ledger's storage
 contract PolicyModule is Module, IPolicy {
-    uint256 private constant BPS = 10_000;
     uint256 private constant MAX_ITEMS = 500;
 
     /// @inheritdoc IPolicy
     function addPolicy(uint32 region, uint8 scheme, Policy calldata p) external onlyDelegated {
         _requireRegulator(region);
-        if (scheme > 1) revert IRegistry.SchemeInvalid(scheme);
+        if (scheme > SCHEME_RESIDENT) revert SchemeInvalid(scheme);
         uint64 key = _policyKey(region, scheme);
         Layout storage l = _layout();
         uint256[2][] storage versions = l.policyVersions[key];
@@ -37,11 +61,11 @@ contract PolicyModule is Module, IPolicy {
     function setItems(uint32 region, Item[] calldata items) external onlyDelegated {
         _requireRegulator(region);
         uint256 n = items.length;
-        if (n == 0 || n > MAX_ITEMS) revert IRegistry.BatchSizeInvalid(n, MAX_ITEMS);
+        if (n == 0 || n > MAX_ITEMS) revert BatchSizeInvalid(n, MAX_ITEMS);
         mapping(bytes32 => uint256) storage catalogue = _layout().items[region];
         for (uint256 i; i < n; ++i) {
             Item calldata it = items[i];
-            if (it.code == bytes32(0) || it.category > 2) revert ItemInvalid(it.code);
+            if (it.code == bytes32(0) || it.category > CATEGORY_C) revert ItemInvalid(it.code);
             catalogue[it.code] =
                 Packed.packItem(it.category, it.inpatientOnly, it.maxQty, it.minIntervalDays, it.priceCap);
             emit CatalogueItemSet(
@@ -54,7 +78,7 @@ contract PolicyModule is Module, IPolicy {
     function removeItems(uint32 region, bytes32[] calldata codes) external onlyDelegated {
         _requireRegulator(region);
         uint256 n = codes.length;
-        if (n == 0 || n > MAX_ITEMS) revert IRegistry.BatchSizeInvalid(n, MAX_ITEMS);
+        if (n == 0 || n > MAX_ITEMS) revert BatchSizeInvalid(n, MAX_ITEMS);
         mapping(bytes32 => uint256) storage catalogue = _layout().items[region];
         for (uint256 i; i < n; ++i) {
             if (catalogue[codes[i]] == 0) revert ItemUnknown(region, codes[i]);
@@ -66,15 +90,8 @@ contract PolicyModule is Module, IPolicy {
     /// @inheritdoc IPolicy
     function policyAt(uint32 region, uint8 scheme, uint32 day) external view returns (Policy memory p, uint256 index) {
         uint256[2][] storage versions = _layout().policyVersions[_policyKey(region, scheme)];
-        uint256 lo;
-        uint256 hi = versions.length; // find the last version with effectiveFrom <= day
-        while (lo < hi) {
-            uint256 mid = (lo + hi) / 2;
-            if (Packed.effectiveFrom(versions[mid][0]) <= day) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo == 0) revert PolicyNotFound(region, scheme, day);
-        index = lo - 1;
+        index = _versionIndex(versions, day);
+        if (index == type(uint256).max) revert PolicyNotFound(region, scheme, day);
         p = _unpack(versions[index][0], versions[index][1]);
     }
 
@@ -98,22 +115,20 @@ contract PolicyModule is Module, IPolicy {
     }
 
     /// @inheritdoc IModule
-    function moduleSelectors() external pure override returns (bytes4[] memory s) {
-        s = new bytes4[](6);
-        s[0] = this.addPolicy.selector;
-        s[1] = this.setItems.selector;
-        s[2] = this.removeItems.selector;
-        s[3] = this.policyAt.selector;
-        s[4] = this.policyCount.selector;
-        s[5] = this.itemOf.selector;
+    function moduleSelectors() external pure override returns (bytes4[] memory) {
+        return _selectors(
+            abi.encodePacked(
+                this.addPolicy.selector,
+                this.setItems.selector,
+                this.removeItems.selector,
+                this.policyAt.selector,
+                this.policyCount.selector,
+                this.itemOf.selector
+            )
+        );
     }
 
     // ---------------------------------------------------------------- internals
-
-    function _requireRegulator(uint32 region) private view {
-        if (!_layout().regions[region].exists) revert IRegistry.RegionUnknown(region);
-        _checkRole(Roles.regulator(region));
-    }
 
     function _bps(uint256 v) private pure returns (uint256) {
         if (v > BPS) revert BpsOutOfRange(v);
@@ -127,19 +142,22 @@ contract PolicyModule is Module, IPolicy {
 
     function _pack(Policy calldata p) private pure returns (uint256 a, uint256 b) {
         if (p.ipDeductible[0] != 0 || p.ipRatioBps[0] != 0) revert PolicyLevelZeroInpatient();
-        a = _fits(p.effectiveFrom, Packed.M20) | (_fits(p.waitingDays, Packed.M10) << 20)
-            | (_fits(p.maxClaimAgeDays, Packed.M10) << 30) | (_fits(p.monthlyVisitLimit, Packed.M6) << 40)
-            | (_bps(p.classBSelfPayBps) << 46);
+        a = _fits(p.effectiveFrom, POLICY_A_EFFECTIVE_FROM_MASK) | (_fits(p.waitingDays, POLICY_A_WAITING_MASK) << POLICY_A_WAITING_SHIFT)
+            | (_fits(p.maxClaimAgeDays, POLICY_A_MAX_AGE_MASK) << POLICY_A_MAX_AGE_SHIFT)
+            | (_fits(p.monthlyVisitLimit, POLICY_A_VISIT_LIMIT_MASK) << POLICY_A_VISIT_LIMIT_SHIFT)
+            | (_bps(p.classBSelfPayBps) << POLICY_A_CLASS_B_SHIFT);
         for (uint256 i; i < 4; ++i) {
-            a |= _bps(p.opRatioBps[i]) << (60 + 14 * i);
+            a |= _bps(p.opRatioBps[i]) << (POLICY_A_OP_RATIO_SHIFT + BPS_BITS * i);
         }
-        a |= (_fits(p.opDeductible, Packed.M30) << 116) | (_fits(p.opAnnualCap, Packed.M36) << 146)
-            | (_fits(p.annualCap, Packed.M36) << 182) | (_fits(p.reviewThreshold, Packed.M36) << 218)
-            | Packed.POLICY_EXISTS;
-        b = _bps(p.crossRegionCutBps) | (uint256(p.appealDays) << 152);
+        a |= (_fits(p.opDeductible, POLICY_A_OP_DEDUCTIBLE_MASK) << POLICY_A_OP_DEDUCTIBLE_SHIFT)
+            | (_fits(p.opAnnualCap, AMOUNT_MASK) << POLICY_A_OP_ANNUAL_CAP_SHIFT)
+            | (_fits(p.annualCap, AMOUNT_MASK) << POLICY_A_ANNUAL_CAP_SHIFT)
+            | (_fits(p.reviewThreshold, AMOUNT_MASK) << POLICY_A_REVIEW_THRESHOLD_SHIFT) | (1 << POLICY_A_EXISTS_SHIFT);
+        b = (_bps(p.crossRegionCutBps) << POLICY_B_CROSS_CUT_SHIFT) | (uint256(p.appealDays) << POLICY_B_APPEAL_DAYS_SHIFT);
         for (uint256 lvl = 1; lvl < 4; ++lvl) {
-            b |= _bps(p.ipRatioBps[lvl]) << (14 + 14 * (lvl - 1));
-            b |= _fits(p.ipDeductible[lvl], Packed.M32) << (56 + 32 * (lvl - 1));
+            b |= _bps(p.ipRatioBps[lvl]) << (POLICY_B_IP_RATIO_SHIFT + BPS_BITS * lvl);
+            b |= _fits(p.ipDeductible[lvl], POLICY_B_IP_DEDUCTIBLE_MASK)
+                << (POLICY_B_IP_DEDUCTIBLE_SHIFT + POLICY_B_IP_DEDUCTIBLE_BITS * (lvl - 1));
         }
     }
 

@@ -6,12 +6,20 @@ import {IRegistry} from "../interfaces/IRegistry.sol";
 import {IModule} from "../interfaces/IModule.sol";
 import {Roles} from "../libraries/Roles.sol";
 import {Days} from "../libraries/Days.sol";
+import {
+    SCHEME_RESIDENT,
+    GRADE_E,
+    PERSON_STATUS_ACTIVE,
+    PERSON_STATUS_SUSPENDED,
+    PERSON_STATUS_TERMINATED,
+    INSTITUTION_STATUS_REVOKED
+} from "../libraries/Codes.sol";
 
 /// @title RegistryModule — regions, institutions, people and filings
 /// @notice Runs inside the ledger's storage by delegatecall.
 contract RegistryModule is Module, IRegistry {
-    /// @notice `initialize` ran outside the ledger's construction.
-    error LedgerInitialized();
+    uint256 private constant MAX_BATCH = 500;
+    uint8 private constant MAX_LEVEL = 3;
 
     // ================================================================ set-up
 
@@ -52,10 +60,9 @@ contract RegistryModule is Module, IRegistry {
         external
         onlyDelegated
     {
-        _requireRegion(region);
-        _checkRole(Roles.regulator(region));
+        _requireRegulator(region);
         if (account == address(0)) revert AccountZero();
-        if (level > 3) revert InstitutionLevelInvalid(level);
+        if (level > MAX_LEVEL) revert InstitutionLevelInvalid(level);
         if (grade > GRADE_E) revert GradeInvalid(grade);
         Layout storage l = _layout();
         Institution storage inst = l.institutions[account];
@@ -74,12 +81,12 @@ contract RegistryModule is Module, IRegistry {
     /// @inheritdoc IRegistry
     function setInstitutionStatus(address account, uint8 status, uint8 reason) external onlyDelegated {
         Institution storage inst = _institutionOfRegulator(account);
-        if (status > STATUS_ENDED) revert InstitutionStatusInvalid(status);
+        if (status > INSTITUTION_STATUS_REVOKED) revert InstitutionStatusInvalid(status);
         uint8 from = inst.status;
-        if (from == STATUS_ENDED) revert InstitutionRevoked(account);
+        if (from == INSTITUTION_STATUS_REVOKED) revert InstitutionRevoked(account);
         if (from == status) revert InstitutionUnchanged(account);
         inst.status = status;
-        if (status == STATUS_ENDED) _revokeRole(Roles.INSTITUTION, account);
+        if (status == INSTITUTION_STATUS_REVOKED) _revokeRole(Roles.INSTITUTION, account);
         emit InstitutionStatusChanged(account, from, status, reason);
     }
 
@@ -122,8 +129,8 @@ contract RegistryModule is Module, IRegistry {
         onlyDelegated
     {
         Person storage p = _personOfOperator(person);
-        if (p.status == STATUS_ENDED) revert PersonTerminated(person);
-        if (scheme > 1) revert SchemeInvalid(scheme);
+        if (p.status == PERSON_STATUS_TERMINATED) revert PersonTerminated(person);
+        if (scheme > SCHEME_RESIDENT) revert SchemeInvalid(scheme);
         if (coverageTo < coverageFrom) revert CoverageInvalid(coverageFrom, coverageTo);
         p.scheme = scheme;
         p.coverageFrom = coverageFrom;
@@ -140,28 +147,28 @@ contract RegistryModule is Module, IRegistry {
 
     /// @inheritdoc IRegistry
     function suspendPerson(bytes32 person, uint8 reason) external onlyDelegated {
-        _setPersonStatus(person, STATUS_ACTIVE, STATUS_SUSPENDED, reason);
+        _setPersonStatus(person, PERSON_STATUS_ACTIVE, PERSON_STATUS_SUSPENDED, reason);
     }
 
     /// @inheritdoc IRegistry
     function reinstatePerson(bytes32 person, uint8 reason) external onlyDelegated {
-        _setPersonStatus(person, STATUS_SUSPENDED, STATUS_ACTIVE, reason);
+        _setPersonStatus(person, PERSON_STATUS_SUSPENDED, PERSON_STATUS_ACTIVE, reason);
     }
 
     /// @inheritdoc IRegistry
     function terminatePerson(bytes32 person, uint8 reason) external onlyDelegated {
         Person storage p = _personOfOperator(person);
         uint8 from = p.status;
-        if (from == STATUS_ENDED) revert PersonTerminated(person);
-        p.status = STATUS_ENDED;
+        if (from == PERSON_STATUS_TERMINATED) revert PersonTerminated(person);
+        p.status = PERSON_STATUS_TERMINATED;
         p.statusReason = reason;
-        emit PersonStatusChanged(person, from, STATUS_ENDED, reason);
+        emit PersonStatusChanged(person, from, PERSON_STATUS_TERMINATED, reason);
     }
 
     /// @inheritdoc IRegistry
     function addFiling(bytes32 person, uint32 region, uint32 from, uint32 to) external onlyDelegated {
         Person storage p = _personOfOperator(person);
-        if (p.status == STATUS_ENDED) revert PersonTerminated(person);
+        if (p.status == PERSON_STATUS_TERMINATED) revert PersonTerminated(person);
         _requireRegion(region);
         if (to < from || region == p.region) revert FilingInvalid(region, from, to);
         Filing[MAX_FILINGS] storage fs = _layout().filings[person];
@@ -293,68 +300,57 @@ contract RegistryModule is Module, IRegistry {
     }
 
     /// @inheritdoc IModule
-    function moduleSelectors() external pure override returns (bytes4[] memory s) {
-        s = new bytes4[](35);
-        s[0] = this.addRegion.selector;
-        s[1] = this.addInstitution.selector;
-        s[2] = this.setInstitutionStatus.selector;
-        s[3] = this.setInstitutionGrade.selector;
-        s[4] = this.enrol.selector;
-        s[5] = this.enrolBatch.selector;
-        s[6] = this.updatePerson.selector;
-        s[7] = this.setPersonWallet.selector;
-        s[8] = this.suspendPerson.selector;
-        s[9] = this.reinstatePerson.selector;
-        s[10] = this.terminatePerson.selector;
-        s[11] = this.addFiling.selector;
-        s[12] = this.cancelFiling.selector;
-        s[13] = this.regionInfo.selector;
-        s[14] = this.institutionInfo.selector;
-        s[15] = this.institutionCount.selector;
-        s[16] = this.personInfo.selector;
-        s[17] = this.personCount.selector;
-        s[18] = this.enrolled.selector;
-        s[19] = this.filingsOf.selector;
-        s[20] = this.isCovered.selector;
-        s[21] = this.hasFiling.selector;
-        s[22] = this.today.selector;
-        s[23] = this.regulatorRole.selector;
-        s[24] = this.operatorRole.selector;
-        s[25] = this.reviewerRole.selector;
-        s[26] = this.institutionRole.selector;
-        s[27] = this.regionCodes.selector;
+    function moduleSelectors() external pure override returns (bytes4[] memory) {
+        // `initialize` is not among them: it runs once, from the ledger's constructor
+        bytes memory registry = abi.encodePacked(
+            this.addRegion.selector,
+            this.addInstitution.selector,
+            this.setInstitutionStatus.selector,
+            this.setInstitutionGrade.selector,
+            this.enrol.selector,
+            this.enrolBatch.selector,
+            this.updatePerson.selector,
+            this.setPersonWallet.selector,
+            this.suspendPerson.selector,
+            this.reinstatePerson.selector,
+            this.terminatePerson.selector,
+            this.addFiling.selector,
+            this.cancelFiling.selector,
+            this.regionInfo.selector,
+            this.institutionInfo.selector,
+            this.institutionCount.selector,
+            this.personInfo.selector,
+            this.personCount.selector,
+            this.enrolled.selector,
+            this.filingsOf.selector,
+            this.isCovered.selector,
+            this.hasFiling.selector,
+            this.today.selector,
+            this.regulatorRole.selector,
+            this.operatorRole.selector,
+            this.reviewerRole.selector,
+            this.institutionRole.selector,
+            this.regionCodes.selector
+        );
         // OpenZeppelin AccessControl, in the ledger's storage
-        s[28] = this.hasRole.selector;
-        s[29] = this.getRoleAdmin.selector;
-        s[30] = this.grantRole.selector;
-        s[31] = this.revokeRole.selector;
-        s[32] = this.renounceRole.selector;
-        s[33] = this.DEFAULT_ADMIN_ROLE.selector;
-        s[34] = this.supportsInterface.selector;
+        bytes memory roles = abi.encodePacked(
+            this.hasRole.selector,
+            this.getRoleAdmin.selector,
+            this.grantRole.selector,
+            this.revokeRole.selector,
+            this.renounceRole.selector,
+            this.DEFAULT_ADMIN_ROLE.selector,
+            this.supportsInterface.selector
+        );
+        return _selectors(bytes.concat(registry, roles));
     }
 
     // ================================================================ internals
 
-    function _requireRegion(uint32 region) private view {
-        if (!_layout().regions[region].exists) revert RegionUnknown(region);
-    }
-
-    function _institutionOfRegulator(address account) private view returns (Institution storage inst) {
-        inst = _layout().institutions[account];
-        if (!inst.exists) revert InstitutionUnknown(account);
-        _checkRole(Roles.regulator(inst.region));
-    }
-
-    function _personOfOperator(bytes32 person) private view returns (Person storage p) {
-        p = _layout().people[person];
-        if (p.index == 0) revert PersonUnknown(person);
-        _checkRole(Roles.operator(p.region));
-    }
-
     function _enrol(Enrolment calldata e) private {
         if (e.person == bytes32(0)) revert PseudonymInvalid(e.person);
         _requireRegion(e.region);
-        if (e.scheme > 1) revert SchemeInvalid(e.scheme);
+        if (e.scheme > SCHEME_RESIDENT) revert SchemeInvalid(e.scheme);
         if (e.coverageTo < e.coverageFrom) revert CoverageInvalid(e.coverageFrom, e.coverageTo);
         Layout storage l = _layout();
         Person storage p = l.people[e.person];
@@ -375,7 +371,7 @@ contract RegistryModule is Module, IRegistry {
     function _setPersonStatus(bytes32 person, uint8 expected, uint8 to, uint8 reason) private {
         Person storage p = _personOfOperator(person);
         uint8 from = p.status;
-        if (from == STATUS_ENDED) revert PersonTerminated(person);
+        if (from == PERSON_STATUS_TERMINATED) revert PersonTerminated(person);
         if (from != expected) revert PersonStatusTransitionInvalid(person, from, to);
         p.status = to;
         p.statusReason = reason;

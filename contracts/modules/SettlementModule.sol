@@ -3,74 +3,87 @@ pragma solidity 0.8.30;
 
 import {Module} from "./Module.sol";
 import {ISettlement} from "../interfaces/ISettlement.sol";
-import {IRegistry} from "../interfaces/IRegistry.sol";
 import {IClaims} from "../interfaces/IClaims.sol";
 import {IModule} from "../interfaces/IModule.sol";
 import {Roles} from "../libraries/Roles.sol";
-import {Packed} from "../libraries/Packed.sol";
 import {Days} from "../libraries/Days.sol";
+import {
+    STATUS_APPROVED,
+    STATUS_FLAGGED,
+    STATUS_REJECTED,
+    STATUS_APPEALED,
+    STATUS_SETTLED,
+    STATUS_CLAWED_BACK,
+    REASON_NONE,
+    REASON_REVIEW_REJECTED,
+    REASON_APPEAL_REJECTED,
+    VISIT_INPATIENT
+} from "../libraries/Codes.sol";
+import {
+    Packed,
+    CLAIM_STATUS_SHIFT,
+    CLAIM_STATUS_MASK,
+    CLAIM_REASON_SHIFT,
+    CLAIM_REASON_MASK,
+    COUNTER_DEDUCTIBLE_SHIFT,
+    COUNTER_FUND_SHIFT,
+    COUNTER_OP_FUND_SHIFT,
+    COUNTER_VISITS_SHIFT,
+    COUNTER_VISIT_BITS,
+    COUNTER_VISIT_MAX,
+    EXTRA_REJECTED_ON_SHIFT,
+    EXTRA_APPEALED_SHIFT,
+    EXTRA_REJECTED_BY_SHIFT
+} from "../libraries/Packed.sol";
 
 /// @title SettlementModule — review and appeal, settlement, clearing, clawback, freeze, contributions
 /// @notice Runs inside the ledger's storage by delegatecall. No loop here runs over stored
 /// history: settlement uses running totals (payable, pending claims, an epoch per institution)
 /// and loops only over the home regions its institution served since the last settlement.
 contract SettlementModule is Module, ISettlement {
-    uint256 private constant APPROVED = 1;
-    uint256 private constant FLAGGED = 2;
-    uint256 private constant REJECTED = 3;
-    uint256 private constant APPEALED = 4;
-    uint256 private constant SETTLED = 5;
-    uint256 private constant CLAWED_BACK = 6;
-    uint256 private constant R_REVIEW_REJECTED = 11;
-    uint256 private constant R_APPEAL_REJECTED = 12;
-    uint256 private constant INPATIENT = 1; // visit type
-
-    // claim word fields read directly (Packed.sol): status 0..2 | reason 3..7
-    uint256 private constant STATUS_MASK = 7;
-    uint256 private constant REASON_SHIFT = 3;
-
     // ================================================================ review and appeal
 
     /// @inheritdoc ISettlement
     function review(bytes32 claimId, bool approve, bytes32 reason, bytes32 evidence) external onlyDelegated {
         Layout storage l = _layout();
         uint256 w = l.claims[claimId];
-        uint256 status = w & STATUS_MASK;
-        if (status != FLAGGED && status != APPEALED) revert ClaimNotReviewable(claimId, uint8(status));
+        uint256 status = (w >> CLAIM_STATUS_SHIFT) & CLAIM_STATUS_MASK;
+        if (status != STATUS_FLAGGED && status != STATUS_APPEALED) revert ClaimNotReviewable(claimId, uint8(status));
         Packed.Claim memory c = Packed.unpackClaim(w);
         address institution = l.institutionAccounts[uint32(c.institution)];
         Institution storage inst = l.institutions[institution];
         _checkRole(Roles.reviewer(inst.region));
         uint256 extra = l.claimExtra[claimId];
-        bool isAppeal = status == APPEALED;
-        if (isAppeal && address(uint160(extra >> 96)) == msg.sender) revert ReviewerConflict(claimId, msg.sender);
-        uint256 home = extra & Packed.M32;
+        bool isAppeal = status == STATUS_APPEALED;
+        if (isAppeal && Packed.extraRejectedBy(extra) == msg.sender) revert ReviewerConflict(claimId, msg.sender);
+        uint256 home = Packed.extraHome(extra);
         if (approve) {
             if (isAppeal) {
                 // counts applied again; the fund share lowered to what the caps leave now
-                uint256 a = _policyWordA(_policyKey(uint32(home), uint8((extra >> 32) & 0xff)), c.serviceDay);
-                uint256 key = (c.member << 16) | _year(c.serviceDay);
-                uint256 k = l.counters[uint64(key)];
-                if (c.visit != INPATIENT) c.fund = _capTo(c.fund, Packed.opAnnualCap(a), Packed.opFundUsed(k));
+                uint256 a = _policyWordA(_policyKey(uint32(home), uint8(Packed.extraScheme(extra))), c.serviceDay);
+                uint64 key = Packed.counterKey(c.member, _year(c.serviceDay));
+                uint256 k = l.counters[key];
+                if (c.visit != VISIT_INPATIENT) c.fund = _capTo(c.fund, Packed.opAnnualCap(a), Packed.opFundUsed(k));
                 c.fund = _capTo(c.fund, Packed.annualCap(a), Packed.fundUsed(k));
-                l.counters[uint64(key)] = _apply(k, c, true);
+                l.counters[key] = _apply(k, c, true);
             }
-            c.status = APPROVED;
-            c.reason = 0;
+            c.status = STATUS_APPROVED;
+            c.reason = REASON_NONE;
             c.epoch = inst.epoch;
             inst.payableFund += uint64(c.fund);
             inst.pendingClaims += 1;
             if (home != inst.region && c.fund != 0) _bookCross(l, institution, home, c.fund);
         } else if (isAppeal) {
-            c.status = REJECTED;
-            c.reason = R_APPEAL_REJECTED;
+            c.status = STATUS_REJECTED;
+            c.reason = REASON_APPEAL_REJECTED;
         } else {
-            uint256 key = (c.member << 16) | _year(c.serviceDay);
-            l.counters[uint64(key)] = _apply(l.counters[uint64(key)], c, false);
-            c.status = REJECTED;
-            c.reason = R_REVIEW_REJECTED;
-            l.claimExtra[claimId] = (extra & ((1 << 40) - 1)) | (uint256(_today()) << 40)
-                | (uint256(uint160(msg.sender)) << 96);
+            uint64 key = Packed.counterKey(c.member, _year(c.serviceDay));
+            l.counters[key] = _apply(l.counters[key], c, false);
+            c.status = STATUS_REJECTED;
+            c.reason = REASON_REVIEW_REJECTED;
+            // home region and scheme kept; rejectedOn, rejectedBy set
+            l.claimExtra[claimId] = (extra & ((1 << EXTRA_REJECTED_ON_SHIFT) - 1))
+                | (uint256(_today()) << EXTRA_REJECTED_ON_SHIFT) | (uint256(uint160(msg.sender)) << EXTRA_REJECTED_BY_SHIFT);
         }
         l.claims[claimId] = Packed.packClaim(c);
         emit ClaimReviewed(claimId, msg.sender, approve, isAppeal, reason, evidence, c.fund);
@@ -82,19 +95,22 @@ contract SettlementModule is Module, ISettlement {
         uint256 w = l.claims[claimId];
         if (w == 0) revert ClaimNotAppealable(claimId);
         uint256 extra = l.claimExtra[claimId];
-        if ((extra >> 72) & 1 != 0) revert AppealAlreadyFiled(claimId);
-        if (w & STATUS_MASK != REJECTED || ((w >> REASON_SHIFT) & 31) != R_REVIEW_REJECTED) {
+        if (Packed.extraAppealed(extra)) revert AppealAlreadyFiled(claimId);
+        if (
+            (w >> CLAIM_STATUS_SHIFT) & CLAIM_STATUS_MASK != STATUS_REJECTED
+                || ((w >> CLAIM_REASON_SHIFT) & CLAIM_REASON_MASK) != REASON_REVIEW_REJECTED
+        ) {
             revert ClaimNotAppealable(claimId);
         }
         Packed.Claim memory c = Packed.unpackClaim(w);
         if (l.institutionAccounts[uint32(c.institution)] != msg.sender) revert ClaimNotOwned(claimId, msg.sender);
-        uint256 b = _policyWordB(_policyKey(uint32(extra & Packed.M32), uint8((extra >> 32) & 0xff)), c.serviceDay);
-        uint32 lastDay = uint32(((extra >> 40) & Packed.M32) + Packed.appealDays(b));
+        uint256 b = _policyWordB(_policyKey(uint32(Packed.extraHome(extra)), uint8(Packed.extraScheme(extra))), c.serviceDay);
+        uint32 lastDay = uint32(Packed.extraRejectedOn(extra) + Packed.appealDays(b));
         uint32 today = _today();
         if (today > lastDay) revert AppealWindowClosed(claimId, lastDay, today);
-        c.status = APPEALED;
+        c.status = STATUS_APPEALED;
         l.claims[claimId] = Packed.packClaim(c);
-        l.claimExtra[claimId] = extra | (1 << 72);
+        l.claimExtra[claimId] = extra | (1 << EXTRA_APPEALED_SHIFT);
         emit ClaimAppealed(claimId, msg.sender);
     }
 
@@ -103,7 +119,7 @@ contract SettlementModule is Module, ISettlement {
     /// @inheritdoc ISettlement
     function settle(address institution, bytes32 paymentRef) external onlyDelegated {
         Layout storage l = _layout();
-        Institution storage inst = _institutionOfRegulator(l, institution);
+        Institution storage inst = _institutionOfRegulator(institution);
         if (inst.frozen) revert InstitutionFrozen(institution);
         uint256 payable_ = inst.payableFund;
         if (payable_ == 0) revert NothingToSettle(institution);
@@ -143,8 +159,8 @@ contract SettlementModule is Module, ISettlement {
     /// @inheritdoc ISettlement
     function clear(uint32 from, uint32 to, uint256 amount) external onlyDelegated {
         Layout storage l = _layout();
-        if (!l.regions[from].exists) revert IRegistry.RegionUnknown(from);
-        if (!l.regions[to].exists) revert IRegistry.RegionUnknown(to);
+        _requireRegion(from);
+        _requireRegion(to);
         _checkRole(Roles.regulator(from));
         uint256 owed = l.owed[from][to];
         if (owed == 0) revert NothingToClear(from, to);
@@ -169,11 +185,11 @@ contract SettlementModule is Module, ISettlement {
         if (w == 0) revert ClaimNotSettled(claimId);
         Packed.Claim memory c = Packed.unpackClaim(w);
         address institution = l.institutionAccounts[uint32(c.institution)];
-        Institution storage inst = _institutionOfRegulator(l, institution);
-        if (c.status != APPROVED || c.epoch >= inst.epoch) revert ClaimNotSettled(claimId);
-        uint256 key = (c.member << 16) | _year(c.serviceDay);
-        l.counters[uint64(key)] = _apply(l.counters[uint64(key)], c, false);
-        c.status = CLAWED_BACK;
+        Institution storage inst = _institutionOfRegulator(institution);
+        if (c.status != STATUS_APPROVED || c.epoch >= inst.epoch) revert ClaimNotSettled(claimId);
+        uint64 key = Packed.counterKey(c.member, _year(c.serviceDay));
+        l.counters[key] = _apply(l.counters[key], c, false);
+        c.status = STATUS_CLAWED_BACK;
         l.claims[claimId] = Packed.packClaim(c);
         inst.debt += uint64(c.fund);
         emit ClaimClawedBack(claimId, institution, c.fund, reason, evidence);
@@ -181,21 +197,18 @@ contract SettlementModule is Module, ISettlement {
 
     /// @inheritdoc ISettlement
     function setFrozen(address institution, bool frozen) external onlyDelegated {
-        Institution storage inst = _institutionOfRegulator(_layout(), institution);
-        if (inst.frozen == frozen) revert IRegistry.InstitutionUnchanged(institution);
+        Institution storage inst = _institutionOfRegulator(institution);
+        if (inst.frozen == frozen) revert InstitutionUnchanged(institution);
         inst.frozen = frozen;
         emit InstitutionFreezeChanged(institution, frozen);
     }
 
     /// @inheritdoc ISettlement
     function contribute(bytes32 person, uint256 amount) external onlyDelegated {
-        Layout storage l = _layout();
-        Person storage p = l.people[person];
-        if (p.index == 0) revert IRegistry.PersonUnknown(person);
+        Person storage p = _personOfOperator(person);
         uint32 region = p.region;
-        _checkRole(Roles.operator(region));
         if (amount == 0) revert AmountZero();
-        Fund storage f = l.funds[region];
+        Fund storage f = _layout().funds[region];
         f.balance += uint64(amount);
         f.contributions += uint64(amount);
         emit ContributionRecorded(person, region, amount);
@@ -205,8 +218,8 @@ contract SettlementModule is Module, ISettlement {
 
     /// @inheritdoc ISettlement
     function fundOf(uint32 region) external view returns (FundView memory) {
+        _requireRegion(region);
         Layout storage l = _layout();
-        if (!l.regions[region].exists) revert IRegistry.RegionUnknown(region);
         Fund storage f = l.funds[region];
         return FundView(
             l.regions[region].openingBalance,
@@ -227,25 +240,28 @@ contract SettlementModule is Module, ISettlement {
     /// @inheritdoc ISettlement
     function reviewOf(bytes32 claimId) external view returns (address rejectedBy, uint32 rejectedOn, bool appealed) {
         uint256 extra = _layout().claimExtra[claimId];
-        return (address(uint160(extra >> 96)), uint32(extra >> 40), (extra >> 72) & 1 != 0);
+        return (Packed.extraRejectedBy(extra), uint32(Packed.extraRejectedOn(extra)), Packed.extraAppealed(extra));
     }
 
     /// @inheritdoc IModule
-    function moduleSelectors() external pure override returns (bytes4[] memory s) {
-        s = new bytes4[](13);
-        s[0] = this.review.selector;
-        s[1] = this.appeal.selector;
-        s[2] = this.settle.selector;
-        s[3] = this.clear.selector;
-        s[4] = this.clawback.selector;
-        s[5] = this.setFrozen.selector;
-        s[6] = this.contribute.selector;
-        s[7] = this.fundOf.selector;
-        s[8] = this.owedBetween.selector;
-        s[9] = this.reviewOf.selector;
-        s[10] = this.claimInfo.selector;
-        s[11] = this.claimIdOf.selector;
-        s[12] = this.countersOf.selector;
+    function moduleSelectors() external pure override returns (bytes4[] memory) {
+        return _selectors(
+            abi.encodePacked(
+                this.review.selector,
+                this.appeal.selector,
+                this.settle.selector,
+                this.clear.selector,
+                this.clawback.selector,
+                this.setFrozen.selector,
+                this.contribute.selector,
+                this.fundOf.selector,
+                this.owedBetween.selector,
+                this.reviewOf.selector,
+                this.claimInfo.selector,
+                this.claimIdOf.selector,
+                this.countersOf.selector
+            )
+        );
     }
 
     // ================================================================ claims as stored
@@ -255,9 +271,9 @@ contract SettlementModule is Module, ISettlement {
         uint256 w = _layout().claims[claimId];
         if (w == 0) revert IClaims.ClaimUnknown(claimId);
         Packed.Claim memory c = Packed.unpackClaim(w);
-        if (c.status == APPROVED) {
+        if (c.status == STATUS_APPROVED) {
             Layout storage l = _layout();
-            if (c.epoch < l.institutions[l.institutionAccounts[uint32(c.institution)]].epoch) c.status = SETTLED;
+            if (c.epoch < l.institutions[l.institutionAccounts[uint32(c.institution)]].epoch) c.status = STATUS_SETTLED;
         }
         v = IClaims.ClaimView(
             claimId,
@@ -292,8 +308,8 @@ contract SettlementModule is Module, ISettlement {
     {
         Layout storage l = _layout();
         uint32 member = l.people[person].index;
-        if (member == 0) revert IRegistry.PersonUnknown(person);
-        uint256 k = l.counters[(uint64(member) << 16) | year];
+        if (member == 0) revert PersonUnknown(person);
+        uint256 k = l.counters[Packed.counterKey(member, year)];
         deductibleUsed = uint64(Packed.dedUsed(k));
         fundUsed = uint64(Packed.fundUsed(k));
         opFundUsed = uint64(Packed.opFundUsed(k));
@@ -303,12 +319,6 @@ contract SettlementModule is Module, ISettlement {
     }
 
     // ================================================================ internals
-
-    function _institutionOfRegulator(Layout storage l, address account) private view returns (Institution storage inst) {
-        inst = l.institutions[account];
-        if (!inst.exists) revert IRegistry.InstitutionUnknown(account);
-        _checkRole(Roles.regulator(inst.region));
-    }
 
     /// @dev `min(amount, max(0, cap − used))` (adjudication.md §5).
     function _capTo(uint256 amount, uint256 cap, uint256 used) private pure returns (uint256) {
@@ -323,12 +333,12 @@ contract SettlementModule is Module, ISettlement {
     /// @dev Add (`add`) or reverse a claim's own counts (§8); an item's last service day stays.
     function _apply(uint256 k, Packed.Claim memory c, bool add) private pure returns (uint256) {
         (, uint256 month) = Days.yearMonth(uint32(c.serviceDay));
-        uint256 delta = c.fund << 48;
-        if (c.visit != INPATIENT) {
-            delta += c.deductible + (c.fund << 96);
-            uint256 shift = 144 + 9 * (month - 1);
-            uint256 visits = (k >> shift) & Packed.VISIT_MAX;
-            if (add ? visits != Packed.VISIT_MAX : visits != 0) delta += 1 << shift;
+        uint256 delta = c.fund << COUNTER_FUND_SHIFT;
+        if (c.visit != VISIT_INPATIENT) {
+            delta += (c.deductible << COUNTER_DEDUCTIBLE_SHIFT) + (c.fund << COUNTER_OP_FUND_SHIFT);
+            uint256 shift = COUNTER_VISITS_SHIFT + COUNTER_VISIT_BITS * (month - 1);
+            uint256 visits = (k >> shift) & COUNTER_VISIT_MAX;
+            if (add ? visits != COUNTER_VISIT_MAX : visits != 0) delta += 1 << shift;
         }
         return add ? k + delta : k - delta;
     }

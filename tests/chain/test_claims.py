@@ -33,33 +33,12 @@ from worlds.registry_world import denied, dev_account, reverts
 from yibao.chain import Chain
 from yibao.simulate.chain_engine import ChainEngine, derived_account, pseudonym_of
 from yibao.codec import decode_code, encode_code, policy_from_tuple, policy_tuple
-from yibao.client import (
-    AlertKind,
-    ClaimInput,
-    ClaimResult,
-    Enrolment,
-    Ledger,
-    LineOutcome,
-    claim_id_of,
-)
+from yibao.client import AlertKind, ClaimInput, ClaimResult, Enrolment, Ledger, LineOutcome, claim_id_of
 from yibao.units import noon_cst
 from yibao.errors import ContractError, InputError
 from yibao.model.types import (
-    CatalogueItem,
-    Category,
-    ClaimLine,
-    ClaimStatus,
-    Decision,
-    Flag,
-    Grade,
-    InstitutionStatus,
-    LineNote,
-    LineResult,
-    PolicyVersion,
-    Reason,
-    Scheme,
-    VisitType,
-    YearCounters,
+    CatalogueItem, Category, ClaimLine, ClaimStatus, Decision, Flag, Grade, InstitutionStatus, LineNote,
+    LineResult, PolicyVersion, Reason, Scheme, VisitType, YearCounters
 )
 from yibao.chain.node import AnvilNode
 from yibao.simulate.scenario import Scenario, load_scenario

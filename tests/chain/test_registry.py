@@ -14,20 +14,8 @@ from typing import Any
 
 import pytest
 from worlds.registry_world import (
-    ADMIN_ROLE,
-    NOBODY_ROLE,
-    ROLE_ACCOUNTS,
-    R,
-    S,
-    T,
-    World,
-    build_world,
-    day,
-    denied,
-    dev_account,
-    one,
-    pseudonym,
-    reverts,
+    ADMIN_ROLE, NOBODY_ROLE, ROLE_ACCOUNTS, R, S, T, World, build_world, day, denied, dev_account, one,
+    pseudonym, reverts
 )
 from web3 import Web3
 from yibao.chain import artifacts

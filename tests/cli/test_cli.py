@@ -8,52 +8,19 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_runner import Cli, nid
 from yibao.cli import run
-from yibao.identity import check_digit
-
-
-def nid(prefix17: str) -> str:
-    return prefix17 + check_digit(prefix17)
-
 
 ID1 = nid("11010119900307427")
 ID2 = nid("50010119850612001")
 ID3 = nid("44010619920101002")
 
 
-class Cli:
-    def __init__(self, home: Path, capsys: pytest.CaptureFixture[str], rpc: str | None = None) -> None:
-        self.home = home
-        self.capsys = capsys
-        self.rpc = rpc
-
-    def __call__(self, *args: str, ok: bool = True) -> tuple[int, str, str]:
-        argv = [*args, "--home", str(self.home)]
-        if self.rpc and args[0] == "deploy":
-            argv += ["--rpc", self.rpc]
-        code = run(argv)
-        cap = self.capsys.readouterr()
-        if ok:
-            assert code == 0, f"{args} failed: {cap.err}"
-        return code, cap.out, cap.err
-
-    def json(self, *args: str) -> dict:
-        _, out, _ = self(*args, "--json")
-        return json.loads(out)
-
-
-@pytest.fixture(params=["embedded", pytest.param("anvil", marks=pytest.mark.anvil)])
-def cli(request, tmp_path, capsys) -> Cli:
-    rpc = None
-    if request.param == "anvil":
-        rpc = request.getfixturevalue("anvil_node").url
-    c = Cli(tmp_path / "home", capsys, rpc)
-    c("deploy")
-    c("region", "add", "500000", "Chongqing", "--fund", "100000000")
-    c("region", "add", "440100", "Guangzhou")
-    c("role", "grant", "regulator", "dev1", "--region", "500000")
-    c("role", "grant", "operator", "dev2", "--region", "500000", "--as", "dev1")
-    return c
+@pytest.fixture
+def cli(deployed_cli: Cli) -> Cli:
+    deployed_cli("role", "grant", "regulator", "dev1", "--region", "500000")
+    deployed_cli("role", "grant", "operator", "dev2", "--region", "500000", "--as", "dev1")
+    return deployed_cli
 
 
 def test_state_is_kept_between_commands(cli: Cli) -> None:
@@ -187,9 +154,6 @@ def test_simulate_bad_file_names_the_entry(capsys) -> None:
     assert "people[0].filings[0].region: unknown region 440100" in capsys.readouterr().err
 
 
-#: Steps of the next issue: the chain engine refuses them with NotImplemented for now.
-
-
 def _check_chain_example(doc: dict) -> None:
     """The chain run of example.json equals the expected document (the model's, checked by
     hand) in every field; only the chain reports gas."""
@@ -228,3 +192,32 @@ def test_simulate_refuses_a_node_past_the_start(capsys) -> None:
 def test_simulate_model_and_rpc_together_is_refused(capsys) -> None:
     assert run(["simulate", str(DATA / "example.json"), "--model", "--rpc", "http://x"]) == 1
     assert "either --model or --rpc" in capsys.readouterr().err
+
+
+def test_help_does_not_load_the_chain_stack() -> None:
+    """``yibao --help`` stays fast: the CLI loads the client, web3 and the workspace only in a command."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from yibao.cli import run; run(['--help']); "
+            "print(sorted(m for m in ('web3', 'eth_account', 'yibao.client', 'yibao.workspace') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_enrolment_csv_is_read_into_enrolments(tmp_path: Path) -> None:
+    from yibao.client import Enrolment
+    from yibao.identity import PseudonymKey
+    from yibao.io.enrolment import CSV_COLUMNS, read_enrolment_csv
+    from yibao.model.types import Scheme
+
+    key = PseudonymKey(bytes(range(32)))
+    f = tmp_path / "people.csv"
+    wallet = "0x" + "12" * 20
+    f.write_text(",".join(CSV_COLUMNS) + ",wallet\n"
+                 f"{ID1},500000,employee,2026-01-01,2026-12-31,{wallet}\n\n"
+                 f"{ID2},440100,RESIDENT,2026-02-01,2026-03-31,\n")
+    assert read_enrolment_csv(f, key) == [
+        Enrolment(key.pseudonym(ID1), 500000, Scheme.EMPLOYEE, dt.date(2026, 1, 1), dt.date(2026, 12, 31), wallet),
+        Enrolment(key.pseudonym(ID2), 440100, Scheme.RESIDENT, dt.date(2026, 2, 1), dt.date(2026, 3, 31)),
+    ]

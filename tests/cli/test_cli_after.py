@@ -1,4 +1,4 @@
-"""The CLI after the decision (issue 4 §5), end to end from the CLI alone, on both backends:
+"""The CLI after the decision, end to end from the CLI alone, on both backends:
 rule base from files, claims submitted and decided, review and appeal, settlement, funds,
 clawback, a claim's history, contributions, clearing and freezing — every step with --json.
 
@@ -13,15 +13,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_runner import Cli, nid
 from eth_utils.crypto import keccak
 from yibao.chain.backend import dev_account
-from yibao.cli import run
-from yibao.identity import check_digit
-
-
-def nid(prefix17: str) -> str:
-    return prefix17 + check_digit(prefix17)
-
 
 ID1 = nid("11010119900307427")  # insured in 500000
 ID2 = nid("44010619920101002")  # insured in 440100, treated in 500000 without a filing
@@ -29,34 +23,6 @@ INST = dev_account(7).address
 REVIEWER_A = dev_account(3).address
 REVIEWER_B = dev_account(4).address
 REGULATOR = dev_account(1).address
-
-
-class Cli:
-    def __init__(self, home: Path, capsys: pytest.CaptureFixture[str], rpc: str | None = None) -> None:
-        self.home = home
-        self.capsys = capsys
-        self.rpc = rpc
-
-    def __call__(self, *args: str, ok: bool = True) -> tuple[int, str, str]:
-        argv = [*args, "--home", str(self.home)]
-        if self.rpc and args[0] == "deploy":
-            argv += ["--rpc", self.rpc]
-        code = run(argv)
-        cap = self.capsys.readouterr()
-        if ok:
-            assert code == 0, f"{args} failed: {cap.err}"
-        return code, cap.out, cap.err
-
-    def json(self, *args: str) -> dict:
-        _, out, _ = self(*args, "--json")
-        return json.loads(out)
-
-    def refused(self, *args: str) -> tuple[dict, str]:
-        """A refused command: exit 1, one error line, and the JSON error document."""
-        code, out, err = self(*args, "--json", ok=False)
-        assert code == 1, err
-        assert err.count("\n") == 1 and err.startswith("error: "), err
-        return json.loads(out.strip().splitlines()[-1]), err
 
 
 def policy(region: int) -> dict:
@@ -72,24 +38,25 @@ def policy(region: int) -> dict:
     }
 
 
-@pytest.fixture(params=["embedded", pytest.param("anvil", marks=pytest.mark.anvil)])
-def cli(request, tmp_path, capsys) -> Cli:
-    rpc = None
-    if request.param == "anvil":
-        rpc = request.getfixturevalue("anvil_node").url
-    c = Cli(tmp_path / "home", capsys, rpc)
-    c("deploy")
-    c("region", "add", "500000", "Chongqing", "--fund", "100000000")
-    c("region", "add", "440100", "Guangzhou")
+@pytest.fixture
+def cli(deployed_cli: Cli) -> Cli:
     for region in ("500000", "440100"):
-        c("role", "grant", "regulator", "dev1", "--region", region)
-        c("role", "grant", "operator", "dev2", "--region", region, "--as", "dev1")
-    c("role", "grant", "reviewer", "dev3", "--region", "500000", "--as", "dev1")
-    c("role", "grant", "reviewer", "dev4", "--region", "500000", "--as", "dev1")
-    return c
+        deployed_cli("role", "grant", "regulator", "dev1", "--region", region)
+        deployed_cli("role", "grant", "operator", "dev2", "--region", region, "--as", "dev1")
+    deployed_cli("role", "grant", "reviewer", "dev3", "--region", "500000", "--as", "dev1")
+    deployed_cli("role", "grant", "reviewer", "dev4", "--region", "500000", "--as", "dev1")
+    return deployed_cli
 
 
 def test_a_claim_from_submission_to_clawback(cli: Cli, tmp_path: Path) -> None:
+    _load_rule_base(cli, tmp_path)
+    c1, c2 = _enrol_and_submit(cli, tmp_path)
+    r1, ap, st, cb = _review_settle_and_claw_back(cli, c2["claim_id"])
+    _check_history(cli, c2, r1, ap, st, cb)
+    _check_show_contribute_clear_freeze(cli, c1)
+
+
+def _load_rule_base(cli: Cli, tmp_path: Path) -> None:
     # ---- rule base from files; a refused entry writes nothing
     mixed = tmp_path / "mixed.json"
     mixed.write_text(json.dumps([policy(500000), policy(999999)]))
@@ -110,6 +77,9 @@ def test_a_claim_from_submission_to_clawback(cli: Cli, tmp_path: Path) -> None:
     doc = cli.json("catalogue", "load", str(cat), "--as", "dev1")
     assert doc["items"] == 2 and doc["regions"] == {"500000": 2} and doc["transactions"] == 1
 
+
+def _enrol_and_submit(cli: Cli, tmp_path: Path) -> tuple[dict, dict]:
+    """The institution, two people and three claims; returns the first two claims' documents."""
     # ---- institution and people
     cli("institution", "add", "dev7", "--region", "500000", "--level", "3", "--as", "dev1")
     people = tmp_path / "people.csv"
@@ -137,13 +107,16 @@ def test_a_claim_from_submission_to_clawback(cli: Cli, tmp_path: Path) -> None:
                   "--line", "XA01:10:20000")
     assert (c2["status"], c2["flags"], c2["alerts"]) == ("FLAGGED", ["REVIEW_THRESHOLD"], ["REVIEW_THRESHOLD"])
     assert (c2["fund"], c2["patient"]) == (160_000, 40_000)
-    cid = c2["claim_id"]
     # C3: a 440100 person treated in 500000 without a filing: 300.00 − 100.00 deductible, at
     # 80 % − 10 % cut = 70 % → 140.00
     c3 = cli.json("claim", "submit", "--as", "dev7", "--invoice", "INV-3", "--id", ID2, "--date", day,
                   "--line", "XA01:3:10000")
     assert (c3["status"], c3["fund"], c3["patient"]) == ("APPROVED", 14_000, 16_000)
+    return c1, c2
 
+
+def _review_settle_and_claw_back(cli: Cli, cid: str) -> tuple[dict, dict, dict, dict]:
+    """The flagged claim rejected, appealed, approved, settled and clawed back."""
     # ---- review, appeal, a different reviewer approves
     r1 = cli.json("review", "reject", cid, "--reason", "OVER_LIMIT", "--evidence", "photo-1", "--as", "dev3")
     assert r1["status"] == "REJECTED" and r1["events"][0]["event"] == "ClaimReviewed"
@@ -169,7 +142,11 @@ def test_a_claim_from_submission_to_clawback(cli: Cli, tmp_path: Path) -> None:
     assert cb["status"] == "CLAWED_BACK"
     inst = cli.json("institution", "show", "dev7")
     assert (inst["debt"], inst["paid"], inst["payable"]) == (160_000, 189_680, 0)
+    return r1, ap, st, cb
 
+
+def _check_history(cli: Cli, c2: dict, r1: dict, ap: dict, st: dict, cb: dict) -> None:
+    cid = c2["claim_id"]
     # ---- the claim's whole history, in order
     h = cli.json("claim", "history", cid)
     steps = h["steps"]
@@ -195,6 +172,8 @@ def test_a_claim_from_submission_to_clawback(cli: Cli, tmp_path: Path) -> None:
     code, out, _ = cli("claim", "history", cid)  # the table prints too
     assert code == 0 and "clawed_back" in out and "settled" in out
 
+
+def _check_show_contribute_clear_freeze(cli: Cli, c1: dict) -> None:
     # ---- claim show, by institution and invoice
     shown = cli.json("claim", "show", "--institution", "dev7", "--invoice", "INV-1")
     assert shown["claim_id"] == c1["claim_id"] and shown["status"] == "SETTLED"
@@ -246,7 +225,7 @@ def test_history_names_the_settlement_that_paid_the_claim(ledger) -> None:
     from yibao.client.history import claim_details, claim_history, require_claim
     from yibao.model.types import CatalogueItem, Category, ClaimLine, Scheme, VisitType
     from yibao.client.reports import fund_report
-    from yibao.simulate.scenario import Policy
+    from yibao.io.schema import Policy
 
     import datetime as dt
 

@@ -13,20 +13,8 @@ from worlds.model_world import CQ, GZ, POLICY, START, D, World, key
 from yibao.errors import OperationRefused, YibaoError
 from yibao.model import FundLawBroken, ModelRefusal
 from yibao.model.types import (
-    CatalogueItem,
-    Category,
-    ClaimStatus,
-    Filing,
-    Flag,
-    FundState,
-    Grade,
-    InstitutionStatus,
-    LineResult,
-    PersonStatus,
-    Reason,
-    Scheme,
-    VisitType,
-    YearCounters,
+    CatalogueItem, Category, ClaimStatus, Filing, Flag, FundState, Grade, InstitutionStatus, LineResult,
+    PersonStatus, Reason, Scheme, VisitType, YearCounters
 )
 
 IP = VisitType.INPATIENT

@@ -12,21 +12,8 @@ from dataclasses import replace
 import pytest
 from worlds.model_world import CQ, GZ, POLICY, START, D, World, key
 from yibao.model.types import (
-    Claim,
-    ClaimLine,
-    ClaimStatus,
-    Decision,
-    Filing,
-    Flag,
-    Grade,
-    InstitutionStatus,
-    LineNote,
-    LineResult,
-    PersonStatus,
-    Reason,
-    Scheme,
-    VisitType,
-    YearCounters,
+    Claim, ClaimLine, ClaimStatus, Decision, Filing, Flag, Grade, InstitutionStatus, LineNote, LineResult,
+    PersonStatus, Reason, Scheme, VisitType, YearCounters
 )
 
 OP, IP, PH = VisitType.OUTPATIENT, VisitType.INPATIENT, VisitType.PHARMACY

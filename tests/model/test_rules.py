@@ -10,16 +10,7 @@ from hypothesis import strategies as st
 from worlds.model_world import POLICY
 from yibao.model import rules
 from yibao.model.types import (
-    CatalogueItem,
-    Category,
-    ClaimLine,
-    Filing,
-    Flag,
-    Grade,
-    LineNote,
-    LineResult,
-    Scheme,
-    VisitType,
+    CatalogueItem, Category, ClaimLine, Filing, Flag, Grade, LineNote, LineResult, Scheme, VisitType
 )
 
 D = dt.date

@@ -58,30 +58,13 @@ import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    initialize,
-    multiple,
-    precondition,
-    rule,
-    run_state_machine_as_test,
+    Bundle, RuleBasedStateMachine, initialize, multiple, precondition, rule, run_state_machine_as_test
 )
 from yibao.units import noon_cst
 from yibao.errors import OperationRefused
 from yibao.model.types import (
-    CatalogueItem,
-    Category,
-    Claim,
-    ClaimKey,
-    ClaimLine,
-    ClaimStatus,
-    Filing,
-    FundState,
-    Grade,
-    InstitutionState,
-    PolicyVersion,
-    Scheme,
-    VisitType,
+    CatalogueItem, Category, Claim, ClaimKey, ClaimLine, ClaimStatus, Filing, FundState, Grade,
+    InstitutionState, PolicyVersion, Scheme, VisitType
 )
 from yibao.simulate import Engine, ModelEngine
 

@@ -17,16 +17,7 @@ from typing import Any
 
 import pytest
 from yibao.model import ModelRefusal, ReferenceLedger
-from yibao.model.types import (
-    Claim,
-    ClaimKey,
-    ClaimLine,
-    Decision,
-    Grade,
-    PolicyVersion,
-    Scheme,
-    VisitType,
-)
+from yibao.model.types import Claim, ClaimKey, ClaimLine, Decision, Grade, PolicyVersion, Scheme, VisitType
 
 from worlds.rules import CATALOGUE_CQ, CATALOGUE_GZ, CQ, GZ, POLICY, START
 

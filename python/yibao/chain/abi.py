@@ -1,4 +1,4 @@
-"""ABI helpers: the merged ABI of a deployment, custom-error and event decoding.
+"""ABI helpers: signatures, custom-error and event decoding.
 
 Decoding is done here, from raw revert bytes and raw logs, so the embedded chain
 (eth-tester, which hides custom errors in exception text) and a JSON-RPC node give the
@@ -40,24 +40,6 @@ def _type_str(param: dict[str, Any]) -> str:
 
 def signature(item: dict[str, Any]) -> str:
     return f"{item['name']}({','.join(_type_str(p) for p in item.get('inputs', []))})"
-
-
-def merge_abis(*abis: ABI) -> ABI:
-    """Union of several ABIs, each function/event/error once (first wins)."""
-    seen: set[tuple[str, str]] = set()
-    out: ABI = []
-    for abi in abis:
-        for item in abi:
-            kind = item["type"]
-            if kind in ("constructor", "fallback", "receive"):
-                key = (kind, "")
-            else:
-                key = (kind, signature(item))
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append(item)
-    return out
 
 
 @dataclass(frozen=True)
@@ -201,7 +183,6 @@ __all__ = [
     "ABI",
     "ErrorDecoder",
     "EventDecoder",
-    "merge_abis",
     "revert_data_from_exception",
     "signature",
 ]

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from yibao.chain.abi import ABI, merge_abis
+from yibao.chain.abi import ABI
 from yibao.errors import BuildError
 
 ARTIFACTS_FILE = Path(__file__).resolve().parents[1] / "artifacts" / "contracts.json"
@@ -16,6 +16,8 @@ ARTIFACTS_FILE = Path(__file__).resolve().parents[1] / "artifacts" / "contracts.
 #: Deployed in this order; the ledger is constructed with the modules' addresses.
 MODULES = ("RegistryModule", "PolicyModule", "SettlementModule")
 LEDGER = "YibaoLedger"
+#: The interface of everything served at the ledger's address (contracts/interfaces).
+LEDGER_INTERFACE = "IYibaoLedger"
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +48,32 @@ def artifact_hashes() -> dict[str, str]:
     return {name: artifact_hash(name) for name in (*MODULES, LEDGER)}
 
 
+def interface(name: str) -> dict[str, Any]:
+    """A compiled interface (its ``abi`` and ``source``)."""
+    try:
+        i: dict[str, Any] = load()["interfaces"][name]
+    except KeyError:
+        raise BuildError(f"no compiled interface {name}; run `make build`") from None
+    return i
+
+
 @lru_cache(maxsize=1)
 def ledger_abi() -> ABI:
-    """The whole API at the ledger's address: its own ABI and every module's."""
-    return merge_abis(contract(LEDGER)["abi"], *(contract(m)["abi"] for m in MODULES))
+    """The whole API at the ledger's address: the ABI of ``IYibaoLedger``, which aggregates
+    the ledger's own functions and every module's, with every error and event they raise."""
+    abi: ABI = interface(LEDGER_INTERFACE)["abi"]
+    return abi
+
+
+__all__ = [
+    "ARTIFACTS_FILE",
+    "LEDGER",
+    "LEDGER_INTERFACE",
+    "MODULES",
+    "artifact_hash",
+    "artifact_hashes",
+    "contract",
+    "interface",
+    "ledger_abi",
+    "load",
+]

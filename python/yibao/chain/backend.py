@@ -227,14 +227,8 @@ class Chain:
             n = int(self.w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending"))
         return n
 
-    def send(
-        self,
-        account: LocalAccount,
-        to: str | None,
-        data: bytes,
-        gas: int | None = None,
-        value: int = 0,
-    ) -> SentTx:
+    def send(self, account: LocalAccount, to: str | None, data: bytes, gas: int | None = None,
+             value: int = 0) -> SentTx:
         """Sign, send and mine one transaction; raise the decoded error if it reverted."""
         self._tick()
         tx: dict[str, Any] = {

@@ -11,17 +11,8 @@ from yibao.client.registry import ENROL_BATCH
 from yibao.client.roles import ROLE_KINDS, describe_role, role_ids
 from yibao.client.rules import ITEM_BATCH
 from yibao.client.types import (
-    ClaimInput,
-    ClaimResult,
-    ClaimView,
-    Counters,
-    Enrolment,
-    Institution,
-    LineOutcome,
-    Person,
-    TxResult,
-    line_results,
-    to_decision,
+    ClaimInput, ClaimResult, ClaimView, Counters, Enrolment, Institution, LineOutcome, Person, TxResult,
+    line_results, to_decision
 )
 from yibao.codec import claim_id_of
 from yibao.model.types import AlertKind

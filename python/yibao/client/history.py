@@ -25,15 +25,7 @@ from yibao.client.ledger import Ledger
 from yibao.units import cst_time, from_day
 from yibao.errors import ContractError, InputError
 from yibao.model.types import (
-    CLAIM_CHECK_REASONS,
-    AlertKind,
-    ClaimStatus,
-    Flag,
-    LineNote,
-    Reason,
-    VisitType,
-    flag_names,
-    note_names,
+    CLAIM_CHECK_REASONS, AlertKind, ClaimStatus, Flag, LineNote, Reason, VisitType, flag_names, note_names
 )
 
 #: Events that carry a claim id as their first topic.

@@ -16,21 +16,8 @@ from web3 import Web3
 from yibao import codec
 from yibao.errors import ChainError
 from yibao.model.types import (
-    AlertKind,
-    ClaimLine,
-    ClaimStatus,
-    Decision,
-    Filing,
-    Flag,
-    Grade,
-    InstitutionStatus,
-    LineNote,
-    LineResult,
-    PersonStatus,
-    Reason,
-    Scheme,
-    VisitType,
-    YearCounters,
+    AlertKind, ClaimLine, ClaimStatus, Decision, Filing, Flag, Grade, InstitutionStatus, LineNote,
+    LineResult, PersonStatus, Reason, Scheme, VisitType, YearCounters
 )
 from yibao.units import to_day
 

@@ -11,31 +11,12 @@ import random
 
 from yibao.demo.catalogue import SURGERIES, UNLISTED, catalogue, item_names, national_list
 from yibao.demo.world import (
-    INST_BY_KEY,
-    INSTITUTIONS,
-    LEVEL_PRICE,
-    OVERCLAIMER,
-    PHARMACY,
-    ROUTES,
-    SURGE,
-    InstSpec,
-    PersonSpec,
-    PlannedClaim,
-    World,
-    synthetic_id,
+    INST_BY_KEY, INSTITUTIONS, LEVEL_PRICE, OVERCLAIMER, PHARMACY, ROUTES, SURGE, InstSpec, PersonSpec,
+    PlannedClaim, World, synthetic_id
 )
 from yibao.demo.world_rules import (
-    CQ,
-    DEC31,
-    EMPLOYEE_SHARE,
-    GZ,
-    JAN1,
-    PEOPLE_SHARE,
-    PRICE_FACTOR,
-    WAGE_FLOOR_CAP,
-    WAGE_MEDIAN,
-    YEAR,
-    policies,
+    CQ, DEC31, EMPLOYEE_SHARE, GZ, JAN1, PEOPLE_SHARE, PRICE_FACTOR, WAGE_FLOOR_CAP, WAGE_MEDIAN, YEAR,
+    policies
 )
 from yibao.identity import PseudonymKey
 from yibao.model.types import ClaimLine, Scheme, VisitType

@@ -36,17 +36,8 @@ from yibao.client import ClaimInput, ClaimResult, Enrolment, Ledger, TxResult
 from yibao.codec import decode_code
 from yibao.demo.world import INSTITUTIONS, SURGE, InstSpec, PlannedClaim, World, institution_key
 from yibao.demo.world_rules import (
-    CQ,
-    EMPLOYEE_RATE_BPS,
-    END,
-    GZ,
-    JAN1,
-    LAST_UPLOAD,
-    OPENING_PER_PERSON,
-    REGIONS,
-    RESIDENT_PREMIUM,
-    SETUP_DAY,
-    YEAR,
+    CQ, EMPLOYEE_RATE_BPS, END, GZ, JAN1, LAST_UPLOAD, OPENING_PER_PERSON, REGIONS, RESIDENT_PREMIUM,
+    SETUP_DAY, YEAR
 )
 from yibao.errors import ChainError, ContractError
 from yibao.model.types import ClaimStatus, Flag, LineNote, Reason, Scheme, VisitType

@@ -11,6 +11,7 @@ pydantic error into the one line the user reads.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -18,13 +19,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 )
 
 from yibao import codec
@@ -168,24 +163,9 @@ class Policy(Model):
 
     def to_model(self) -> PolicyVersion:
         """The reference model's record."""
-        return PolicyVersion(
-            region=self.region,
-            scheme=Scheme[self.scheme],
-            effective_from=self.effective_from,
-            op_deductible=self.op_deductible,
-            ip_deductible=self.ip_deductible.table(),
-            op_ratio_bps=self.op_ratio_bps.table(),
-            ip_ratio_bps=self.ip_ratio_bps.table(),
-            op_annual_cap=self.op_annual_cap,
-            annual_cap=self.annual_cap,
-            monthly_visit_limit=self.monthly_visit_limit,
-            class_b_self_pay_bps=self.class_b_self_pay_bps,
-            cross_region_cut_bps=self.cross_region_cut_bps,
-            waiting_days=self.waiting_days,
-            review_threshold=self.review_threshold,
-            max_claim_age_days=self.max_claim_age_days,
-            appeal_days=self.appeal_days,
-        )
+        plain = {f.name: getattr(self, f.name) for f in dataclasses.fields(PolicyVersion)}
+        tables = {name: getattr(self, name).table() for name in ("ip_deductible", "op_ratio_bps", "ip_ratio_bps")}
+        return PolicyVersion(**{**plain, **tables, "scheme": Scheme[self.scheme]})
 
 
 class Item(Model):
@@ -201,14 +181,8 @@ class Item(Model):
 
     def to_model(self) -> CatalogueItem:
         """The reference model's record."""
-        return CatalogueItem(
-            code=self.code,
-            category=Category[self.category],
-            price_cap=self.price_cap,
-            inpatient_only=self.inpatient_only,
-            max_qty=self.max_qty,
-            min_interval_days=self.min_interval_days,
-        )
+        plain = {f.name: getattr(self, f.name) for f in dataclasses.fields(CatalogueItem)}
+        return CatalogueItem(**{**plain, "category": Category[self.category]})
 
 
 class Institution(Model):

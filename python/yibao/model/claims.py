@@ -6,28 +6,12 @@ import datetime as dt
 
 from yibao.model import rules
 from yibao.model.types import (
-    MAX_CLAIM_AMOUNT,
-    Claim,
-    ClaimKey,
-    ClaimStatus,
-    Decision,
-    Flag,
-    Grade,
-    InstitutionStatus,
-    PersonStatus,
-    PolicyVersion,
-    Reason,
-    VisitType,
+    MAX_CLAIM_AMOUNT, Claim, ClaimKey, ClaimStatus, Decision, Flag, Grade, InstitutionStatus, PersonStatus,
+    PolicyVersion, Reason, VisitType
 )
 
 from yibao.model.registry import RegistryRules
-from yibao.model.state import (
-    ClaimEvent,
-    ClaimRecord,
-    InstitutionRecord,
-    refuse,
-    require_uint,
-)
+from yibao.model.state import ClaimEvent, ClaimRecord, InstitutionRecord, refuse, require_uint
 
 
 class ClaimRules(RegistryRules):

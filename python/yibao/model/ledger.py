@@ -24,14 +24,7 @@ from __future__ import annotations
 import datetime as dt
 
 from yibao.model.types import (
-    ClaimKey,
-    Decision,
-    FundState,
-    InstitutionState,
-    PersonState,
-    PolicyVersion,
-    Scheme,
-    YearCounters,
+    ClaimKey, Decision, FundState, InstitutionState, PersonState, PolicyVersion, Scheme, YearCounters
 )
 
 from yibao.model.settlement import SettlementRules

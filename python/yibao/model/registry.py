@@ -6,28 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 
 from yibao.model.types import (
-    BPS,
-    LEVELS,
-    CatalogueItem,
-    Filing,
-    Grade,
-    InstitutionStatus,
-    PersonStatus,
-    PolicyVersion,
-    Scheme,
+    BPS, LEVELS, CatalogueItem, Filing, Grade, InstitutionStatus, PersonStatus, PolicyVersion, Scheme
 )
 
 from yibao.model.state import (
-    MAX_FILINGS,
-    REGION_MAX,
-    REGION_MIN,
-    FundAccount,
-    InstitutionRecord,
-    LedgerState,
-    PersonRecord,
-    RegionRecord,
-    refuse,
-    require_uint,
+    MAX_FILINGS, REGION_MAX, REGION_MIN, FundAccount, InstitutionRecord, LedgerState, PersonRecord,
+    RegionRecord, refuse, require_uint
 )
 
 
@@ -96,17 +80,8 @@ class RegistryRules(LedgerState):
         self._tick(today)
         self._reviewers.setdefault(reviewer, set()).update(codes)
 
-    def enrol(
-        self,
-        person: str,
-        region: int,
-        scheme: Scheme,
-        coverage_from: dt.date,
-        coverage_to: dt.date,
-        *,
-        today: dt.date,
-        filings: Iterable[Filing] = (),
-    ) -> None:
+    def enrol(self, person: str, region: int, scheme: Scheme, coverage_from: dt.date, coverage_to: dt.date, *,
+            today: dt.date, filings: Iterable[Filing] = ()) -> None:
         """Enrol a person (ACTIVE) in ``region``'s ``scheme``, with optional filings."""
         self._region(region)
         if coverage_from > coverage_to:
@@ -178,14 +153,8 @@ class RegistryRules(LedgerState):
         p.status = status
         p.status_reason = reason_code
 
-    def institution_status(
-        self,
-        institution: str,
-        status: InstitutionStatus,
-        *,
-        today: dt.date,
-        reason_code: int = 0,
-    ) -> None:
+    def institution_status(self, institution: str, status: InstitutionStatus, *, today: dt.date,
+            reason_code: int = 0) -> None:
         """Change an institution's status.
 
         Refusals: ``InstitutionRevoked`` (REVOKED is final), ``InstitutionUnchanged``

@@ -11,17 +11,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
 from yibao.model.types import (
-    BPS,
-    CatalogueItem,
-    Category,
-    ClaimLine,
-    Filing,
-    Flag,
-    Grade,
-    LineNote,
-    LineResult,
-    PolicyVersion,
-    VisitType,
+    BPS, CatalogueItem, Category, ClaimLine, Filing, Flag, Grade, LineNote, LineResult, PolicyVersion,
+    VisitType
 )
 
 

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from yibao.model.types import (
-    ClaimKey,
-    ClaimStatus,
-    Settlement,
-)
+from yibao.model.types import ClaimKey, ClaimStatus, Settlement
 
 from yibao.model.claims import ClaimRules
-from yibao.model.state import (
-    ClaimEvent,
-    refuse,
-)
+from yibao.model.state import ClaimEvent, refuse
 
 
 class SettlementRules(ClaimRules):

@@ -7,20 +7,8 @@ from dataclasses import dataclass, field
 
 from yibao.model.errors import FundLawBroken, ModelRefusal
 from yibao.model.types import (
-    expected_balance,
-    CatalogueItem,
-    Claim,
-    ClaimKey,
-    ClaimStatus,
-    Filing,
-    Flag,
-    Grade,
-    InstitutionStatus,
-    LineResult,
-    PersonStatus,
-    PolicyVersion,
-    Reason,
-    Scheme,
+    expected_balance, CatalogueItem, Claim, ClaimKey, ClaimStatus, Filing, Flag, Grade, InstitutionStatus,
+    LineResult, PersonStatus, PolicyVersion, Reason, Scheme
 )
 
 MAX_FILINGS = 8

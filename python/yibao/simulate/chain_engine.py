@@ -43,33 +43,12 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from yibao.chain.backend import Chain, SentTx, dev_account
-from yibao.client import (
-    ClaimInput,
-    Enrolment,
-    Ledger,
-    LineOutcome,
-    claim_id_of,
-    line_results,
-    to_decision,
-)
+from yibao.client import ClaimInput, Enrolment, Ledger, LineOutcome, claim_id_of, line_results, to_decision
 from yibao.units import noon_cst
 from yibao.errors import ChainError, ContractError, InputError
 from yibao.model.types import (
-    CatalogueItem,
-    Claim,
-    ClaimKey,
-    ClaimLine,
-    ClaimStatus,
-    Decision,
-    Filing,
-    FundState,
-    Grade,
-    InstitutionState,
-    InstitutionStatus,
-    PersonStatus,
-    PolicyVersion,
-    Reason,
-    Scheme,
+    CatalogueItem, Claim, ClaimKey, ClaimLine, ClaimStatus, Decision, Filing, FundState, Grade,
+    InstitutionState, InstitutionStatus, PersonStatus, PolicyVersion, Reason, Scheme
 )
 from yibao.simulate.engine import GasFigures
 
@@ -108,14 +87,8 @@ class _GasCountingChain(Chain):
 
     gas_total: int = 0
 
-    def send(
-        self,
-        account: LocalAccount,
-        to: str | None,
-        data: bytes,
-        gas: int | None = None,
-        value: int = 0,
-    ) -> SentTx:
+    def send(self, account: LocalAccount, to: str | None, data: bytes, gas: int | None = None,
+             value: int = 0) -> SentTx:
         sent = super().send(account, to, data, gas=gas, value=value)
         if data:
             self.gas_total += sent.gas_used
@@ -246,15 +219,8 @@ class ChainEngine:
         for code in self._regions:
             self.ledger.grant_role(self.ledger.reviewer_role(code), acct.address)
 
-    def enrol(
-        self,
-        person: str,
-        region: int,
-        scheme: Scheme,
-        coverage_from: dt.date,
-        coverage_to: dt.date,
-        filings: Sequence[Filing],
-    ) -> None:
+    def enrol(self, person: str, region: int, scheme: Scheme, coverage_from: dt.date, coverage_to: dt.date,
+            filings: Sequence[Filing]) -> None:
         """Enrol the person's pseudonym, then add the filings."""
         pid = pseudonym_of(person)
         self.ledger.enrol(Enrolment(pid, region, scheme, coverage_from, coverage_to))

@@ -15,18 +15,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from yibao.model.types import (
-    CatalogueItem,
-    Claim,
-    ClaimKey,
-    Decision,
-    Filing,
-    FundState,
-    Grade,
-    InstitutionState,
-    InstitutionStatus,
-    PersonStatus,
-    PolicyVersion,
-    Scheme,
+    CatalogueItem, Claim, ClaimKey, Decision, Filing, FundState, Grade, InstitutionState, InstitutionStatus,
+    PersonStatus, PolicyVersion, Scheme
 )
 
 
@@ -68,15 +58,8 @@ class Engine(Protocol):
     def add_reviewer(self, reviewer: str) -> None:
         """Make ``reviewer`` a reviewer of every region added so far."""
 
-    def enrol(
-        self,
-        person: str,
-        region: int,
-        scheme: Scheme,
-        coverage_from: dt.date,
-        coverage_to: dt.date,
-        filings: Sequence[Filing],
-    ) -> None:
+    def enrol(self, person: str, region: int, scheme: Scheme, coverage_from: dt.date, coverage_to: dt.date,
+            filings: Sequence[Filing]) -> None:
         """Enrol an ACTIVE person with their cross-region filings."""
 
     # timeline steps -------------------------------------------------------------

@@ -7,18 +7,8 @@ from collections.abc import Sequence
 
 from yibao.model.ledger import ReferenceLedger
 from yibao.model.types import (
-    CatalogueItem,
-    Claim,
-    ClaimKey,
-    Decision,
-    Filing,
-    FundState,
-    Grade,
-    InstitutionState,
-    InstitutionStatus,
-    PersonStatus,
-    PolicyVersion,
-    Scheme,
+    CatalogueItem, Claim, ClaimKey, Decision, Filing, FundState, Grade, InstitutionState, InstitutionStatus,
+    PersonStatus, PolicyVersion, Scheme
 )
 from yibao.simulate.engine import GasFigures
 
@@ -55,15 +45,8 @@ class ModelEngine:
         """See :meth:`Engine.add_reviewer`."""
         self.ledger.add_reviewer(reviewer, self.ledger.regions(), today=self._today)
 
-    def enrol(
-        self,
-        person: str,
-        region: int,
-        scheme: Scheme,
-        coverage_from: dt.date,
-        coverage_to: dt.date,
-        filings: Sequence[Filing],
-    ) -> None:
+    def enrol(self, person: str, region: int, scheme: Scheme, coverage_from: dt.date, coverage_to: dt.date,
+            filings: Sequence[Filing]) -> None:
         """See :meth:`Engine.enrol`."""
         self.ledger.enrol(
             person, region, scheme, coverage_from, coverage_to, today=self._today, filings=filings

@@ -14,26 +14,14 @@ number); mapping them to accounts, pseudonyms and claim ids is the engine's busi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from yibao.errors import OperationRefused
 from yibao.model.types import (
-    CatalogueItem,
-    ClaimKey,
-    ClaimStatus,
-    Decision,
-    FundState,
-    Grade,
-    InstitutionState,
-    InstitutionStatus,
-    PersonStatus,
-    Reason,
-    Scheme,
-    CLAIM_CHECK_REASONS,
-    ALERT_REASONS,
-    flag_names,
-    note_names,
+    CatalogueItem, ClaimKey, ClaimStatus, Decision, FundState, Grade, InstitutionState, InstitutionStatus,
+    PersonStatus, Reason, Scheme, CLAIM_CHECK_REASONS, ALERT_REASONS, flag_names, note_names
 )
 from yibao.simulate.scenario import Scenario, Step
 from yibao.simulate.engine import Engine
@@ -71,14 +59,7 @@ def _alerts(decision: Decision) -> list[str]:
 
 
 def _fund_document(f: FundState) -> dict[str, int]:
-    return {
-        "balance": f.balance,
-        "contributions": f.contributions,
-        "settled": f.settled,
-        "clearing_in": f.clearing_in,
-        "clearing_out": f.clearing_out,
-        "recovered": f.recovered,
-    }
+    return dataclasses.asdict(f)
 
 
 def _institution_document(i: InstitutionState) -> dict[str, Any]:

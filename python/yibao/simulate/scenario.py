@@ -20,27 +20,15 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias, get_args
 
 from pydantic import Field, ValidationError, model_validator
 
 from yibao import codec
 from yibao.errors import ScenarioError
 from yibao.io.schema import (
-    Day,
-    GradeName,
-    Institution,
-    Item,
-    ItemCode,
-    Model,
-    Money,
-    Name,
-    Person,
-    Policy,
-    Region,
-    RegionCode,
-    ShortCode,
-    one_line,
+    Day, GradeName, Institution, Item, ItemCode, Model, Money, Name, Person, Policy, Region, RegionCode,
+    ShortCode, one_line
 )
 from yibao.model.types import Claim, ClaimKey, ClaimLine, Filing, VisitType
 from yibao.simulate.references import check_references
@@ -196,21 +184,7 @@ StepKind: TypeAlias = Literal[
     "institution_status",
     "filing",
 ]
-STEP_KINDS: tuple[StepKind, ...] = (
-    "claim",
-    "review",
-    "appeal",
-    "settle",
-    "clear",
-    "clawback",
-    "freeze",
-    "unfreeze",
-    "set_grade",
-    "contribution",
-    "person_status",
-    "institution_status",
-    "filing",
-)
+STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 
 
 class Step(Model):

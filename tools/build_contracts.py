@@ -1,5 +1,10 @@
 """Build the contracts into checked-in artifacts, with a compiler found offline.
 
+Run from the repository: ``.venv/bin/python tools/build_contracts.py`` (``make build``). It
+writes ``python/yibao/artifacts/contracts.json``: each deployable contract's ABI, bytecode and
+size, the ABI of ``IYibaoLedger`` (the whole API at the ledger's address, which the Python
+client loads), and solc's storage layout of every contract.
+
 The compiler is looked for in this order:
 
 1. ``SOLC`` — an explicit path to a ``solc`` executable;
@@ -29,11 +34,16 @@ EVM_VERSION = "prague"
 OPTIMIZER_RUNS = 20000
 VIA_IR = True
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS_DIR = REPO_ROOT / "contracts"
 NODE_MODULES = REPO_ROOT / "node_modules"
 SHIM = REPO_ROOT / "tools" / "solcjs-shim.cjs"
-ARTIFACTS_FILE = Path(__file__).resolve().parent / "artifacts" / "contracts.json"
+ARTIFACTS_FILE = REPO_ROOT / "python" / "yibao" / "artifacts" / "contracts.json"
+
+#: Interfaces whose ABI goes into the artifacts (under ``interfaces``).
+INTERFACES = ("IYibaoLedger",)
+#: What solc is asked for, for every project source.
+OUTPUTS = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "storageLayout"]
 
 _IMPORT_RE = re.compile(r'^\s*import\s+(?:[^"\']*from\s+)?["\']([^"\']+)["\'];', re.MULTILINE)
 
@@ -142,10 +152,9 @@ def standard_input(sources: dict[str, str]) -> dict[str, Any]:
             "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
             "viaIR": VIA_IR,
             "evmVersion": EVM_VERSION,
+            # `contracts/**` is not a glob solc knows: each project file is selected
             "outputSelection": {
-                "contracts/**": {
-                    "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]
-                }
+                k: {"*": list(OUTPUTS)} for k in sources if k.startswith("contracts/")
             },
         },
     }
@@ -158,12 +167,6 @@ def compile_artifacts(compiler: Compiler | None = None) -> dict[str, Any]:
     compiler = compiler or find_compiler()
     sources = collect_sources()
     std = standard_input(sources)
-    # `contracts/**` is not a glob solc knows; select each project file explicitly.
-    std["settings"]["outputSelection"] = {
-        k: {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}
-        for k in sources
-        if k.startswith("contracts/")
-    }
     try:
         out = solcx.compile_standard(std, solc_binary=compiler.path, allow_empty=True)
     except solcx.exceptions.SolcError as exc:
@@ -180,20 +183,27 @@ def compile_artifacts(compiler: Compiler | None = None) -> dict[str, Any]:
     if errors:
         raise BuildError("solc: " + errors[0].get("formattedMessage", str(errors[0])).strip())
     contracts: dict[str, Any] = {}
+    interfaces: dict[str, Any] = {}
+    layouts: dict[str, Any] = {}
     for path, items in sorted(out["contracts"].items()):
         for name, data in sorted(items.items()):
+            if name in layouts:
+                raise BuildError(f"two contracts are named {name}")
+            layouts[name] = data["storageLayout"]
+            if name in INTERFACES:
+                interfaces[name] = {"source": path, "abi": data["abi"]}
             bytecode = data["evm"]["bytecode"]["object"]
             if not bytecode or not data["abi"]:  # interfaces, abstract contracts, internal libraries
                 continue
-            if name in contracts:
-                raise BuildError(f"two deployable contracts are named {name}")
             contracts[name] = {
                 "source": path,
                 "abi": data["abi"],
                 "bytecode": "0x" + bytecode,
                 "deployed_size": len(data["evm"]["deployedBytecode"]["object"]) // 2,
             }
-    # every error and event declared anywhere (interfaces too), for decoding
+    missing = [name for name in INTERFACES if name not in interfaces]
+    if missing:
+        raise BuildError(f"no interface {', '.join(missing)} under contracts/")
     return {
         "compiler": {
             "version": compiler.version.rsplit(".", 2)[0]
@@ -205,6 +215,8 @@ def compile_artifacts(compiler: Compiler | None = None) -> dict[str, Any]:
         },
         "sources_hash": sources_hash(sources),
         "contracts": contracts,
+        "interfaces": interfaces,
+        "storage_layouts": layouts,
     }
 
 

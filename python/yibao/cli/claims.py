@@ -1,0 +1,219 @@
+"""Claim commands: submit a claim, show a stored one, and tell its history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from yibao.cli.options import ChainOptions, chain_options, money, out, person_of
+from yibao.errors import InputError
+from yibao.units import parse_date
+
+if TYPE_CHECKING:
+    from yibao.client import ClaimResult, Ledger
+    from yibao.model.types import ClaimLine
+
+claim_app = typer.Typer(no_args_is_help=True, help="Claims (结算单): submit, show, history")
+
+ClaimIdArg = Annotated[str | None, typer.Argument(help="0x claim id")]
+InstitutionOpt = Annotated[str | None, typer.Option(help="institution account (with --invoice)")]
+InvoiceOpt = Annotated[str | None, typer.Option(help="invoice number (with --institution)")]
+InstitutionAsOpt = Annotated[
+    str | None, typer.Option("--institution-as", "--as", help="the institution's signing key")
+]
+
+
+def parse_line(text: str) -> ClaimLine:
+    """A claim line given as ``CODE:QTY:PRICE`` (price in fen)."""
+    from yibao.model.types import ClaimLine
+
+    parts = text.rsplit(":", 2)
+    if len(parts) != 3 or not parts[0]:
+        raise InputError(f"--line {text!r}: expected CODE:QTY:PRICE (price in fen)")
+    try:
+        qty, price = int(parts[1]), int(parts[2])
+    except ValueError:
+        raise InputError(f"--line {text!r}: QTY and PRICE must be integers (price in fen)") from None
+    if qty < 0 or price < 0:
+        raise InputError(f"--line {text!r}: QTY and PRICE must not be negative")
+    return ClaimLine(parts[0], qty, price)
+
+
+def _claim_target(opts: ChainOptions, claim_id: str | None, institution: str | None,
+                  invoice: str | None) -> tuple[bytes, Ledger]:
+    """The claim named by its id or by institution and invoice, and the ledger to read it from."""
+    from yibao.client import claim_id_of
+    from yibao.client.history import parse_claim_id
+
+    if claim_id and (institution or invoice):
+        raise InputError("give either a claim id or --institution and --invoice, not both")
+    if claim_id:
+        cid = parse_claim_id(claim_id)
+    elif institution and invoice:
+        cid = claim_id_of(opts.workspace().resolve_account(institution), invoice)
+    else:
+        raise InputError("give a claim id (0x…) or both --institution and --invoice")
+    _, ledger = opts.open()
+    return cid, ledger
+
+
+def _claim_doc(r: ClaimResult, lines: list[ClaimLine], service_date: dt.date, discharge: dt.date | None,
+               person: bytes) -> dict[str, Any]:
+    from yibao.model.types import VisitType, flag_names, note_names
+
+    outcomes = list(r.lines)
+    return {
+        "ok": True,
+        "claim_id": "0x" + r.claim_id.hex(),
+        "institution": r.institution,
+        "person": "0x" + person.hex(),
+        "visit": r.visit.name if isinstance(r.visit, VisitType) else r.visit,
+        "service_date": service_date.isoformat(),
+        "discharge": discharge.isoformat() if discharge else None,
+        "status": r.status.name, "reason": r.reason.name, "flags": flag_names(r.flags),
+        "billed": r.billed, "eligible": r.eligible, "deductible": r.deductible,
+        "fund": r.fund, "patient": r.patient,
+        "lines": [
+            {"code": ln.code, "qty": ln.qty, "unit_price": ln.unit_price, "billed": ln.qty * ln.unit_price,
+             **({"eligible": outcomes[i].eligible, "notes": note_names(outcomes[i].notes)}
+                if i < len(outcomes) else {})}
+            for i, ln in enumerate(lines)
+        ],
+        "alerts": [a.name for a in r.alerts],
+        "gas_used": r.gas_used, "tx": r.tx_hash,
+    }
+
+
+def _print_claim(doc: dict[str, Any], title: str) -> None:
+    colour = {"APPROVED": "green", "SETTLED": "green", "FLAGGED": "yellow"}.get(doc["status"], "red")
+    extra = f" ({doc['reason']})" if doc.get("reason") not in (None, "NONE") else ""
+    flags = f" flags {', '.join(doc['flags'])}" if doc.get("flags") else ""
+    out.print(f"{title} {doc['claim_id']}: [{colour}]{doc['status']}[/]{extra}{flags}")
+    out.print(f"  billed {money(doc['billed'])}  eligible {money(doc['eligible'])}  deductible "
+              f"{money(doc['deductible'])}  fund {money(doc['fund'])}  patient {money(doc['patient'])}")
+    if doc.get("lines"):
+        t = Table(show_header=True)
+        for col in ("code", "qty", "unit price", "billed", "eligible", "notes"):
+            t.add_column(col)
+        for ln in doc["lines"]:
+            t.add_row(ln["code"], f"{ln['qty']:,}", money(ln["unit_price"]), money(ln["billed"]),
+                      money(ln["eligible"]) if "eligible" in ln else "-", ", ".join(ln.get("notes", [])) or "-")
+        out.print(t)
+    if doc.get("alerts"):
+        out.print(f"  [yellow]alerts:[/] {', '.join(doc['alerts'])}")
+
+
+@claim_app.command("submit")
+@chain_options(signer=InstitutionAsOpt)
+def claim_submit(
+    opts: ChainOptions,
+    invoice: Annotated[str, typer.Option(help="the institution's invoice number")],
+    line: Annotated[list[str] | None,
+                    typer.Option("--line", help="CODE:QTY:PRICE (price in fen); repeat per line")] = None,
+    national_id: Annotated[str | None, typer.Option("--id", help="patient's national ID (hashed locally)")] = None,
+    pseudonym: Annotated[str | None, typer.Option(help="patient's 0x pseudonym")] = None,
+    visit: Annotated[str, typer.Option(help="OUTPATIENT | INPATIENT | PHARMACY")] = "OUTPATIENT",
+    date: Annotated[str | None,
+                    typer.Option(help="service (admission) date YYYY-MM-DD; default: the chain's today")] = None,
+    discharge: Annotated[str | None, typer.Option(help="discharge date YYYY-MM-DD (inpatient)")] = None,
+    claimed_fund: Annotated[int | None, typer.Option(help="fund share the institution computed, fen")] = None,
+    documents: Annotated[str | None, typer.Option(help="supporting documents reference (stored as its hash)")] = None,
+) -> None:
+    """Submit one claim as the institution; print its decision with lines and alerts."""
+    from eth_utils.crypto import keccak
+
+    from yibao.client import ClaimInput
+    from yibao.model.types import VisitType, parse_enum
+
+    lines = [parse_line(x) for x in line or []]
+    if not lines:
+        raise InputError("a claim needs at least one --line CODE:QTY:PRICE")
+    if claimed_fund is not None and claimed_fund < 0:
+        raise InputError("--claimed-fund must not be negative")
+    kind = parse_enum(VisitType, visit, "--visit")
+    day = parse_date(date, "--date") if date else None
+    out_day = parse_date(discharge, "--discharge") if discharge else None
+    ws, ledger = opts.open()
+    person = person_of(ws, national_id, pseudonym)
+    day = day or ledger.today()
+    docs = bytes(keccak(text=documents)) if documents else bytes(32)
+    claim = ClaimInput(invoice, person, kind, day, lines, out_day, claimed_fund, docs)
+    result = ledger.submit_claim(claim)
+    doc = _claim_doc(result, lines, day, out_day, person)
+    opts.emit(doc, lambda: _print_claim(doc, "claim"))
+
+
+@claim_app.command("show")
+@chain_options(signer=None)
+def claim_show(opts: ChainOptions, claim_id: ClaimIdArg = None, institution: InstitutionOpt = None,
+               invoice: InvoiceOpt = None) -> None:
+    """Show a stored claim: status, amounts, lines, alerts, review."""
+    from yibao.client.history import claim_details
+
+    cid, ledger = _claim_target(opts, claim_id, institution, invoice)
+    doc = claim_details(ledger, cid)
+
+    def human() -> None:
+        _print_claim(doc, "claim")
+        for k in ("institution", "person", "visit", "service_date", "discharge", "submitted", "tx"):
+            if doc.get(k):
+                out.print(f"  {k}: {doc[k]}")
+        if doc.get("review"):
+            rv = doc["review"]
+            out.print(f"  rejected by {rv['rejected_by']} on {rv['rejected_on']}"
+                      f"{' (appealed)' if rv['appealed'] else ''}")
+
+    opts.emit(doc, human)
+
+
+def _step_text(s: dict[str, Any]) -> str:
+    k = s["step"]
+    if k == "submitted":
+        flags = f" [{', '.join(s['flags'])}]" if s["flags"] else ""
+        why = f" {s['reason']}" if s["reason"] != "NONE" else ""
+        return (f"{s['status']}{why}{flags}: billed {money(s['billed'])}, eligible {money(s['eligible'])}, "
+                f"deductible {money(s['deductible'])}, fund {money(s['fund'])}")
+    if k == "alert":
+        return str(s["kind"])
+    if k == "reviewed":
+        what = "appeal " if s["appeal"] else ""
+        reason = f" reason {s['reason']}" if s["reason"] else ""
+        ev = f" evidence {s['evidence'][:10]}…" if s["evidence"] else ""
+        return f"{what}{s['decision']} by {s['reviewer']}{reason}{ev}; fund {money(s['fund'])}"
+    if k == "appealed":
+        return f"by {s['institution']}"
+    if k == "settled":
+        return (f"settlement #{s['epoch']} of {s['institution']}: {s['claims']} claims, payable "
+                f"{money(s['payable'])} (netted {money(s['netted'])}, cash {money(s['cash'])})")
+    if k == "clawed_back":
+        reason = f" reason {s['reason']}" if s["reason"] else ""
+        return f"{money(s['amount'])} from {s['institution']}{reason}"
+    return ""
+
+
+@claim_app.command("history")
+@chain_options(signer=None)
+def claim_history_cmd(opts: ChainOptions, claim_id: ClaimIdArg = None, institution: InstitutionOpt = None,
+                      invoice: InvoiceOpt = None) -> None:
+    """A claim's whole history from the chain's events, in order, with CST times and transactions."""
+    from yibao.client.history import claim_history
+
+    cid, ledger = _claim_target(opts, claim_id, institution, invoice)
+    steps = claim_history(ledger, cid)
+    doc = {"claim_id": "0x" + cid.hex(), "steps": steps}
+
+    def human() -> None:
+        t = Table(title=f"claim {doc['claim_id']}")
+        for col in ("time (CST)", "step", "what", "tx"):
+            t.add_column(col)
+        for s in steps:
+            t.add_row(s["time"].replace("T", " ")[:19], s["step"], _step_text(s), s["tx"][:12] + "…")
+        out.print(t)
+
+    opts.emit(doc, human)
+
+
+__all__ = ["claim_app", "parse_line"]

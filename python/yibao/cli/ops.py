@@ -1,0 +1,184 @@
+"""Operating commands: a local node, deployment, scenarios, the bench and the demo."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from yibao.cli.options import AsOpt, ChainOptions, HomeOpt, JsonOpt, ManifestOpt, RpcOpt, emit, err, out
+from yibao.errors import InputError
+from yibao.identity import KEY_ENV, PseudonymKey
+
+if TYPE_CHECKING:
+    from yibao.chain import Chain
+
+
+def node(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8545,
+    state: Annotated[Path | None, typer.Option(help="keep chain state in this file")] = None,
+) -> None:
+    """Run a local anvil node (Prague rules) until interrupted."""
+    from yibao.chain.node import AnvilNode
+
+    n = AnvilNode(port=port, state=state)
+    err.print(f"anvil listening on {n.url} (Ctrl-C to stop)")
+    try:
+        n.proc.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        n.stop()
+
+
+def deploy(
+    rpc: RpcOpt = None, home: HomeOpt = None, as_json: JsonOpt = False,
+    manifest: ManifestOpt = None,
+    admin: Annotated[str | None, typer.Option(help="admin account (default: the deployer)")] = None,
+    who: AsOpt = None,
+) -> None:
+    """Deploy the contracts and write the manifest (and dev keys on a dev chain)."""
+    from yibao.chain import Chain
+    from yibao.client import Ledger
+
+    opts = ChainOptions(rpc=rpc, manifest=manifest, home=home, who=who, as_json=as_json)
+    ws = opts.workspace()
+    ws.write_dev_keys()
+    if not ws.pseudonym_key_path.exists() and not os.environ.get(KEY_ENV):
+        ws.pseudonym_key_path.write_text(PseudonymKey.generate().hex() + "\n", encoding="utf-8")
+        ws.pseudonym_key_path.chmod(0o600)
+    chain = Chain.connect(rpc) if rpc else ws.embedded_chain(fresh=True)
+    deployer = ws.account(who)
+    ledger = Ledger.deploy(chain, deployer, ws.resolve_account(admin) if admin else None)
+    path = manifest or ws.manifest_path
+    ledger.manifest.save(path)
+    doc = {"manifest": str(path), **ledger.manifest.to_json()}
+    opts.emit(doc, lambda: out.print(
+        f"[green]✓[/] deployed ledger {ledger.address} on {chain.describe()} "
+        f"(chain {chain.chain_id}); manifest {path}"))
+
+
+def simulate(
+    file: Annotated[Path, typer.Argument(help="scenario JSON (docs: shared/docs/scenario.md)")],
+    model: Annotated[bool, typer.Option("--model", help="run the Python reference model")] = False,
+    rpc: RpcOpt = None,
+) -> None:
+    """Play a scenario through the contracts (a fresh embedded chain, or --rpc) and print
+    every outcome as JSON; --model plays it through the Python reference model instead."""
+    from yibao.simulate import Engine, ModelEngine, run_scenario
+    from yibao.simulate.scenario import load_scenario
+
+    scenario = load_scenario(file)
+    if model and rpc:
+        raise InputError("give either --model or --rpc, not both")
+    engine: Engine
+    if model:
+        engine = ModelEngine()
+    else:
+        from yibao.simulate.chain_engine import ChainEngine
+
+        engine = ChainEngine(rpc)
+    doc = run_scenario(scenario, engine)
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+def bench(
+    rpc: RpcOpt = None,
+    anvil: Annotated[bool, typer.Option("--anvil", help="also run on an anvil node started here")] = False,
+    history: Annotated[int, typer.Option(help="earlier claims before the last gas figure")] = 10_000,
+    batch: Annotated[int, typer.Option(help="claims per batched transaction")] = 50,
+    singles: Annotated[int, typer.Option(help="claims sent one per transaction for the speed figure")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure claim gas and speed (one per transaction vs batched, and as history grows)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID
+
+    from yibao.bench import GENESIS, TARGETS, judge, run_bench
+    from yibao.chain import Chain
+    from yibao.chain.node import AnvilNode
+
+    runs: list[tuple[str, Callable[[], Chain]]] = (
+        [("node", partial(Chain.connect, rpc))] if rpc
+        else [("embedded", partial(Chain.embedded, genesis_timestamp=GENESIS))]
+    )
+    anvil_node = None
+    if anvil and not rpc:
+        anvil_node = AnvilNode(timestamp=GENESIS)
+        runs.append(("anvil", partial(Chain.connect, anvil_node.url)))
+    results = []
+    try:
+        for label, make in runs:
+            with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                          console=err, disable=as_json, transient=True) as bar:
+                tasks: dict[str, TaskID] = {}
+
+                def note(stage: str, done: int, total: int,
+                         tasks: dict[str, TaskID] = tasks, label: str = label) -> None:
+                    if stage not in tasks:
+                        tasks[stage] = bar.add_task(f"{label}: {stage}", total=total)
+                    bar.update(tasks[stage], completed=done)
+
+                r = run_bench(make(), history=history, batch=batch, singles=singles, progress=note)
+            r["targets_met"] = judge(r, node=label != "embedded")
+            results.append(r)
+    finally:
+        if anvil_node is not None:
+            anvil_node.stop()
+    emit(as_json, {"targets": TARGETS, "results": results}, lambda: _bench_table(results, history))
+
+
+def _bench_table(results: list[dict[str, Any]], history: int) -> None:
+    def mark(good: bool) -> str:
+        return "[green]✓[/]" if good else "[red]✗[/]"
+
+    t = Table(title="yibao bench (2-line outpatient claims)")
+    for col in ("chain", "gas alone", "gas/claim batched", "claims/s single", "claims/s batched",
+                "speed-up", "gas after 100", f"gas after {history:,}", "growth %"):
+        t.add_column(col)
+    for r in results:
+        ok = r["targets_met"]
+        t.add_row(r["chain"], f"{r['gas_alone']:,} {mark(ok['gas_alone'])}",
+                  f"{r['gas_batched']:,} {mark(ok['gas_batched'])}",
+                  f"{r['claims_per_second_single']:,}", f"{r['claims_per_second_batched']:,}",
+                  f"{r['speedup']}× {mark(ok['speedup'])}", f"{r['gas_after_100']:,}",
+                  f"{r['gas_after_history']:,}", f"{r['history_growth_pct']} {mark(ok['history_growth'])}")
+    out.print(t)
+
+
+def demo(
+    rpc: RpcOpt = None, as_json: JsonOpt = False,
+    people: Annotated[int, typer.Option(help="people to enrol")] = 1000,
+    claims: Annotated[int, typer.Option(help="claims to submit")] = 10_000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    out_dir: Annotated[str, typer.Option("--out", help="folder for the demo's outputs")] = "out/demo",
+) -> None:
+    """Run the demo: deploy, set up regions and institutions, enrol people, submit claims, settle."""
+    from yibao.demo import run_demo
+
+    doc = run_demo(rpc=rpc, people=people, claims=claims, seed=seed, out_dir=Path(out_dir),
+                   console=None if as_json else err)
+    emit(as_json, doc, lambda: _print_demo(doc))
+
+
+def _print_demo(doc: dict[str, Any]) -> None:
+    """The summary the demo returns: its lines, or the whole document as JSON."""
+    summary = doc.get("summary")
+    if summary is None:
+        emit(True, doc)
+    elif isinstance(summary, str):
+        out.print(summary)
+    elif isinstance(summary, dict):
+        for k, v in summary.items():
+            out.print(f"{k}: {v}")
+    else:
+        for ln in summary:
+            out.print(str(ln))
+
+
+__all__ = ["bench", "demo", "deploy", "node", "simulate"]

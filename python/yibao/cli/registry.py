@@ -1,0 +1,237 @@
+"""Registry commands: regions, roles, institutions, enrolment and people."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from yibao.cli.options import ChainOptions, NationalIdOpt, PseudonymOpt, chain_options, err, out, person_of, table
+from yibao.errors import InputError
+from yibao.identity import PseudonymKey
+from yibao.units import parse_date
+
+if TYPE_CHECKING:
+    from yibao.client import Ledger, TxResult
+
+institution_app = typer.Typer(no_args_is_help=True, help="Designated institutions (定点医药机构)")
+person_app = typer.Typer(no_args_is_help=True, help="Insured people (参保人)")
+region_app = typer.Typer(no_args_is_help=True, help="Regions (统筹区)")
+role_app = typer.Typer(no_args_is_help=True, help="Roles: regulator, operator, reviewer")
+
+AccountArg = Annotated[str, typer.Argument(help="0x address or key name")]
+RegionOpt = Annotated[int, typer.Option(help="region code")]
+
+
+# ---------------------------------------------------------------------- regions / roles
+
+
+@region_app.command("add")
+@chain_options()
+def region_add(
+    opts: ChainOptions, code: int, name: str,
+    fund: Annotated[int, typer.Option(help="opening fund balance, fen")] = 0,
+) -> None:
+    """Register a region (admin)."""
+    _, ledger = opts.open()
+    opts.tx(f"region {code} added", ledger.add_region(code, name, fund))
+
+
+@region_app.command("show")
+@chain_options(signer=None)
+def region_show(opts: ChainOptions, code: int) -> None:
+    """Show a region."""
+    _, ledger = opts.open()
+    r = ledger.region(code)
+    if not r["exists"]:
+        raise InputError(f"region {code} is not registered")
+    opts.emit(r, lambda: out.print(f"{r['code']} {r['name']} opening fund {r['opening_balance']:,} fen"))
+
+
+def _role(ledger: Ledger, kind: str, region: int) -> bytes:
+    roles = {"regulator": ledger.regulator_role, "operator": ledger.operator_role,
+             "reviewer": ledger.reviewer_role}
+    if kind not in roles:
+        raise InputError(f"role must be one of {', '.join(roles)}, not {kind!r}")
+    return roles[kind](region)
+
+
+@role_app.command("grant")
+@chain_options()
+def role_grant(
+    opts: ChainOptions,
+    kind: Annotated[str, typer.Argument(help="regulator | operator | reviewer")],
+    account: AccountArg,
+    region: RegionOpt,
+) -> None:
+    """Grant a regional role (admin grants regulators; a regulator grants its region's operators and reviewers)."""
+    ws, ledger = opts.open()
+    role = _role(ledger, kind, region)
+    opts.tx(f"{kind} of {region} granted", ledger.grant_role(role, ws.resolve_account(account)))
+
+
+@role_app.command("revoke")
+@chain_options()
+def role_revoke(opts: ChainOptions, kind: str, account: str, region: RegionOpt) -> None:
+    """Revoke a regional role."""
+    ws, ledger = opts.open()
+    role = _role(ledger, kind, region)
+    opts.tx(f"{kind} of {region} revoked", ledger.revoke_role(role, ws.resolve_account(account)))
+
+
+# ---------------------------------------------------------------------- institutions
+
+
+@institution_app.command("add")
+@chain_options()
+def institution_add(
+    opts: ChainOptions,
+    account: AccountArg,
+    region: RegionOpt,
+    level: Annotated[int, typer.Option(help="0 pharmacy, 1-3 hospital level")],
+    grade: Annotated[str, typer.Option(help="credit grade A-E")] = "A",
+) -> None:
+    """Designate an institution (regulator of its region)."""
+    ws, ledger = opts.open()
+    addr = ws.resolve_account(account)
+    opts.tx(f"institution {addr} added", ledger.add_institution(addr, region, level, grade))
+
+
+@institution_app.command("show")
+@chain_options(signer=None)
+def institution_show(opts: ChainOptions, account: str) -> None:
+    """Show an institution."""
+    ws, ledger = opts.open()
+    doc = ledger.institution(ws.resolve_account(account)).to_json()
+    opts.emit(doc, lambda: table("Institution", doc))
+
+
+@institution_app.command("set-status")
+@chain_options()
+def institution_set_status(
+    opts: ChainOptions,
+    account: str, status: Annotated[str, typer.Argument(help="ACTIVE | SUSPENDED | REVOKED")],
+    reason: Annotated[int, typer.Option(help="reason code")] = 0,
+) -> None:
+    """Change an institution's status (regulator of its region)."""
+    ws, ledger = opts.open()
+    opts.tx(f"status set to {status.upper()}",
+            ledger.set_institution_status(ws.resolve_account(account), status, reason))
+
+
+@institution_app.command("set-grade")
+@chain_options()
+def institution_set_grade(opts: ChainOptions, account: str, grade: Annotated[str, typer.Argument(help="A-E")]) -> None:
+    """Change an institution's credit grade (regulator of its region)."""
+    ws, ledger = opts.open()
+    opts.tx(f"grade set to {grade.upper()}", ledger.set_institution_grade(ws.resolve_account(account), grade))
+
+
+# ---------------------------------------------------------------------- people
+
+
+@chain_options()
+def enrol(
+    opts: ChainOptions,
+    national_id: Annotated[
+        str | None, typer.Option("--id", help="national ID (hashed with the operator key; never sent)")
+    ] = None,
+    region: Annotated[int | None, typer.Option(help="home region")] = None,
+    scheme: Annotated[str, typer.Option(help="EMPLOYEE | RESIDENT")] = "EMPLOYEE",
+    coverage_from: Annotated[str | None, typer.Option("--from", help="coverage start YYYY-MM-DD")] = None,
+    coverage_to: Annotated[str | None, typer.Option("--to", help="coverage end YYYY-MM-DD")] = None,
+    wallet: Annotated[str | None, typer.Option(help="optional wallet address")] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="CSV: national_id,region,scheme,coverage_from,coverage_to[,wallet]")
+    ] = None,
+    batch: Annotated[int, typer.Option(help="people per transaction")] = 200,
+) -> None:
+    """Enrol one person, or every person of a CSV file (all rows checked before any is written)."""
+    from yibao.client import Enrolment
+    from yibao.model.types import Scheme, parse_enum
+
+    ws, ledger = opts.open()
+    key = PseudonymKey.from_env_or_file(ws.pseudonym_key_path)
+    if csv_file is not None:
+        if national_id or region:
+            raise InputError("give either --csv or --id/--region, not both")
+        _enrol_csv(opts, ledger, key, csv_file, batch)
+        return
+    if not (national_id and region and coverage_from and coverage_to):
+        raise InputError("enrol needs --id, --region, --from and --to (or --csv FILE)")
+    e = Enrolment(key.pseudonym(national_id), region, parse_enum(Scheme, scheme, "scheme"),
+                  parse_date(coverage_from, "--from"), parse_date(coverage_to, "--to"), wallet)
+    result = ledger.enrol(e)
+    opts.tx(f"enrolled 0x{e.person.hex()}", result)
+
+
+def _enrol_csv(opts: ChainOptions, ledger: Ledger, key: PseudonymKey, path: Path, batch: int) -> None:
+    """Enrol every person of a CSV file, with a progress bar on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from yibao.io.enrolment import read_enrolment_csv
+
+    people = read_enrolment_csv(path, key)
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, disable=opts.as_json) as bar:
+        task = bar.add_task("enrolling", total=len(people))
+        results = ledger.enrol_many(people, batch_size=batch, progress=lambda n: bar.advance(task, n))
+    gas = sum(r.gas_used for r in results)
+    doc = {"ok": True, "enrolled": len(people), "transactions": len(results), "gas_used": gas}
+    opts.emit(doc, lambda: out.print(
+        f"[green]✓[/] enrolled {len(people):,} people in {len(results)} transactions (gas {gas:,})"))
+
+
+@person_app.command("show")
+@chain_options(signer=None)
+def person_show(opts: ChainOptions, national_id: NationalIdOpt = None, pseudonym: PseudonymOpt = None) -> None:
+    """Show a person by national ID (hashed locally) or pseudonym."""
+    ws, ledger = opts.open()
+    doc = ledger.person(person_of(ws, national_id, pseudonym)).to_json()
+    opts.emit(doc, lambda: table("Person", doc))
+
+
+def _person_action(name: str, action: Callable[[Ledger, bytes, int], TxResult], help_: str) -> None:
+    def command(
+        opts: ChainOptions, national_id: NationalIdOpt = None, pseudonym: PseudonymOpt = None,
+        reason: Annotated[int, typer.Option(help="reason code")] = 0,
+    ) -> None:
+        ws, ledger = opts.open()
+        opts.tx(f"person {name}", action(ledger, person_of(ws, national_id, pseudonym), reason))
+
+    command.__doc__ = help_
+    person_app.command(name)(chain_options()(command))
+
+
+_person_action("suspend", lambda ledger, p, r: ledger.suspend_person(p, r),
+               "Suspend a person (operator of the home region).")
+_person_action("reinstate", lambda ledger, p, r: ledger.reinstate_person(p, r), "Reinstate a suspended person.")
+_person_action("terminate", lambda ledger, p, r: ledger.terminate_person(p, r),
+               "Terminate a person's enrolment (final).")
+
+
+@person_app.command("add-filing")
+@chain_options()
+def person_add_filing(
+    opts: ChainOptions,
+    region: Annotated[int, typer.Option(help="region of care")],
+    start: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
+    national_id: NationalIdOpt = None,
+    pseudonym: PseudonymOpt = None,
+) -> None:
+    """Record a cross-region filing (异地就医备案)."""
+    ws, ledger = opts.open()
+    opts.tx("filing added", ledger.add_filing(
+        person_of(ws, national_id, pseudonym), region, parse_date(start, "--from"), parse_date(end, "--to")))
+
+
+__all__ = [
+    "enrol",
+    "institution_app",
+    "person_app",
+    "region_app",
+    "role_app",
+]
