@@ -45,6 +45,46 @@ def check_fen(v: object, what: str) -> int:
     return v
 
 
+
+# ---------------------------------------------------------------------- bit layouts
+# The words the Python side packs and unpacks, with the names contracts/libraries/Packed.sol
+# gives them (tests/contracts/test_codes.py holds the two to the same numbers).
+
+META_VISIT_MASK = 0xFF
+META_DAY_SHIFT = 8
+META_DISCHARGE_SHIFT = 40
+META_DAY_MASK = U32
+META_LINES_SHIFT = 72
+META_LINES_MASK = 0xFF
+META_CLAIMED_GIVEN_SHIFT = 80
+META_CLAIMED_SHIFT = 88
+META_CLAIMED_MASK = U64
+WIRE_META = 3
+WIRE_HEAD = 4
+WIRE_QTY_MASK = U32
+WIRE_PRICE_SHIFT = 32
+WIRE_PRICE_MASK = U64
+
+CLAIM_STATUS_MASK = 0x7
+CLAIM_REASON_SHIFT = 3
+CLAIM_REASON_MASK = 0x1F
+CLAIM_FLAGS_SHIFT = 8
+CLAIM_FLAGS_MASK = 0x7
+CLAIM_VISIT_SHIFT = 11
+CLAIM_VISIT_MASK = 0x3
+CLAIM_MEMBER_SHIFT = 35
+CLAIM_MEMBER_MASK = U32
+CLAIM_BILLED_SHIFT = 107
+CLAIM_ELIGIBLE_SHIFT = 143
+CLAIM_DEDUCTIBLE_SHIFT = 179
+CLAIM_FUND_SHIFT = 215
+AMOUNT_MASK = U36
+
+LINE_NOTES_MASK = 0x3F
+LINE_ELIGIBLE_SHIFT = 6
+LINE_RESULT_BITS = 42
+LINE_RESULTS_PER_WORD = 6
+
 # ---------------------------------------------------------------------- codes
 
 def encode_code(code: str) -> bytes:
@@ -156,13 +196,13 @@ def encode_claim(
         raise InputError(f"a claim has at most {MAX_LINES} lines, not {len(lines)}")
     if not 0 <= int(visit) <= 255:
         raise InputError(f"visit type {visit} out of range")
-    meta = int(visit) | (to_day(service_date) << 8) | (len(lines) << 72)
+    meta = int(visit) | (to_day(service_date) << META_DAY_SHIFT) | (len(lines) << META_LINES_SHIFT)
     if discharge is not None:
-        meta |= to_day(discharge) << 40
+        meta |= to_day(discharge) << META_DISCHARGE_SHIFT
     if claimed_fund is not None:
         if not 0 <= claimed_fund <= U64:
             raise InputError(f"claimed_fund {claimed_fund} out of range")
-        meta |= (1 << 80) | (claimed_fund << 88)
+        meta |= (1 << META_CLAIMED_GIVEN_SHIFT) | (claimed_fund << META_CLAIMED_SHIFT)
     words = [invoice_word(invoice), bytes(person), bytes(documents), meta.to_bytes(32, "big")]
     for i, line in enumerate(lines):
         if not 0 <= line.qty <= U32:
@@ -170,7 +210,7 @@ def encode_claim(
         if not 0 <= line.unit_price <= U64:
             raise InputError(f"line {i + 1}: unit price {line.unit_price} out of range")
         words.append(encode_code(line.code))
-        words.append((line.qty | (line.unit_price << 32)).to_bytes(32, "big"))
+        words.append((line.qty | (line.unit_price << WIRE_PRICE_SHIFT)).to_bytes(32, "big"))
     return words
 
 
@@ -193,21 +233,23 @@ def decode_claims(words: Sequence[bytes]) -> list[WireClaim]:
     out: list[WireClaim] = []
     o = 0
     while o < len(words):
-        if o + 4 > len(words):
+        if o + WIRE_HEAD > len(words):
             raise ValueError(f"claim words end inside the claim at word {o}")
-        meta = int.from_bytes(words[o + 3], "big")
-        n = (meta >> 72) & 0xFF
-        if o + 4 + 2 * n > len(words):
+        meta = int.from_bytes(words[o + WIRE_META], "big")
+        n = (meta >> META_LINES_SHIFT) & META_LINES_MASK
+        if o + WIRE_HEAD + 2 * n > len(words):
             raise ValueError(f"claim words end inside the claim at word {o}")
         lines = []
         for i in range(n):
-            v = int.from_bytes(words[o + 5 + 2 * i], "big")
-            lines.append(WireLine(decode_code(words[o + 4 + 2 * i]), v & U32, (v >> 32) & U64))
+            v = int.from_bytes(words[o + WIRE_HEAD + 1 + 2 * i], "big")
+            lines.append(WireLine(decode_code(words[o + WIRE_HEAD + 2 * i]), v & WIRE_QTY_MASK,
+                                  (v >> WIRE_PRICE_SHIFT) & WIRE_PRICE_MASK))
         out.append(WireClaim(
-            bytes(words[o]), bytes(words[o + 1]), bytes(words[o + 2]), meta & 0xFF,
-            (meta >> 8) & U32, (meta >> 40) & U32,
-            (meta >> 88) & U64 if (meta >> 80) & 1 else None, tuple(lines)))
-        o += 4 + 2 * n
+            bytes(words[o]), bytes(words[o + 1]), bytes(words[o + 2]), meta & META_VISIT_MASK,
+            (meta >> META_DAY_SHIFT) & META_DAY_MASK, (meta >> META_DISCHARGE_SHIFT) & META_DAY_MASK,
+            (meta >> META_CLAIMED_SHIFT) & META_CLAIMED_MASK if (meta >> META_CLAIMED_GIVEN_SHIFT) & 1 else None,
+            tuple(lines)))
+        o += WIRE_HEAD + 2 * n
     return out
 
 
@@ -230,7 +272,7 @@ class WireDecision:
 
 def decision_reason(decision: int) -> int:
     """The reason code in a `ClaimDecided` word (the claim word of contracts/libraries/Packed.sol)."""
-    return (decision >> 3) & 0x1F
+    return (decision >> CLAIM_REASON_SHIFT) & CLAIM_REASON_MASK
 
 
 def decode_decision(claim_id: bytes, decision: int, packed_lines: Sequence[int], line_count: int) -> WireDecision:
@@ -239,19 +281,20 @@ def decode_decision(claim_id: bytes, decision: int, packed_lines: Sequence[int],
     67..90, epoch 91..106, billed, eligible, deductible and fund 36 bits each from 107)."""
     lines = []
     for i in range(line_count if packed_lines else 0):
-        v = (packed_lines[i // 6] >> (42 * (i % 6))) & ((1 << 42) - 1)
-        lines.append((v >> 6, v & 0x3F))
+        word = packed_lines[i // LINE_RESULTS_PER_WORD]
+        v = (word >> (LINE_RESULT_BITS * (i % LINE_RESULTS_PER_WORD))) & ((1 << LINE_RESULT_BITS) - 1)
+        lines.append((v >> LINE_ELIGIBLE_SHIFT, v & LINE_NOTES_MASK))
     return WireDecision(
         bytes(claim_id),
-        decision & 0x7,
+        decision & CLAIM_STATUS_MASK,
         decision_reason(decision),
-        (decision >> 8) & 0x7,
-        (decision >> 11) & 0x3,
-        (decision >> 35) & U32,
-        (decision >> 107) & U36,
-        (decision >> 143) & U36,
-        (decision >> 179) & U36,
-        (decision >> 215) & U36,
+        (decision >> CLAIM_FLAGS_SHIFT) & CLAIM_FLAGS_MASK,
+        (decision >> CLAIM_VISIT_SHIFT) & CLAIM_VISIT_MASK,
+        (decision >> CLAIM_MEMBER_SHIFT) & CLAIM_MEMBER_MASK,
+        (decision >> CLAIM_BILLED_SHIFT) & AMOUNT_MASK,
+        (decision >> CLAIM_ELIGIBLE_SHIFT) & AMOUNT_MASK,
+        (decision >> CLAIM_DEDUCTIBLE_SHIFT) & AMOUNT_MASK,
+        (decision >> CLAIM_FUND_SHIFT) & AMOUNT_MASK,
         tuple(lines),
     )
 

@@ -7,12 +7,9 @@ from enum import Enum
 
 import pytest
 from solsource import CONTRACTS, constants, source
+from yibao import codec
 from yibao.model import types
-
-try:
-    from yibao.model.types import AlertKind
-except ImportError:  # pragma: no cover - where it lived before
-    from yibao.client import AlertKind  # type: ignore[no-redef]
+from yibao.model.types import AlertKind
 
 #: Codes.sol prefix → the Python enum it mirrors (longest prefixes first where they overlap)
 GROUPS: dict[str, type[Enum]] = {
@@ -62,3 +59,42 @@ def test_no_contract_redeclares_a_code() -> None:
         for name in constants(rel):
             clash = [m for m in members if name == m or name.endswith("_" + m)]
             assert not clash, f"{rel} declares {name}: use Codes.sol's constant for {clash}"
+
+
+# ---------------------------------------------------------------------- bit layouts
+
+#: The prefixes of the layouts the Python codec packs or unpacks itself.
+CODEC_LAYOUTS = ("CLAIM_", "LINE_", "META_", "WIRE_", "AMOUNT_")
+
+
+def test_the_codec_packs_words_as_packed_sol_says() -> None:
+    """Every layout constant of yibao.codec is Packed.sol's constant of the same name."""
+    packed = constants("libraries/Packed.sol")
+    ours = {n: getattr(codec, n) for n in dir(codec) if n.startswith(CODEC_LAYOUTS) and n.isupper()}
+    assert len(ours) > 25
+    missing = sorted(set(ours) - set(packed))
+    assert not missing, f"codec constants Packed.sol does not state: {missing}"
+    differ = {n: (v, packed[n]) for n, v in ours.items() if v != packed[n]}
+    assert not differ, f"codec and Packed.sol disagree (codec, Packed.sol): {differ}"
+
+
+#: yibao.codec.POLICY_FIELD_MAX key → the Packed.sol mask of the field's stored width
+POLICY_WIDTHS = {
+    "effective_from": "POLICY_A_EFFECTIVE_FROM_MASK",
+    "op_deductible": "POLICY_A_OP_DEDUCTIBLE_MASK",
+    "ip_deductible": "POLICY_B_IP_DEDUCTIBLE_MASK",
+    "op_annual_cap": "AMOUNT_MASK",
+    "annual_cap": "AMOUNT_MASK",
+    "review_threshold": "AMOUNT_MASK",
+    "monthly_visit_limit": "POLICY_A_VISIT_LIMIT_MASK",
+    "waiting_days": "POLICY_A_WAITING_MASK",
+    "max_claim_age_days": "POLICY_A_MAX_AGE_MASK",
+    "appeal_days": "POLICY_B_APPEAL_DAYS_MASK",
+    "bps": "BPS",
+}
+
+
+def test_the_policy_widths_python_checks_are_the_stored_widths() -> None:
+    packed = constants("libraries/Packed.sol")
+    assert set(POLICY_WIDTHS) == set(codec.POLICY_FIELD_MAX)
+    assert {k: codec.POLICY_FIELD_MAX[k] for k in POLICY_WIDTHS} == {k: packed[v] for k, v in POLICY_WIDTHS.items()}
