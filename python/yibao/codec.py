@@ -177,16 +177,9 @@ class WireLine:
     unit_price: int
 
 
-def encode_claim(
-    invoice: str,
-    person: bytes,
-    visit: int,
-    service_date: dt.date,
-    lines: Sequence[WireLine],
-    discharge: dt.date | None = None,
-    claimed_fund: int | None = None,
-    documents: bytes = bytes(32),
-) -> list[bytes]:
+def encode_claim(invoice: str, person: bytes, visit: int, service_date: dt.date,
+        lines: Sequence[WireLine], discharge: dt.date | None = None, claimed_fund: int | None = None,
+        documents: bytes = bytes(32)) -> list[bytes]:
     """The words of one claim. Out-of-range numbers are an InputError; semantic problems
     (no lines, a zero quantity, a discharge before admission) are left for the contract to
     refuse with its named error."""

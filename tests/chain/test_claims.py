@@ -29,6 +29,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from worlds.rules import CATALOGUE_CQ, CATALOGUE_GZ, POLICY
+from worlds.fixtures import world_fixtures
 from worlds.registry_world import denied, dev_account, reverts
 from yibao.chain import Chain
 from yibao.simulate.chain_engine import ChainEngine, derived_account, pseudonym_of
@@ -158,20 +159,7 @@ def build_world(admin: Ledger) -> World:
     return w
 
 
-@pytest.fixture(scope="module")
-def world_state(deployed: Ledger) -> Iterator[World]:
-    chain = deployed.chain
-    snap = chain.snapshot()
-    try:
-        yield build_world(deployed.acting_as(dev_account(0)))
-    finally:
-        chain.revert(snap)
-
-
-@pytest.fixture
-def w(world_state: World, ledger: Ledger) -> World:
-    """The world, restored after the test (``ledger`` snapshots after ``world_state``)."""
-    return world_state
+world_state, w = world_fixtures(build_world)
 
 
 def figures(r: ClaimResult) -> tuple[Any, ...]:

@@ -8,11 +8,12 @@ snapshot/revert puts it back after each test.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from worlds.fixtures import world_fixtures
 from worlds.registry_world import (
     ADMIN_ROLE, NOBODY_ROLE, ROLE_ACCOUNTS, R, S, T, World, build_world, day, denied, dev_account, one,
     pseudonym, reverts
@@ -28,21 +29,7 @@ ZERO_ADDRESS = "0x" + "00" * 20
 D = dt.timedelta
 
 
-@pytest.fixture(scope="module")
-def world_state(deployed: Ledger) -> Iterator[World]:
-    """The world, built once per backend; the chain goes back to the empty ledger after."""
-    chain = deployed.chain
-    snap = chain.snapshot()
-    try:
-        yield build_world(deployed.acting_as(dev_account(0)))
-    finally:
-        chain.revert(snap)
-
-
-@pytest.fixture
-def w(world_state: World, ledger: Ledger) -> World:
-    """The world, restored after the test (``ledger`` snapshots after ``world_state``)."""
-    return world_state
+world_state, w = world_fixtures(build_world)
 
 
 def role_admin(ledger: Ledger, role: bytes) -> bytes:

@@ -30,13 +30,8 @@ def reproduce_hint(seed: int, kwargs: dict[str, Any]) -> str:
     )
 
 
-def assert_agree(
-    seed: int,
-    kwargs: dict[str, Any],
-    doc: dict[str, Any],
-    model: dict[str, Any],
-    chain: dict[str, Any],
-) -> None:
+def assert_agree(seed: int, kwargs: dict[str, Any], doc: dict[str, Any], model: dict[str, Any],
+        chain: dict[str, Any]) -> None:
     """Fail with a short description of the first differences unless the documents match.
 
     ``chain`` must already be without ``gas``. Values must match in type too (``1`` is

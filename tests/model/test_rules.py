@@ -18,15 +18,8 @@ OP, IP, PH = VisitType.OUTPATIENT, VisitType.INPATIENT, VisitType.PHARMACY
 DAY = D(2026, 3, 10)
 
 
-def line(
-    item: CatalogueItem | None,
-    qty: int,
-    price: int,
-    visit: VisitType = OP,
-    last: dt.date | None = None,
-    day: dt.date = DAY,
-    self_pay: int = 1000,
-) -> LineResult:
+def line(item: CatalogueItem | None, qty: int, price: int, visit: VisitType = OP,
+        last: dt.date | None = None, day: dt.date = DAY, self_pay: int = 1000) -> LineResult:
     code = item.code if item else "ZZ99"
     return rules.evaluate_line(ClaimLine(code, qty, price), item, visit, day, last, self_pay)
 
@@ -297,20 +290,9 @@ items = st.builds(
     op_fund_used=money,
     fund_used=money,
 )
-def test_money_is_conserved_and_capped(
-    lines: list[tuple[int, int, CatalogueItem | None]],
-    visit: VisitType,
-    level: int,
-    self_pay: int,
-    ratio_cut: bool,
-    cut: int,
-    op_ded: int,
-    op_used: int,
-    op_cap: int,
-    annual_cap: int,
-    op_fund_used: int,
-    fund_used: int,
-) -> None:
+def test_money_is_conserved_and_capped(lines: list[tuple[int, int, CatalogueItem | None]], visit: VisitType,
+        level: int, self_pay: int, ratio_cut: bool, cut: int, op_ded: int, op_used: int, op_cap: int,
+        annual_cap: int, op_fund_used: int, fund_used: int) -> None:
     policy = replace(
         POLICY,
         class_b_self_pay_bps=self_pay,

@@ -316,18 +316,9 @@ class LedgerLaws(RuleBasedStateMachine):
 
     # ---------------------------------------------------------------- the comparison
 
-    def _step(
-        self,
-        label: str,
-        model_action: Callable[[ModelEngine], Any],
-        chain_action: Callable[[Any], Any],
-        touched: tuple[ClaimKey, ...] = (),
-        *,
-        compare_values: bool = False,
-        single_tx: bool = True,
-        owed: bool = False,
-        tag: str = "",
-    ) -> Outcome:
+    def _step(self, label: str, model_action: Callable[[ModelEngine], Any],
+            chain_action: Callable[[Any], Any], touched: tuple[ClaimKey, ...] = (), *,
+            compare_values: bool = False, single_tx: bool = True, owed: bool = False, tag: str = "") -> Outcome:
         """Run one step on both engines and check everything after it (``owed``: read what
         the regions owe each other from the chain too; ``tag``: added to the outcome seen)."""
         self.step_no += 1
@@ -425,17 +416,8 @@ class LedgerLaws(RuleBasedStateMachine):
 
     # ---------------------------------------------------------------- claims
 
-    def _submit(
-        self,
-        rule_name: str,
-        institution: str,
-        person: str,
-        visit: str,
-        lines: list[tuple[str, int, int]],
-        days_ago: int,
-        stay_days: int,
-        claimed: int | str | None,
-    ) -> ClaimKey:
+    def _submit(self, rule_name: str, institution: str, person: str, visit: str,
+            lines: list[tuple[str, int, int]], days_ago: int, stay_days: int, claimed: int | str | None) -> ClaimKey:
         """Submit a claim with service date ``days_ago`` before today (−1: tomorrow); an
         inpatient one discharged ``stay_days`` after admission. ``claimed`` gives
         ``claimed_fund``: None, a number, ``"billed"``, or ``"fund"`` / ``"fund+1"`` —
@@ -489,16 +471,8 @@ class LedgerLaws(RuleBasedStateMachine):
         stay_days=st.integers(0, 4),
         claimed=st.sampled_from([None, None, 0, "fund", "fund+1", "billed"]),
     )
-    def submit_claim(
-        self,
-        institution: str,
-        person: str,
-        visit: str,
-        lines: list[tuple[str, int, int]],
-        days_ago: int,
-        stay_days: int,
-        claimed: int | str | None,
-    ) -> ClaimKey:
+    def submit_claim(self, institution: str, person: str, visit: str, lines: list[tuple[str, int, int]],
+            days_ago: int, stay_days: int, claimed: int | str | None) -> ClaimKey:
         """Any claim: every visit type, any catalogue code (or none), past, today or
         tomorrow, sometimes stale, sometimes with ``claimed_fund``."""
         return self._submit("submit_claim", institution, person, visit, lines, days_ago,

@@ -130,15 +130,8 @@ class _ClaimInfo:
 
 
 class _Builder:
-    def __init__(
-        self,
-        seed: int,
-        claims: int,
-        people: int,
-        after: bool,
-        malformed_rate: float,
-        start: dt.date | None,
-    ) -> None:
+    def __init__(self, seed: int, claims: int, people: int, after: bool, malformed_rate: float,
+            start: dt.date | None) -> None:
         if claims < 0 or people < 1:
             raise ValueError("claims must be ≥ 0 and people ≥ 1")
         if not 0.0 <= malformed_rate <= 1.0:
@@ -651,14 +644,8 @@ class _Builder:
                 best = version.doc
         return best
 
-    def _guess(
-        self,
-        body: dict[str, Any],
-        inst: _Inst,
-        person: _Person,
-        at: dt.date,
-        duplicate: _ClaimInfo | None,
-    ) -> str:
+    def _guess(self, body: dict[str, Any], inst: _Inst, person: _Person, at: dt.date,
+            duplicate: _ClaimInfo | None) -> str:
         """A rough guess of the decision (only used to choose post-decision steps)."""
         billed = sum(line["qty"] * line["unit_price"] for line in body["lines"])
         date = dt.date.fromisoformat(body["date"])
@@ -899,15 +886,8 @@ class _Builder:
         self._emit(day, "clawback", {"claim": claim_id})
 
 
-def random_world(
-    seed: int,
-    claims: int = 200,
-    *,
-    people: int = 30,
-    after: bool = False,
-    malformed_rate: float = 0.0,
-    start: dt.date | None = None,
-) -> dict[str, Any]:
+def random_world(seed: int, claims: int = 200, *, people: int = 30, after: bool = False,
+        malformed_rate: float = 0.0, start: dt.date | None = None) -> dict[str, Any]:
     """A random scenario document, the same for the same arguments.
 
     ``claims`` claim steps over ``people`` insured people, with registry steps (grades,
@@ -922,16 +902,8 @@ def random_world(
     return _Builder(seed, claims, people, after, malformed_rate, start).build()
 
 
-def random_world_file(
-    seed: int,
-    path: str | os.PathLike[str],
-    claims: int = 200,
-    *,
-    people: int = 30,
-    after: bool = False,
-    malformed_rate: float = 0.0,
-    start: dt.date | None = None,
-) -> Path:
+def random_world_file(seed: int, path: str | os.PathLike[str], claims: int = 200, *, people: int = 30,
+        after: bool = False, malformed_rate: float = 0.0, start: dt.date | None = None) -> Path:
     """Write :func:`random_world` as a JSON scenario file at ``path``; returns the path."""
     doc = random_world(
         seed, claims, people=people, after=after, malformed_rate=malformed_rate, start=start

@@ -45,19 +45,10 @@ class World:
         lg.add_reviewer("RG", (GZ,), today=START)
         lg.enrol("P1", CQ, Scheme.EMPLOYEE, START, D(2026, 12, 31), today=START)
 
-    def claim(
-        self,
-        invoice: str,
-        lines: list[tuple[str, int, int]],
-        *,
-        day: dt.date,
-        today: dt.date | None = None,
-        inst: str = "H3",
-        person: str = "P1",
-        visit: VisitType = VisitType.OUTPATIENT,
-        discharge: dt.date | None = None,
-        claimed_fund: int | None = None,
-    ) -> Decision:
+    def claim(self, invoice: str, lines: list[tuple[str, int, int]], *, day: dt.date,
+            today: dt.date | None = None, inst: str = "H3", person: str = "P1",
+            visit: VisitType = VisitType.OUTPATIENT, discharge: dt.date | None = None,
+            claimed_fund: int | None = None) -> Decision:
         """Submit a claim on ``today`` (default: the service day)."""
         c = Claim(
             institution=inst,

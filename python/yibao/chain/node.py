@@ -45,14 +45,8 @@ def free_port() -> int:
 class AnvilNode:
     """An anvil process on 127.0.0.1; use as a context manager or call stop()."""
 
-    def __init__(
-        self,
-        port: int | None = None,
-        state: Path | None = None,
-        timestamp: int | None = None,
-        log: Path | None = None,
-        extra_args: tuple[str, ...] = (),
-    ) -> None:
+    def __init__(self, port: int | None = None, state: Path | None = None, timestamp: int | None = None,
+            log: Path | None = None, extra_args: tuple[str, ...] = ()) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [

@@ -100,12 +100,8 @@ class RegistryCalls(LedgerCore):
             gas=min(50_000_000, 200_000 + _GAS_PER_ENROLMENT * len(batch)),
         )
 
-    def enrol_many(
-        self,
-        people: Sequence[Enrolment],
-        batch_size: int = ENROL_BATCH,
-        progress: Callable[[int], None] | None = None,
-    ) -> list[TxResult]:
+    def enrol_many(self, people: Sequence[Enrolment], batch_size: int = ENROL_BATCH,
+            progress: Callable[[int], None] | None = None) -> list[TxResult]:
         """Enrol many people in batches. Everything is checked first (duplicates in the list,
         people already enrolled), so a bad entry is refused before anything is written."""
         seen: set[bytes] = set()

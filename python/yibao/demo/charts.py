@@ -58,17 +58,8 @@ def baseline(x0: int, x1: int, y: int) -> str:
     return f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="#999"/>'
 
 
-def legend(
-    names: Iterable[str],
-    colours: Mapping[str, str],
-    *,
-    x: int,
-    y: int,
-    text_y: int,
-    swatch: tuple[int, int] = (12, 12),
-    text_dx: int = 16,
-    advance: tuple[int, int] = (0, 0),
-) -> list[str]:
+def legend(names: Iterable[str], colours: Mapping[str, str], *, x: int, y: int, text_y: int,
+        swatch: tuple[int, int] = (12, 12), text_dx: int = 16, advance: tuple[int, int] = (0, 0)) -> list[str]:
     """One entry per name: a swatch at (x, y) and the name; the next entry ``advance[0]`` plus
     ``advance[1]`` per character further right."""
     out = []
@@ -98,15 +89,8 @@ def month_ticks(x0: dt.date, x1: dt.date, x: Callable[[dt.date], float], top: in
     return out
 
 
-def line_chart(
-    series: dict[str, list[tuple[dt.date, float]]],
-    colours: dict[str, str],
-    *,
-    width: int = 1040,
-    height: int = 320,
-    unit: str = "",
-    title: str = "",
-) -> str:
+def line_chart(series: dict[str, list[tuple[dt.date, float]]], colours: dict[str, str], *, width: int = 1040,
+        height: int = 320, unit: str = "", title: str = "") -> str:
     left, right, top, bottom = 70, 20, 30, 40
     pw, ph = width - left - right, height - top - bottom
     xs = [d for pts in series.values() for d, _ in pts]
@@ -184,16 +168,8 @@ def stacked_bars(bars: Stacks, *, width: int = 1040, height: int = 320, title: s
     return svg_close(out)
 
 
-def hbars(
-    bars: Stacks,
-    *,
-    title: str = "",
-    fmt: Callable[[int], str] | None = None,
-    note: Sequence[str] | None = None,
-    label_w: int = 250,
-    bar: int = 22,
-    width: int = 1040,
-) -> str:
+def hbars(bars: Stacks, *, title: str = "", fmt: Callable[[int], str] | None = None,
+        note: Sequence[str] | None = None, label_w: int = 250, bar: int = 22, width: int = 1040) -> str:
     """Horizontal (stacked) bars, a legend above them when there are several series, each bar
     labelled with ``fmt`` of its total and its ``note``."""
     show = fmt or (lambda v: f"{v:,}")

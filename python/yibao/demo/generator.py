@@ -271,15 +271,8 @@ class Generator:
         return lines, los
 
     # ---------------------------------------------------------------- claims
-    def add(
-        self,
-        p: PersonSpec,
-        inst: InstSpec,
-        visit: VisitType,
-        day: dt.date,
-        tag: str,
-        lines: list[ClaimLine] | None = None,
-    ) -> PlannedClaim | None:
+    def add(self, p: PersonSpec, inst: InstSpec, visit: VisitType, day: dt.date, tag: str,
+            lines: list[ClaimLine] | None = None) -> PlannedClaim | None:
         rng = self.rng
         discharge = None
         if visit == VisitType.INPATIENT:

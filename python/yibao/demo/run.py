@@ -79,14 +79,8 @@ def play_year(pl: Player, timing: dict[str, float]) -> None:
     timing["year_s"] = time.perf_counter() - t
 
 
-def play_demo(
-    rpc: str | None = None,
-    people: int = 1000,
-    claims: int = 10000,
-    seed: int = 7,
-    out_dir: Path = Path("out/demo"),
-    console: Console | None = None,
-) -> DemoRun:
+def play_demo(rpc: str | None = None, people: int = 1000, claims: int = 10000, seed: int = 7,
+        out_dir: Path = Path("out/demo"), console: Console | None = None) -> DemoRun:
     """:func:`run_demo`, also handing back the ledger (tests re-read the chain through it)."""
     import yibao.demo as package  # its ``open_chain`` is the one to call (tests replace it there)
 

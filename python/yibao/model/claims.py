@@ -191,16 +191,8 @@ class ClaimRules(RegistryRules):
     # after the decision: review, appeal
     # ------------------------------------------------------------------
 
-    def review(
-        self,
-        key: ClaimKey,
-        reviewer: str,
-        approve: bool,
-        *,
-        today: dt.date,
-        reason: str = "",
-        evidence: str = "",
-    ) -> Decision:
+    def review(self, key: ClaimKey, reviewer: str, approve: bool, *, today: dt.date, reason: str = "",
+            evidence: str = "") -> Decision:
         """A reviewer decides a FLAGGED claim, or an APPEALED claim (final).
 
         Refusals, in order: ``ClaimNotReviewable`` (not FLAGGED or APPEALED, or unknown),

@@ -53,14 +53,8 @@ def too_soon(last_day: dt.date | None, service_date: dt.date, min_interval_days:
     return service_date < last_day + dt.timedelta(days=min_interval_days)
 
 
-def evaluate_line(
-    line: ClaimLine,
-    item: CatalogueItem | None,
-    visit: VisitType,
-    service_date: dt.date,
-    last_day: dt.date | None,
-    class_b_self_pay_bps: int,
-) -> LineResult:
+def evaluate_line(line: ClaimLine, item: CatalogueItem | None, visit: VisitType,
+        service_date: dt.date, last_day: dt.date | None, class_b_self_pay_bps: int) -> LineResult:
     """§2: evaluate one line.
 
     The ineligibility checks are taken in order and the first that applies wins:
@@ -95,14 +89,11 @@ def evaluate_line(
     return LineResult(line.code, billed, eligible, notes)
 
 
-def evaluate_lines(
-    lines: Sequence[ClaimLine],
-    catalogue: Mapping[str, CatalogueItem],
-    visit: VisitType,
-    service_date: dt.date,
-    last_days: Mapping[str, dt.date],
-    class_b_self_pay_bps: int,
-) -> tuple[tuple[LineResult, ...], dict[str, dt.date]]:
+def evaluate_lines(lines: Sequence[ClaimLine],
+        catalogue: Mapping[str, CatalogueItem],
+        visit: VisitType, service_date: dt.date,
+        last_days: Mapping[str, dt.date],
+        class_b_self_pay_bps: int) -> tuple[tuple[LineResult, ...], dict[str, dt.date]]:
     """§2 for a whole claim, lines in order.
 
     ``last_days`` maps an item code to the person's last eligible service day. Returns
@@ -173,15 +164,8 @@ def cap_fund(
     return min(fund, max(0, policy.annual_cap - fund_used))
 
 
-def fund_share(
-    visit: VisitType,
-    eligible: int,
-    deductible_amount: int,
-    ratio: int,
-    policy: PolicyVersion,
-    op_fund_used: int,
-    fund_used: int,
-) -> int:
+def fund_share(visit: VisitType, eligible: int, deductible_amount: int, ratio: int, policy: PolicyVersion,
+        op_fund_used: int, fund_used: int) -> int:
     """§5: ``floor((E − d) × ratio / 10000)``, then capped by :func:`cap_fund`."""
     fund = (eligible - deductible_amount) * ratio // BPS
     return cap_fund(fund, visit, policy, op_fund_used, fund_used)
