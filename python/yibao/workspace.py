@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,21 +38,16 @@ class Workspace:
     def at(cls, home: Path | None) -> Workspace:
         return cls(Path(home or os.environ.get("YIBAO_HOME") or DEFAULT_HOME))
 
-    @property
-    def manifest_path(self) -> Path:
-        return self.home / "manifest.json"
+    manifest_path: Path = field(init=False)  #: the deployment the commands talk to
+    keys_path: Path = field(init=False)  #: named signing keys
+    pseudonym_key_path: Path = field(init=False)  #: the operator's HMAC key (hex)
+    journal_path: Path = field(init=False)  #: the embedded chain's transaction journal
 
-    @property
-    def keys_path(self) -> Path:
-        return self.home / "keys.json"
-
-    @property
-    def pseudonym_key_path(self) -> Path:
-        return self.home / "pseudonym.key"
-
-    @property
-    def journal_path(self) -> Path:
-        return self.home / "chain.jsonl"
+    def __post_init__(self) -> None:
+        self.manifest_path = self.home / "manifest.json"
+        self.keys_path = self.home / "keys.json"
+        self.pseudonym_key_path = self.home / "pseudonym.key"
+        self.journal_path = self.home / "chain.jsonl"
 
     # ------------------------------------------------------------------ keys
 

@@ -85,26 +85,16 @@ REGION_NAMES = {CQ: "CQ", GZ: "GZ"}
 
 
 def _policy(region: int, scheme: Scheme, effective_from: dt.date, **changes: Any) -> PolicyVersion:
+    """Small figures, so that deductibles, caps, visit limits, waiting periods and ages are hit."""
     terms: dict[str, Any] = dict(
-        region=region,
-        scheme=scheme,
-        effective_from=effective_from,
-        op_deductible=500,
-        ip_deductible=(0, 1_000, 2_000, 3_000),
-        op_ratio_bps=(6000, 8000, 7000, 6000),
-        ip_ratio_bps=(0, 9000, 8500, 8000),
-        op_annual_cap=20_000,
-        annual_cap=60_000,
-        monthly_visit_limit=3,
-        class_b_self_pay_bps=1000,
-        cross_region_cut_bps=2000,
-        waiting_days=10,
-        review_threshold=5_000,
-        max_claim_age_days=20,
-        appeal_days=5,
+        region=region, scheme=scheme, effective_from=effective_from,
+        op_deductible=500, ip_deductible=(0, 1_000, 2_000, 3_000),
+        op_ratio_bps=(6000, 8000, 7000, 6000), ip_ratio_bps=(0, 9000, 8500, 8000),
+        op_annual_cap=20_000, annual_cap=60_000, monthly_visit_limit=3,
+        class_b_self_pay_bps=1000, cross_region_cut_bps=2000, waiting_days=10,
+        review_threshold=5_000, max_claim_age_days=20, appeal_days=5,
     )
-    terms.update(changes)
-    return PolicyVersion(**terms)
+    return PolicyVersion(**{**terms, **changes})
 
 
 POLICIES: tuple[PolicyVersion, ...] = (

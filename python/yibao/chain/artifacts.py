@@ -29,12 +29,17 @@ def load() -> dict[str, Any]:
     return doc
 
 
-def contract(name: str) -> dict[str, Any]:
+def _entry(kind: str, name: str) -> dict[str, Any]:
     try:
-        c: dict[str, Any] = load()["contracts"][name]
+        entry: dict[str, Any] = load()[kind + "s"][name]
     except KeyError:
-        raise BuildError(f"no compiled contract {name}; run `make build`") from None
-    return c
+        raise BuildError(f"no compiled {kind} {name}; run `make build`") from None
+    return entry
+
+
+def contract(name: str) -> dict[str, Any]:
+    """A compiled contract (its ``abi``, ``bytecode``, sizes and storage layout)."""
+    return _entry("contract", name)
 
 
 def artifact_hash(name: str) -> str:
@@ -50,11 +55,7 @@ def artifact_hashes() -> dict[str, str]:
 
 def interface(name: str) -> dict[str, Any]:
     """A compiled interface (its ``abi`` and ``source``)."""
-    try:
-        i: dict[str, Any] = load()["interfaces"][name]
-    except KeyError:
-        raise BuildError(f"no compiled interface {name}; run `make build`") from None
-    return i
+    return _entry("interface", name)
 
 
 @lru_cache(maxsize=1)

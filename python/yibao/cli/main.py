@@ -20,32 +20,17 @@ from yibao.errors import YibaoError
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="yibao — 医保 on an EVM ledger")
 
 for _name, _command in (
-    ("node", ops.node),
-    ("deploy", ops.deploy),
-    ("enrol", registry.enrol),
-    ("appeal", settlement.appeal),
-    ("clawback", settlement.clawback),
-    ("settle", settlement.settle),
-    ("clear", settlement.clear),
-    ("freeze", settlement.freeze),
-    ("unfreeze", settlement.unfreeze),
-    ("contribute", settlement.contribute),
-    ("simulate", ops.simulate),
-    ("bench", ops.bench),
-    ("demo", ops.demo),
+    ("node", ops.node), ("deploy", ops.deploy), ("enrol", registry.enrol), ("appeal", settlement.appeal),
+    ("clawback", settlement.clawback), ("settle", settlement.settle), ("clear", settlement.clear),
+    ("freeze", settlement.freeze), ("unfreeze", settlement.unfreeze), ("contribute", settlement.contribute),
+    ("simulate", ops.simulate), ("bench", ops.bench), ("demo", ops.demo),
 ):
     app.command(_name)(_command)
 
 for _name, _group in (
-    ("institution", registry.institution_app),
-    ("person", registry.person_app),
-    ("region", registry.region_app),
-    ("role", registry.role_app),
-    ("claim", claims.claim_app),
-    ("review", settlement.review_app),
-    ("fund", settlement.fund_app),
-    ("policy", rules.policy_app),
-    ("catalogue", rules.catalogue_app),
+    ("institution", registry.institution_app), ("person", registry.person_app), ("region", registry.region_app),
+    ("role", registry.role_app), ("claim", claims.claim_app), ("review", settlement.review_app),
+    ("fund", settlement.fund_app), ("policy", rules.policy_app), ("catalogue", rules.catalogue_app),
 ):
     app.add_typer(_group, name=_name)
 

@@ -18,24 +18,7 @@ from yibao.codec import claim_id_of
 from yibao.model.types import AlertKind
 
 __all__ = [
-    "ENROL_BATCH",
-    "ITEM_BATCH",
-    "ROLE_KINDS",
-    "AlertKind",
-    "ClaimInput",
-    "ClaimResult",
-    "ClaimView",
-    "Counters",
-    "Enrolment",
-    "Institution",
-    "Ledger",
-    "LineOutcome",
-    "Person",
-    "TxResult",
-    "claim_id_of",
-    "describe_role",
-    "iter_chunks",
-    "line_results",
-    "role_ids",
-    "to_decision",
+    "ENROL_BATCH", "ITEM_BATCH", "ROLE_KINDS", "AlertKind", "ClaimInput", "ClaimResult", "ClaimView", "Counters",
+    "Enrolment", "Institution", "Ledger", "LineOutcome", "Person", "TxResult", "claim_id_of", "describe_role",
+    "iter_chunks", "line_results", "role_ids", "to_decision",
 ]

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Generic, Literal, TypeAlias, TypeVar
 
 from pydantic import (
     AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -27,6 +27,7 @@ from yibao.errors import InputError
 from yibao.model.types import CatalogueItem, Category, Filing, PolicyVersion, Scheme
 
 _MAX = codec.POLICY_FIELD_MAX
+V = TypeVar("V", bound=int)
 _DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -104,28 +105,22 @@ class Region(Model):
     fund: Money
 
 
-class IpMoney(Model):
-    """Inpatient amounts by hospital level 1..3 (keys ``"1"``, ``"2"``, ``"3"``)."""
+class ByLevel(Model, Generic[V]):
+    """Inpatient figures by hospital level 1..3 (keys ``"1"``, ``"2"``, ``"3"``)."""
 
-    l1: Annotated[int, _bounded("ip_deductible")] = Field(alias="1")
-    l2: Annotated[int, _bounded("ip_deductible")] = Field(alias="2")
-    l3: Annotated[int, _bounded("ip_deductible")] = Field(alias="3")
-
-    def table(self) -> tuple[int, int, int, int]:
-        """As a 4-tuple indexed by level (index 0 unused, 0)."""
-        return (0, self.l1, self.l2, self.l3)
-
-
-class IpBps(Model):
-    """Inpatient ratios by hospital level 1..3."""
-
-    l1: Bps = Field(alias="1")
-    l2: Bps = Field(alias="2")
-    l3: Bps = Field(alias="3")
+    l1: V = Field(alias="1")
+    l2: V = Field(alias="2")
+    l3: V = Field(alias="3")
 
     def table(self) -> tuple[int, int, int, int]:
         """As a 4-tuple indexed by level (index 0 unused, 0)."""
         return (0, self.l1, self.l2, self.l3)
+
+
+IpMoney: TypeAlias = ByLevel[Annotated[int, _bounded("ip_deductible")]]
+"""Inpatient deductibles by level, each within its stored width."""
+IpBps: TypeAlias = ByLevel[Bps]
+"""Inpatient ratios by level."""
 
 
 class OpBps(Model):
@@ -276,6 +271,7 @@ def one_line(error: ValidationError) -> str:
 __all__ = [
     "MAX_FILINGS",
     "Bps",
+    "ByLevel",
     "Count",
     "Day",
     "FilingIn",

@@ -101,29 +101,21 @@ def _setup(scenario: Scenario, engine: Engine) -> None:
 
 def _action(step: Step, engine: Engine, keys: dict[str, ClaimKey]) -> Callable[[], object]:
     """The engine call a non-claim step makes (claims are handled by the runner)."""
+    kind, body = step.kind, getattr(step, step.kind)
+    claim_steps: dict[str, Callable[[ClaimKey], None]] = {"appeal": engine.appeal, "clawback": engine.clawback}
+    institution_steps: dict[str, Callable[[str], None]] = {
+        "settle": engine.settle, "freeze": engine.freeze, "unfreeze": engine.unfreeze}
+    if kind in claim_steps:
+        key = keys[body.claim]
+        return lambda: claim_steps[kind](key)
+    if kind in institution_steps:
+        return lambda: institution_steps[kind](body.institution)
     if step.review is not None:
         r = step.review
-        return lambda: engine.review(
-            keys[r.claim], r.reviewer, r.decision == "approve", r.reason, r.evidence
-        )
-    if step.appeal is not None:
-        key = keys[step.appeal.claim]
-        return lambda: engine.appeal(key)
-    if step.clawback is not None:
-        key = keys[step.clawback.claim]
-        return lambda: engine.clawback(key)
-    if step.settle is not None:
-        name = step.settle.institution
-        return lambda: engine.settle(name)
+        return lambda: engine.review(keys[r.claim], r.reviewer, r.decision == "approve", r.reason, r.evidence)
     if step.clear is not None:
         c = step.clear
         return lambda: engine.clear(c.from_, c.to, c.amount)
-    if step.freeze is not None:
-        name = step.freeze.institution
-        return lambda: engine.freeze(name)
-    if step.unfreeze is not None:
-        name = step.unfreeze.institution
-        return lambda: engine.unfreeze(name)
     if step.set_grade is not None:
         g = step.set_grade
         return lambda: engine.set_grade(g.institution, Grade[g.grade])
@@ -135,9 +127,7 @@ def _action(step: Step, engine: Engine, keys: dict[str, ClaimKey]) -> Callable[[
         return lambda: engine.person_status(ps.person, PersonStatus[ps.status], ps.reason)
     if step.institution_status is not None:
         st = step.institution_status
-        return lambda: engine.institution_status(
-            st.institution, InstitutionStatus[st.status], st.reason
-        )
+        return lambda: engine.institution_status(st.institution, InstitutionStatus[st.status], st.reason)
     if step.filing is not None:
         fl = step.filing
         return lambda: engine.filing(fl.person, fl.to_model())

@@ -27,10 +27,10 @@ from pydantic import Field, ValidationError, model_validator
 from yibao import codec
 from yibao.errors import ScenarioError
 from yibao.io.schema import (
-    Day, GradeName, Institution, Item, ItemCode, Model, Money, Name, Person, Policy, Region, RegionCode,
+    Day, FilingIn, GradeName, Institution, Item, ItemCode, Model, Money, Name, Person, Policy, Region, RegionCode,
     ShortCode, one_line
 )
-from yibao.model.types import Claim, ClaimKey, ClaimLine, Filing, VisitType
+from yibao.model.types import Claim, ClaimKey, ClaimLine, VisitType
 from yibao.simulate.references import check_references
 
 # ---------------------------------------------------------------------------
@@ -150,39 +150,15 @@ class InstitutionStatusIn(Model):
     reason: Annotated[int, Field(ge=0, le=255)] = 0
 
 
-class FilingStepIn(Model):
+class FilingStepIn(FilingIn):
     """A new cross-region filing for a person."""
 
     person: Name
-    region: RegionCode
-    from_: Day = Field(alias="from")
-    to: Day
-
-    @model_validator(mode="after")
-    def _ordered(self) -> FilingStepIn:
-        if self.to < self.from_:
-            raise ValueError("'to' is before 'from'")
-        return self
-
-    def to_model(self) -> Filing:
-        """The reference model's record."""
-        return Filing(self.region, self.from_, self.to)
 
 
 StepKind: TypeAlias = Literal[
-    "claim",
-    "review",
-    "appeal",
-    "settle",
-    "clear",
-    "clawback",
-    "freeze",
-    "unfreeze",
-    "set_grade",
-    "contribution",
-    "person_status",
-    "institution_status",
-    "filing",
+    "claim", "review", "appeal", "settle", "clear", "clawback", "freeze", "unfreeze", "set_grade",
+    "contribution", "person_status", "institution_status", "filing",
 ]
 STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 
