@@ -10,12 +10,8 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {Days} from "./libraries/Days.sol";
 import {STATUS_APPROVED} from "./libraries/Codes.sol";
 import {
-    M8,
-    INSTITUTION_EXISTS_SHIFT,
-    INSTITUTION_PAYABLE_FUND_SHIFT,
-    INSTITUTION_PENDING_CLAIMS_SHIFT,
-    INSTITUTION_SLOT0_MASK,
-    CONTEXT_TODAY_SHIFT
+    M8, INSTITUTION_EXISTS_SHIFT, INSTITUTION_PAYABLE_FUND_SHIFT, INSTITUTION_PENDING_CLAIMS_SHIFT,
+    INSTITUTION_SLOT0_MASK, CONTEXT_TODAY_SHIFT
 } from "./libraries/Packed.sol";
 
 /// @title YibaoLedger — the medical-insurance ledger of one deployment

@@ -6,31 +6,13 @@ import {IPolicy} from "../interfaces/IPolicy.sol";
 import {IModule} from "../interfaces/IModule.sol";
 import {SCHEME_RESIDENT, CATEGORY_C} from "../libraries/Codes.sol";
 import {
-    Packed,
-    BPS,
-    BPS_BITS,
-    AMOUNT_MASK,
-    POLICY_A_EFFECTIVE_FROM_MASK,
-    POLICY_A_WAITING_SHIFT,
-    POLICY_A_WAITING_MASK,
-    POLICY_A_MAX_AGE_SHIFT,
-    POLICY_A_MAX_AGE_MASK,
-    POLICY_A_VISIT_LIMIT_SHIFT,
-    POLICY_A_VISIT_LIMIT_MASK,
-    POLICY_A_CLASS_B_SHIFT,
-    POLICY_A_OP_RATIO_SHIFT,
-    POLICY_A_OP_DEDUCTIBLE_SHIFT,
-    POLICY_A_OP_DEDUCTIBLE_MASK,
-    POLICY_A_OP_ANNUAL_CAP_SHIFT,
-    POLICY_A_ANNUAL_CAP_SHIFT,
-    POLICY_A_REVIEW_THRESHOLD_SHIFT,
-    POLICY_A_EXISTS_SHIFT,
-    POLICY_B_CROSS_CUT_SHIFT,
-    POLICY_B_IP_RATIO_SHIFT,
-    POLICY_B_IP_DEDUCTIBLE_SHIFT,
-    POLICY_B_IP_DEDUCTIBLE_BITS,
-    POLICY_B_IP_DEDUCTIBLE_MASK,
-    POLICY_B_APPEAL_DAYS_SHIFT
+    Packed, BPS, BPS_BITS, AMOUNT_MASK, POLICY_A_EFFECTIVE_FROM_MASK, POLICY_A_WAITING_SHIFT,
+    POLICY_A_WAITING_MASK, POLICY_A_MAX_AGE_SHIFT, POLICY_A_MAX_AGE_MASK, POLICY_A_VISIT_LIMIT_SHIFT,
+    POLICY_A_VISIT_LIMIT_MASK, POLICY_A_CLASS_B_SHIFT, POLICY_A_OP_RATIO_SHIFT,
+    POLICY_A_OP_DEDUCTIBLE_SHIFT, POLICY_A_OP_DEDUCTIBLE_MASK, POLICY_A_OP_ANNUAL_CAP_SHIFT,
+    POLICY_A_ANNUAL_CAP_SHIFT, POLICY_A_REVIEW_THRESHOLD_SHIFT, POLICY_A_EXISTS_SHIFT,
+    POLICY_B_CROSS_CUT_SHIFT, POLICY_B_IP_RATIO_SHIFT, POLICY_B_IP_DEDUCTIBLE_SHIFT,
+    POLICY_B_IP_DEDUCTIBLE_BITS, POLICY_B_IP_DEDUCTIBLE_MASK, POLICY_B_APPEAL_DAYS_SHIFT
 } from "../libraries/Packed.sol";
 
 /// @title PolicyModule — policy versions and the catalogue, run inside the ledger's storage
@@ -59,10 +41,8 @@ contract PolicyModule is Module, IPolicy {
 
     /// @inheritdoc IPolicy
     function setItems(uint32 region, Item[] calldata items) external onlyDelegated {
-        _requireRegulator(region);
         uint256 n = items.length;
-        if (n == 0 || n > MAX_ITEMS) revert BatchSizeInvalid(n, MAX_ITEMS);
-        mapping(bytes32 => uint256) storage catalogue = _layout().items[region];
+        mapping(bytes32 => uint256) storage catalogue = _catalogueBatch(region, n);
         for (uint256 i; i < n; ++i) {
             Item calldata it = items[i];
             if (it.code == bytes32(0) || it.category > CATEGORY_C) revert ItemInvalid(it.code);
@@ -76,10 +56,8 @@ contract PolicyModule is Module, IPolicy {
 
     /// @inheritdoc IPolicy
     function removeItems(uint32 region, bytes32[] calldata codes) external onlyDelegated {
-        _requireRegulator(region);
         uint256 n = codes.length;
-        if (n == 0 || n > MAX_ITEMS) revert BatchSizeInvalid(n, MAX_ITEMS);
-        mapping(bytes32 => uint256) storage catalogue = _layout().items[region];
+        mapping(bytes32 => uint256) storage catalogue = _catalogueBatch(region, n);
         for (uint256 i; i < n; ++i) {
             if (catalogue[codes[i]] == 0) revert ItemUnknown(region, codes[i]);
             delete catalogue[codes[i]];
@@ -114,16 +92,19 @@ contract PolicyModule is Module, IPolicy {
         );
     }
 
+    /// @dev A batch of `n` catalogue changes for `region` by its regulator: the catalogue.
+    function _catalogueBatch(uint32 region, uint256 n) private view returns (mapping(bytes32 => uint256) storage) {
+        _requireRegulator(region);
+        if (n == 0 || n > MAX_ITEMS) revert BatchSizeInvalid(n, MAX_ITEMS);
+        return _layout().items[region];
+    }
+
     /// @inheritdoc IModule
     function moduleSelectors() external pure override returns (bytes4[] memory) {
         return _selectors(
             abi.encodePacked(
-                this.addPolicy.selector,
-                this.setItems.selector,
-                this.removeItems.selector,
-                this.policyAt.selector,
-                this.policyCount.selector,
-                this.itemOf.selector
+                this.addPolicy.selector, this.setItems.selector, this.removeItems.selector,
+                this.policyAt.selector, this.policyCount.selector, this.itemOf.selector
             )
         );
     }

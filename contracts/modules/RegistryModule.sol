@@ -7,11 +7,7 @@ import {IModule} from "../interfaces/IModule.sol";
 import {Roles} from "../libraries/Roles.sol";
 import {Days} from "../libraries/Days.sol";
 import {
-    SCHEME_RESIDENT,
-    GRADE_E,
-    PERSON_STATUS_ACTIVE,
-    PERSON_STATUS_SUSPENDED,
-    PERSON_STATUS_TERMINATED,
+    SCHEME_RESIDENT, GRADE_E, PERSON_STATUS_ACTIVE, PERSON_STATUS_SUSPENDED, PERSON_STATUS_TERMINATED,
     INSTITUTION_STATUS_REVOKED
 } from "../libraries/Codes.sol";
 
@@ -303,43 +299,21 @@ contract RegistryModule is Module, IRegistry {
     function moduleSelectors() external pure override returns (bytes4[] memory) {
         // `initialize` is not among them: it runs once, from the ledger's constructor
         bytes memory registry = abi.encodePacked(
-            this.addRegion.selector,
-            this.addInstitution.selector,
-            this.setInstitutionStatus.selector,
-            this.setInstitutionGrade.selector,
-            this.enrol.selector,
-            this.enrolBatch.selector,
-            this.updatePerson.selector,
-            this.setPersonWallet.selector,
-            this.suspendPerson.selector,
-            this.reinstatePerson.selector,
-            this.terminatePerson.selector,
-            this.addFiling.selector,
-            this.cancelFiling.selector,
-            this.regionInfo.selector,
-            this.institutionInfo.selector,
-            this.institutionCount.selector,
-            this.personInfo.selector,
-            this.personCount.selector,
-            this.enrolled.selector,
-            this.filingsOf.selector,
-            this.isCovered.selector,
-            this.hasFiling.selector,
-            this.today.selector,
-            this.regulatorRole.selector,
-            this.operatorRole.selector,
-            this.reviewerRole.selector,
-            this.institutionRole.selector,
+            this.addRegion.selector, this.addInstitution.selector, this.setInstitutionStatus.selector,
+            this.setInstitutionGrade.selector, this.enrol.selector, this.enrolBatch.selector,
+            this.updatePerson.selector, this.setPersonWallet.selector, this.suspendPerson.selector,
+            this.reinstatePerson.selector, this.terminatePerson.selector, this.addFiling.selector,
+            this.cancelFiling.selector, this.regionInfo.selector, this.institutionInfo.selector,
+            this.institutionCount.selector, this.personInfo.selector, this.personCount.selector,
+            this.enrolled.selector, this.filingsOf.selector, this.isCovered.selector,
+            this.hasFiling.selector, this.today.selector, this.regulatorRole.selector,
+            this.operatorRole.selector, this.reviewerRole.selector, this.institutionRole.selector,
             this.regionCodes.selector
         );
         // OpenZeppelin AccessControl, in the ledger's storage
         bytes memory roles = abi.encodePacked(
-            this.hasRole.selector,
-            this.getRoleAdmin.selector,
-            this.grantRole.selector,
-            this.revokeRole.selector,
-            this.renounceRole.selector,
-            this.DEFAULT_ADMIN_ROLE.selector,
+            this.hasRole.selector, this.getRoleAdmin.selector, this.grantRole.selector,
+            this.revokeRole.selector, this.renounceRole.selector, this.DEFAULT_ADMIN_ROLE.selector,
             this.supportsInterface.selector
         );
         return _selectors(bytes.concat(registry, roles));

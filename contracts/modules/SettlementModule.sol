@@ -8,31 +8,13 @@ import {IModule} from "../interfaces/IModule.sol";
 import {Roles} from "../libraries/Roles.sol";
 import {Days} from "../libraries/Days.sol";
 import {
-    STATUS_APPROVED,
-    STATUS_FLAGGED,
-    STATUS_REJECTED,
-    STATUS_APPEALED,
-    STATUS_SETTLED,
-    STATUS_CLAWED_BACK,
-    REASON_NONE,
-    REASON_REVIEW_REJECTED,
-    REASON_APPEAL_REJECTED,
-    VISIT_INPATIENT
+    STATUS_APPROVED, STATUS_FLAGGED, STATUS_REJECTED, STATUS_APPEALED, STATUS_SETTLED,
+    STATUS_CLAWED_BACK, REASON_NONE, REASON_REVIEW_REJECTED, REASON_APPEAL_REJECTED, VISIT_INPATIENT
 } from "../libraries/Codes.sol";
 import {
-    Packed,
-    CLAIM_STATUS_SHIFT,
-    CLAIM_STATUS_MASK,
-    CLAIM_REASON_SHIFT,
-    CLAIM_REASON_MASK,
-    COUNTER_DEDUCTIBLE_SHIFT,
-    COUNTER_FUND_SHIFT,
-    COUNTER_OP_FUND_SHIFT,
-    COUNTER_VISITS_SHIFT,
-    COUNTER_VISIT_BITS,
-    COUNTER_VISIT_MAX,
-    EXTRA_REJECTED_ON_SHIFT,
-    EXTRA_APPEALED_SHIFT,
+    Packed, CLAIM_STATUS_SHIFT, CLAIM_STATUS_MASK, CLAIM_REASON_SHIFT, CLAIM_REASON_MASK,
+    COUNTER_DEDUCTIBLE_SHIFT, COUNTER_FUND_SHIFT, COUNTER_OP_FUND_SHIFT, COUNTER_VISITS_SHIFT,
+    COUNTER_VISIT_BITS, COUNTER_VISIT_MAX, EXTRA_REJECTED_ON_SHIFT, EXTRA_APPEALED_SHIFT,
     EXTRA_REJECTED_BY_SHIFT
 } from "../libraries/Packed.sol";
 
@@ -247,19 +229,10 @@ contract SettlementModule is Module, ISettlement {
     function moduleSelectors() external pure override returns (bytes4[] memory) {
         return _selectors(
             abi.encodePacked(
-                this.review.selector,
-                this.appeal.selector,
-                this.settle.selector,
-                this.clear.selector,
-                this.clawback.selector,
-                this.setFrozen.selector,
-                this.contribute.selector,
-                this.fundOf.selector,
-                this.owedBetween.selector,
-                this.reviewOf.selector,
-                this.claimInfo.selector,
-                this.claimIdOf.selector,
-                this.countersOf.selector
+                this.review.selector, this.appeal.selector, this.settle.selector, this.clear.selector,
+                this.clawback.selector, this.setFrozen.selector, this.contribute.selector, this.fundOf.selector,
+                this.owedBetween.selector, this.reviewOf.selector, this.claimInfo.selector,
+                this.claimIdOf.selector, this.countersOf.selector
             )
         );
     }

@@ -499,29 +499,23 @@ class _Builder:
         self._emit(day, "set_grade", {"institution": inst.id, "grade": grade})
         inst.grade = grade
 
-    def _institution_status(
-        self, day: dt.date, inst: _Inst, status: str, only_from: str | None = None
-    ) -> None:
-        if only_from is not None and inst.status != only_from:
-            return
-        body: dict[str, Any] = {"institution": inst.id, "status": status}
-        if self.rng.random() < 0.3:
-            body["reason"] = self.rng.randint(0, 255)
-        self._emit(day, "institution_status", body)
-        if inst.status != "REVOKED" and inst.status != status:
-            inst.status = status
+    def _institution_status(self, day: dt.date, inst: _Inst, status: str, only_from: str | None = None) -> None:
+        self._status_step(day, "institution_status", "institution", inst, status, only_from, "REVOKED")
 
-    def _person_status(
-        self, day: dt.date, person: _Person, status: str, only_from: str | None = None
-    ) -> None:
-        if only_from is not None and person.status != only_from:
+    def _person_status(self, day: dt.date, person: _Person, status: str, only_from: str | None = None) -> None:
+        self._status_step(day, "person_status", "person", person, status, only_from, "TERMINATED")
+
+    def _status_step(self, day: dt.date, kind: str, key: str, who: _Inst | _Person, status: str,
+                     only_from: str | None, final: str) -> None:
+        """A status change of ``who`` (skipped unless it is ``only_from``); ``final`` is never left."""
+        if only_from is not None and who.status != only_from:
             return
-        body: dict[str, Any] = {"person": person.id, "status": status}
+        body: dict[str, Any] = {key: who.id, "status": status}
         if self.rng.random() < 0.3:
             body["reason"] = self.rng.randint(0, 255)
-        self._emit(day, "person_status", body)
-        if person.status != "TERMINATED" and person.status != status:
-            person.status = status
+        self._emit(day, kind, body)
+        if who.status != final and who.status != status:
+            who.status = status
 
     # claims --------------------------------------------------------------------------
 

@@ -198,7 +198,9 @@ def _step_text(s: dict[str, Any]) -> str:
 @chain_options(signer=None)
 def claim_history_cmd(opts: ChainOptions, claim_id: ClaimIdArg = None, institution: InstitutionOpt = None,
                       invoice: InvoiceOpt = None) -> None:
-    """A claim's whole history from the chain's events, in order, with CST times and transactions."""
+    """A claim's whole history from the chain's events, in order.
+
+    Each step has its CST time, block, transaction and sender."""
     from yibao.client.history import claim_history
 
     cid, ledger = _claim_target(opts, claim_id, institution, invoice)
