@@ -115,6 +115,11 @@ def reason_word(text: str) -> bytes:
     return raw.ljust(32, b"\0")
 
 
+def decode_reason(raw: bytes) -> str:
+    """The reason code a ``bytes32`` carries (what :func:`reason_word` wrote)."""
+    return bytes(raw).rstrip(b"\0").decode("utf-8", errors="replace")
+
+
 def evidence_hash(text: str) -> bytes:
     """Evidence or a payment reference as its keccak256 hash (zero when empty)."""
     return keccak(text.encode("utf-8")) if text else bytes(32)
@@ -268,6 +273,12 @@ def decision_reason(decision: int) -> int:
     return (decision >> CLAIM_REASON_SHIFT) & CLAIM_REASON_MASK
 
 
+def line_words(line_count: int) -> int:
+    """How many words carry the line results of a claim of ``line_count`` evaluated lines
+    (``ClaimDecided.lines``, then ``ClaimLines.more``): at least one."""
+    return max(1, -(-line_count // LINE_RESULTS_PER_WORD))
+
+
 def decode_decision(claim_id: bytes, decision: int, packed_lines: Sequence[int], line_count: int) -> WireDecision:
     """A `ClaimDecided` event: `decision` is the claim's stored word (Packed.sol: status 0..2,
     reason 3..7, flags 8..10, visit 11..12, service day 13..34, member 35..66, institution
@@ -362,12 +373,14 @@ __all__ = [
     "decode_claims",
     "decode_code",
     "decode_decision",
+    "decode_reason",
     "encode_claim",
     "encode_code",
     "evidence_hash",
     "invoice_word",
     "item_from_tuple",
     "item_tuple",
+    "line_words",
     "policy_from_tuple",
     "policy_tuple",
     "reason_word",

@@ -48,8 +48,6 @@ def cst_minute(ts: int) -> str:
 
 # ---------------------------------------------------------------------- money
 
-FEN_PER_YUAN = 100
-
 
 def _rounded(fen: int, unit: int) -> int:
     """``fen / unit`` rounded half to even, in integers."""
@@ -73,17 +71,9 @@ def yuan(fen: int, digits: int = 2) -> str:
     return f"{sign}{whole:,}" + (f".{part:0{digits}d}" if digits else "")
 
 
-def wan(fen: int) -> str:
-    """Fen as 万元 (10,000 yuan) with one decimal: ``wan(123_456_789) == "123.5"``."""
-    tenths = _rounded(fen, 100_000)
-    sign = "-" if fen < 0 and tenths else ""
-    return f"{sign}{tenths // 10:,}.{tenths % 10}"
-
-
 __all__ = [
     "CST",
     "EPOCH",
-    "FEN_PER_YUAN",
     "cst_minute",
     "cst_time",
     "day_of_timestamp",
@@ -91,6 +81,5 @@ __all__ = [
     "noon_cst",
     "parse_date",
     "to_day",
-    "wan",
     "yuan",
 ]

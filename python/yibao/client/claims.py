@@ -16,7 +16,6 @@ from yibao.units import from_day
 class ClaimCalls(LedgerCore):
     """Claims of the acting institution, and stored claims."""
 
-
     def submit_claim(self, claim: ClaimInput) -> ClaimResult:
         """Submit and decide one claim of the acting institution."""
         return self.submit_claims([claim])[0]
@@ -57,7 +56,7 @@ class ClaimCalls(LedgerCore):
         for (a, words, alerts), n in zip(decided, line_counts, strict=True):
             reason = Reason(codec.decision_reason(int(a["decision"])))
             evaluated = reason not in CLAIM_CHECK_REASONS
-            if evaluated and len(words) != max(1, (n + 5) // 6):
+            if evaluated and len(words) != codec.line_words(n):
                 raise ChainError(f"{len(words)} line words for a claim of {n} lines")
             d = codec.decode_decision(
                 bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
@@ -91,7 +90,6 @@ class ClaimCalls(LedgerCore):
     def claim_id(self, institution: str, invoice_number: str) -> bytes:
         """The id a claim of ``institution`` with this invoice number gets (computed locally)."""
         return codec.claim_id_of(institution, invoice_number)
-
 
 
 def _visit(v: int) -> VisitType | int:

@@ -139,10 +139,6 @@ def _hex(b: Any) -> str | None:
     return None if raw == bytes(len(raw)) else "0x" + raw.hex()
 
 
-def _reason_code(b: Any) -> str:
-    return bytes(b).rstrip(b"\0").decode("utf-8", errors="replace")
-
-
 def _enum_name(cls: Any, v: int) -> str:
     try:
         return str(cls(v).name)
@@ -161,7 +157,7 @@ def _decision(log: _Log, institution: str, more: list[int], alerts: list[str],
     n = len(wire.lines) if wire else 0
     words = [int(a["lines"]), *more]
     reason = codec.decision_reason(int(a["decision"]))
-    evaluated = reason not in {int(x) for x in CLAIM_CHECK_REASONS}
+    evaluated = reason not in CLAIM_CHECK_REASONS
     d = codec.decode_decision(bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
     lines = []
     if wire:
@@ -238,7 +234,7 @@ def claim_history(ledger: Ledger, claim_id: bytes) -> list[dict[str, Any]]:
             steps.append(r.step(
                 log, "reviewed", reviewer=Web3.to_checksum_address(a["reviewer"]),
                 decision="approve" if a["approved"] else "reject", appeal=bool(a["appeal"]),
-                reason=_reason_code(a["reason"]), evidence=_hex(a["evidence"]), fund=int(a["fund"])))
+                reason=codec.decode_reason(a["reason"]), evidence=_hex(a["evidence"]), fund=int(a["fund"])))
             if a["approved"]:
                 approved_at = (log.block, log.index)
         elif log.event == "ClaimAppealed":
@@ -247,7 +243,7 @@ def claim_history(ledger: Ledger, claim_id: bytes) -> list[dict[str, Any]]:
             clawed_at = (log.block, log.index)
             steps.append(r.step(
                 log, "clawed_back", institution=Web3.to_checksum_address(a["institution"]),
-                amount=int(a["amount"]), reason=_reason_code(a["reason"]), evidence=_hex(a["evidence"])))
+                amount=int(a["amount"]), reason=codec.decode_reason(a["reason"]), evidence=_hex(a["evidence"])))
     if not decided:  # the claim exists but its submission is not in the logs (pruned node?)
         return steps
     if institution is not None and approved_at is not None:

@@ -177,5 +177,4 @@ class RegistryCalls(LedgerCore):
         return from_day(int(self.call("today")))
 
 
-
 __all__ = ["ENROL_BATCH", "RegistryCalls"]

@@ -19,7 +19,6 @@ _GAS_PER_ITEM = 80_000
 class RuleCalls(LedgerCore):
     """Policy versions and catalogue items of a region."""
 
-
     def add_policy(self, p: PolicyVersion) -> TxResult:
         """Add a policy version of ``p.region`` × ``p.scheme`` (regulator of the region)."""
         return self.transact("addPolicy", p.region, int(p.scheme), codec.policy_tuple(p), gas=1_000_000)
@@ -55,7 +54,6 @@ class RuleCalls(LedgerCore):
     def item(self, region: int, code: str) -> CatalogueItem:
         """A catalogue item of ``region`` (``ItemUnknown`` if absent)."""
         return codec.item_from_tuple(self.call("itemOf", region, codec.encode_code(code)))
-
 
 
 __all__ = ["ITEM_BATCH", "RuleCalls"]

@@ -12,7 +12,6 @@ from yibao.client.types import Counters, TxResult
 class SettlementCalls(LedgerCore):
     """Reviews, appeals, settlements, clearing, clawbacks, freezes, contributions and funds."""
 
-
     def review(self, claim_id: bytes, approve: bool, reason: str = "", evidence: str = "") -> TxResult:
         """A reviewer decides a FLAGGED claim or an APPEALED one. ``reason`` is a short code
         (≤ 32 bytes of UTF-8, stored as is); ``evidence`` is stored as its keccak256 hash."""
@@ -52,7 +51,6 @@ class SettlementCalls(LedgerCore):
     def counters(self, person: bytes, year: int) -> Counters:
         d, f, op, visits = self.call("countersOf", person, year)
         return Counters(int(d), int(f), int(op), tuple(int(v) for v in visits))
-
 
 
 __all__ = ["SettlementCalls"]

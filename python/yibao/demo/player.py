@@ -33,7 +33,7 @@ from eth_account.signers.local import LocalAccount
 
 from yibao.chain import Chain, dev_account
 from yibao.client import ClaimInput, ClaimResult, Enrolment, Ledger, TxResult
-from yibao.codec import decode_code
+from yibao.codec import decode_reason
 from yibao.demo.world import INSTITUTIONS, SURGE, InstSpec, PlannedClaim, World, institution_key
 from yibao.demo.world_rules import (
     CQ, EMPLOYEE_RATE_BPS, END, GZ, JAN1, LAST_UPLOAD, OPENING_PER_PERSON, REGIONS, RESIDENT_PREMIUM,
@@ -460,7 +460,7 @@ class Player:
                         claim="0x" + cid.hex(),
                         institution=self.acct_inst.get(ev["institution"], rec.inst),
                         amount=int(ev["amount"]),
-                        reason=decode_code(ev["reason"]),
+                        reason=decode_reason(ev["reason"]),
                     )
                 )
 

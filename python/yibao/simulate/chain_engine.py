@@ -132,7 +132,7 @@ class ChainEngine:
     @property
     def chain(self) -> Chain:
         """The chain the engine plays on."""
-        return self.ledger.chain
+        return self._gas_chain()
 
     def set_today(self, today: dt.date) -> None:
         """Move the clock to ``today``; the first call makes the chain and deploys."""
