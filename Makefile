@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 PY_OK  := $(VENV)/.installed
 NODE_OK := node_modules/.installed
 
-.PHONY: install build test test-fast demo lint typecheck bench clean
+.PHONY: install build test test-fast demo lint typecheck slither bench clean
 
 install: $(PY_OK) $(NODE_OK)
 
@@ -28,11 +28,12 @@ $(NODE_OK): package.json package-lock.json
 build: install
 	$(PY) tools/build_contracts.py
 
-# Lint and type checks first (seconds), then the tests; the stateful test (about 3 minutes)
-# runs in its own processes, apart from the rest.
+# Lint, type checks and Slither first (seconds), then the tests; the stateful test (about
+# 3 minutes) runs in its own processes, apart from the rest.
 test: install
 	$(BIN)/ruff check python tests
 	$(BIN)/mypy python/yibao
+	$(PY) tools/slither_check.py
 	$(PY) -m pytest -q -n 2 --ignore=tests/stateful
 	$(PY) -m pytest -q -n 2 tests/stateful
 
@@ -48,6 +49,10 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy python/yibao
+
+## Slither over contracts/: fails on any High or Medium finding not excused in the source
+slither: install
+	$(PY) tools/slither_check.py
 
 clean:
 	rm -rf $(VENV) node_modules .yibao .pytest_cache .mypy_cache

@@ -14,14 +14,14 @@ import {
     VISIT_INPATIENT, VISIT_PHARMACY, CATEGORY_B, CATEGORY_C, GRADE_C, GRADE_D, GRADE_E
 } from "./libraries/Codes.sol";
 import {
-    M8, M16, M24, M32, BPS, BPS_BITS, BPS_MASK, AMOUNT_MASK, CLAIM_STATUS_MASK, CLAIM_REASON_SHIFT,
+    M8, M16, M24, M32, M64, M128, BPS, BPS_BITS, BPS_MASK, AMOUNT_MASK, CLAIM_STATUS_MASK, CLAIM_REASON_SHIFT,
     CLAIM_FLAGS_SHIFT, CLAIM_VISIT_SHIFT, CLAIM_VISIT_MASK, CLAIM_DAY_SHIFT, CLAIM_DAY_MASK,
     CLAIM_MEMBER_SHIFT, CLAIM_MEMBER_MASK, CLAIM_INSTITUTION_SHIFT, CLAIM_INSTITUTION_MASK,
     CLAIM_EPOCH_SHIFT, CLAIM_EPOCH_MASK, CLAIM_BILLED_SHIFT, CLAIM_ELIGIBLE_SHIFT,
     CLAIM_DEDUCTIBLE_SHIFT, CLAIM_FUND_SHIFT, LINE_ELIGIBLE_SHIFT, LINE_RESULT_BITS,
-    LINE_RESULTS_PER_WORD, WIRE_PERSON, WIRE_META, WIRE_HEAD, META_VISIT_MASK, META_DAY_SHIFT,
+    LINE_RESULTS_PER_WORD, WIRE_INVOICE, WIRE_PERSON, WIRE_META, WIRE_HEAD, META_VISIT_MASK, META_DAY_SHIFT,
     META_DISCHARGE_SHIFT, META_DAY_MASK, META_LINES_SHIFT, META_LINES_MASK, META_CLAIMED_GIVEN_SHIFT,
-    META_CLAIMED_SHIFT, META_CLAIMED_MASK, WIRE_QTY_MASK, WIRE_PRICE_SHIFT, WIRE_PRICE_MASK,
+    META_CLAIMED_SHIFT, META_CLAIMED_MASK, META_UNUSED_MASK, WIRE_QTY_MASK, WIRE_LINE_UNUSED_MASK, WIRE_PRICE_SHIFT, WIRE_PRICE_MASK,
     POLICY_A_EFFECTIVE_FROM_MASK, POLICY_A_WAITING_SHIFT, POLICY_A_WAITING_MASK, POLICY_A_MAX_AGE_SHIFT,
     POLICY_A_MAX_AGE_MASK, POLICY_A_VISIT_LIMIT_SHIFT, POLICY_A_VISIT_LIMIT_MASK,
     POLICY_A_CLASS_B_SHIFT, POLICY_A_OP_RATIO_SHIFT, POLICY_A_OP_DEDUCTIBLE_SHIFT,
@@ -78,6 +78,10 @@ abstract contract ClaimPath is LedgerStorage, IClaims {
     uint256 private constant E_DISCHARGE_BEFORE = 0x4b81814c;
     uint256 private constant E_NOT_OFFERED = 0xbf6bd30d;
     uint256 private constant E_DISCHARGE_NOT_IP = 0x592b4fe4;
+    uint256 private constant E_WORD = 0xb63bc99c;
+    uint256 private constant E_INVOICE = 0xc00dfa89;
+    uint256 private constant BYTE_ONES = 0x0101010101010101010101010101010101010101010101010101010101010101;
+    uint256 private constant BYTE_HIGHS = 0x8080808080808080808080808080808080808080808080808080808080808080;
 
     /// @dev The constants above agree with the compiler's layout and signatures.
     function _checkConstants() internal view {
@@ -132,6 +136,8 @@ abstract contract ClaimPath is LedgerStorage, IClaims {
         assert(bytes4(uint32(E_DISCHARGE_BEFORE)) == DischargeBeforeAdmission.selector);
         assert(bytes4(uint32(E_NOT_OFFERED)) == VisitTypeNotOffered.selector);
         assert(bytes4(uint32(E_DISCHARGE_NOT_IP)) == DischargeNotInpatient.selector);
+        assert(bytes4(uint32(E_WORD)) == ClaimWordMalformed.selector);
+        assert(bytes4(uint32(E_INVOICE)) == InvoiceMalformed.selector);
     }
 
     /// @dev Decide, record and announce the claim starting at word `start` (adjudication.md
@@ -189,18 +195,59 @@ abstract contract ClaimPath is LedgerStorage, IClaims {
             // ------------------------------------------------------------ malformed input
             /// Checks the claim's shape; reverts with a named error. Returns the next offset,
             /// the id, the meta word and the billed total.
+            /// The canonical key of an invoice word, as Words.invoiceKey states it (the same
+            /// steps; tests hold the two to each other): a raw number is hashed, a marked hash
+            /// taken as is, anything else reverts InvoiceMalformed.
+            function invoiceKey(word) -> key {
+                switch and(word, M8)
+                case 0 {
+                    let w := word
+                    let tz := 0
+                    if iszero(and(w, M128)) {
+                        tz := 16
+                        w := shr(128, w)
+                    }
+                    if iszero(and(w, M64)) {
+                        tz := add(tz, 8)
+                        w := shr(64, w)
+                    }
+                    if iszero(and(w, M32)) {
+                        tz := add(tz, 4)
+                        w := shr(32, w)
+                    }
+                    if iszero(and(w, M16)) {
+                        tz := add(tz, 2)
+                        w := shr(16, w)
+                    }
+                    if iszero(and(w, M8)) { tz := add(tz, 1) }
+                    let x := or(word, sub(shl(shl(3, tz), 1), 1))
+                    if or(iszero(word), and(and(sub(x, BYTE_ONES), not(x)), BYTE_HIGHS)) { fail1(E_INVOICE, word) }
+                    mstore(0, word)
+                    key := or(keccak256(0, sub(32, tz)), 1)
+                }
+                default {
+                    if iszero(and(word, 1)) { fail1(E_INVOICE, word) }
+                    key := word
+                }
+            }
             function parse(base, n, o, level) -> nxt, cid, meta, billed {
                 if gt(add(o, WIRE_HEAD), n) { fail1(E_TRUNCATED, o) }
                 meta := calldataload(add(base, shl(5, add(o, WIRE_META))))
+                // no stray bits: none outside the fields, no claimed fund without its flag
+                let given := and(shr(META_CLAIMED_GIVEN_SHIFT, meta), 1)
+                if or(and(meta, META_UNUSED_MASK), and(iszero(given), gt(shr(META_CLAIMED_SHIFT, meta), 0))) {
+                    fail1(E_WORD, add(o, WIRE_META))
+                }
                 let nl := and(shr(META_LINES_SHIFT, meta), META_LINES_MASK)
                 nxt := add(add(o, WIRE_HEAD), shl(1, nl))
                 if gt(nxt, n) { fail1(E_TRUNCATED, o) }
-                cid := keyed(caller(), calldataload(add(base, shl(5, o))))
+                cid := keyed(caller(), invoiceKey(calldataload(add(base, shl(5, add(o, WIRE_INVOICE))))))
                 if iszero(nl) { fail1(E_NO_LINES, cid) }
                 // quantity < 2**32, price < 2**64, at most 255 lines: no overflow
                 let p := add(base, shl(5, add(o, add(WIRE_HEAD, 1))))
                 for { let i := 0 } lt(i, nl) { i := add(i, 1) } {
                     let qp := calldataload(add(p, shl(6, i)))
+                    if and(qp, WIRE_LINE_UNUSED_MASK) { fail1(E_WORD, add(add(o, WIRE_HEAD), add(shl(1, i), 1))) }
                     let q := and(qp, WIRE_QTY_MASK)
                     if iszero(q) { fail2(E_QTY_ZERO, cid, i) }
                     billed := add(billed, mul(q, and(shr(WIRE_PRICE_SHIFT, qp), WIRE_PRICE_MASK)))
@@ -378,6 +425,7 @@ abstract contract ClaimPath is LedgerStorage, IClaims {
                 let interval := and(shr(ITEM_INTERVAL_SHIFT, item), ITEM_INTERVAL_MASK)
                 if interval {
                     if tooSoon(first, i, code, interval, cw) {
+                        // slither-disable-next-line write-after-write (`leave` follows: the later write is on the other path)
                         notes := NOTE_TOO_SOON
                         leave
                     }
@@ -457,8 +505,10 @@ abstract contract ClaimPath is LedgerStorage, IClaims {
             /// Gregorian year and month of a day number (Hinnant's civil_from_days, as Days.sol).
             function yearMonth(day) -> y, m {
                 let z := add(day, 719468)
+                // slither-disable-next-line divide-before-multiply (civil_from_days: the floor divisions are the algorithm)
                 let era := div(z, 146097)
                 let doe := sub(z, mul(era, 146097))
+                // slither-disable-next-line divide-before-multiply (civil_from_days: the floor divisions are the algorithm)
                 let yoe := div(sub(add(sub(doe, div(doe, 1460)), div(doe, 36524)), div(doe, 146096)), 365)
                 let doy := sub(doe, sub(add(mul(365, yoe), shr(2, yoe)), div(yoe, 100)))
                 let mp := div(add(mul(5, doy), 2), 153)
@@ -587,6 +637,8 @@ abstract contract ClaimPath is LedgerStorage, IClaims {
                     cslot,
                     id
                 )
+                // an approved share another home region will owe: a clawback must find that region
+                if crossHome { sstore(keyed(id, S_CLAIM_EXTRA), shl(EXTRA_HOME_SHIFT, crossHome)) }
             }
             default {
                 // DUPLICATE: announced, not recorded again

@@ -91,13 +91,15 @@ abstract contract LedgerStorage {
         mapping(uint32 member => mapping(bytes32 code => uint32 day)) lastService;
         // ---- after the decision (SettlementModule)
         mapping(uint32 index => address account) institutionAccounts;
-        mapping(bytes32 claimId => uint256) claimExtra; // flagged claims only; packed (Packed.sol)
+        mapping(bytes32 claimId => uint256) claimExtra; // flagged and approved cross-region claims; packed (Packed.sol)
         mapping(uint32 region => Fund) funds;
         // approved, unsettled fund shares of people from other regions, per home region
         mapping(address institution => mapping(uint32 home => uint256)) crossPending;
         mapping(address institution => uint32[]) crossHomes; // bounded by the number of regions
         mapping(uint32 home => mapping(uint32 treating => uint256)) owed;
         mapping(address institution => uint32) lastSettledDay;
+        // ---- separation of duties (RegistryModule): roles other than INSTITUTION an account holds
+        mapping(address account => uint256) staffRoles;
     }
 
     // keccak256(abi.encode(uint256(keccak256("yibao.storage.ledger")) - 1)) & ~bytes32(uint256(0xff))

@@ -10,7 +10,7 @@ import pytest
 from eth_utils import keccak
 from yibao.chain import dev_account
 from yibao.client import Enrolment, Ledger
-from yibao.errors import InputError
+from yibao.errors import InputError, KeyRefused
 from yibao.identity import KEY_ENV, MIN_KEY_BYTES, PseudonymKey, check_digit, normalise_id, parse_pseudonym
 from yibao.model.types import Scheme
 
@@ -150,9 +150,30 @@ def test_key_from_env_or_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(InputError):
         PseudonymKey.from_env_or_file(None)
     path.write_text("11" * 32 + "\n", encoding="utf-8")
+    path.chmod(0o644)
+    with pytest.raises(KeyRefused, match="chmod 600"):  # a key file others can read is refused
+        PseudonymKey.from_env_or_file(path)
+    path.chmod(0o600)
     assert PseudonymKey.from_env_or_file(path).hex() == "11" * 32
     monkeypatch.setenv(KEY_ENV, "22" * 32)  # the environment wins over the file
     assert PseudonymKey.from_env_or_file(path).hex() == "22" * 32
+
+
+def test_saved_key_is_private_from_the_start(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0)
+    try:
+        KEY_A.save(tmp_path / "home" / "pseudonym.key")
+    finally:
+        os.umask(old)
+    path = tmp_path / "home" / "pseudonym.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert PseudonymKey.from_env_or_file(path).hex() == KEY_A.hex()
+    with pytest.raises(KeyRefused, match="exists"):  # never overwritten
+        KEY_B.save(path)
+    assert PseudonymKey.from_env_or_file(path).hex() == KEY_A.hex()
 
 
 def test_parse_pseudonym() -> None:
@@ -186,8 +207,10 @@ def test_enrolment_puts_no_id_or_unkeyed_hash_on_chain(ledger: Ledger) -> None:
     region = 110000
     admin = ledger
     admin.add_region(region, "Beijing")
-    admin.grant_role(admin.regulator_role(region), admin.account.address)
-    admin.grant_role(admin.operator_role(region), admin.account.address)
+    # nobody grants a role to themselves: the admin names a regulator, who names the operator
+    regulator = dev_account(8)
+    admin.grant_role(admin.regulator_role(region), regulator.address)
+    admin.acting_as(regulator).grant_role(admin.operator_role(region), admin.account.address)
     ids = [ID, ID_X]
     wallet = dev_account(9).address
     entries = [Enrolment(KEY_A.pseudonym(i), region, Scheme.EMPLOYEE,

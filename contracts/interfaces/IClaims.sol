@@ -10,7 +10,8 @@ interface IClaims is IErrors {
     // Claims travel as 32-byte words, 4 + 2 per line (the Python client encodes them; the bit
     // layout of the meta and line words is in Packed.sol, WIRE_* and META_*):
     //   word 0  invoice: the institution's invoice number, UTF-8 right-padded when it is 1–31 bytes
-    //           without a zero byte, else its keccak256 (the claim id derives from it)
+    //           without a zero byte, else keccak256 of it with the last bit set; both forms of
+    //           one number give one claim id (Words.sol)
     //   word 1  person: the 32-byte pseudonym
     //   word 2  documents: hash of the supporting documents
     //   word 3  meta: visit (0 OUTPATIENT, 1 INPATIENT, 2 PHARMACY), service day (admission day
@@ -37,6 +38,11 @@ interface IClaims is IErrors {
         uint64 fund;
     }
 
+    /// @notice The invoice word is neither a raw invoice number nor a marked hash (Words.sol).
+    error InvoiceMalformed(bytes32 invoice);
+    /// @notice Word `offset` has bits set outside its fields (Packed.sol, META_UNUSED_MASK and
+    /// WIRE_LINE_UNUSED_MASK).
+    error ClaimWordMalformed(uint256 offset);
     /// @notice The words end inside the claim that starts at word `offset`.
     error ClaimTruncated(uint256 offset);
     /// @notice A service or discharge day beyond what a claim can store (after year 13000).

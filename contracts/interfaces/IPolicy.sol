@@ -41,6 +41,8 @@ interface IPolicy is IErrors {
     error PolicyVersionNotAfterLatest(uint32 region, uint8 scheme, uint32 effectiveFrom, uint32 latest);
     /// @notice A rate is above 10000 bps.
     error BpsOutOfRange(uint256 bps);
+    /// @notice A new version must start no earlier than the chain's today.
+    error PolicyBackdated(uint32 region, uint8 scheme, uint32 effectiveFrom, uint32 today);
     /// @notice A field does not fit its packed width on chain.
     error PolicyFieldTooLarge(uint256 value);
     /// @notice ipDeductible[0] and ipRatioBps[0] must be 0 (pharmacies have no inpatients).

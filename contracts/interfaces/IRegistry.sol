@@ -101,6 +101,18 @@ interface IRegistry is IErrors {
     error FilingUnknown(bytes32 person, uint32 region, uint32 from);
     /// @notice `initialize` ran outside the ledger's construction.
     error LedgerInitialized();
+    /// @notice A claim keeps an institution's index in 24 bits: at most `limit` institutions.
+    error InstitutionLimitReached(uint256 limit);
+    /// @notice At most `limit` people (a claim keeps the member index in 32 bits).
+    error PersonLimitReached(uint256 limit);
+    /// @notice A registered institution's account cannot hold `role` (separation of duties).
+    error RoleConflict(address account, bytes32 role);
+    /// @notice An account holding a regulator, operator, reviewer or admin role cannot be
+    /// registered as an institution.
+    error InstitutionIsStaff(address account);
+    /// @notice Nobody grants a role to themselves. (AccessControl's `grantRole` also refuses any
+    /// role but INSTITUTION to an institution's account, `RoleConflict`.)
+    error RoleSelfGrant(address account, bytes32 role);
 
     // ---------------------------------------------------------------- events
 

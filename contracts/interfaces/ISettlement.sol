@@ -46,6 +46,12 @@ interface ISettlement is IErrors {
     error ClearingExceedsDebt(uint256 amount, uint256 owed);
     /// @notice Only a SETTLED claim can be clawed back.
     error ClaimNotSettled(bytes32 claimId);
+    /// @notice An amount larger than the 64-bit totals can take: at most `limit` fits.
+    error AmountTooLarge(uint256 amount, uint256 limit);
+    /// @notice The institution's 16-bit settlement counter is exhausted.
+    error EpochLimitReached(address institution);
+    /// @notice A reason is a code: 1–32 of `A–Z`, `0–9`, `_`, left-aligned and zero-padded (or zero).
+    error ReasonInvalid(bytes32 reason);
 
     /// @notice A reviewer decided a flagged claim, or an appeal (`appeal`). `fund` is the
     /// claim's fund share after the decision.
@@ -70,6 +76,8 @@ interface ISettlement is IErrors {
     );
     /// @notice A settlement paid fund shares of `home`'s people: `home` now owes `treating` more.
     event CrossRegionOwed(uint32 indexed home, uint32 indexed treating, uint256 amount, uint256 owed);
+    /// @notice A clawback took `amount` off what `home` owes `treating`, which now owes `owed`.
+    event CrossRegionReduced(uint32 indexed home, uint32 indexed treating, uint256 amount, uint256 owed);
     /// @notice `from` paid `to` what it owed for cross-region care.
     event Cleared(uint32 indexed from, uint32 indexed to, uint256 amount, uint256 stillOwed);
     /// @notice A settled claim was clawed back; its fund share is now the institution's debt.
@@ -88,7 +96,9 @@ interface ISettlement is IErrors {
     function settle(address institution, bytes32 paymentRef) external;
     /// @notice Pay what `from` owes `to` (regulator of `from`); `amount` = type(uint256).max for all.
     function clear(uint32 from, uint32 to, uint256 amount) external;
-    /// @notice Claw back a settled claim (regulator of the institution's region).
+    /// @notice Claw back a settled claim (regulator of the institution's region). For a person
+    /// from another region its fund share comes off what the home region owes the treating
+    /// region; beyond what is owed (it was cleared) the treating region owes it back.
     function clawback(bytes32 claimId, bytes32 reason, bytes32 evidence) external;
     /// @notice Freeze or unfreeze an institution's payouts (regulator of its region).
     function setFrozen(address institution, bool frozen) external;
@@ -108,7 +118,8 @@ interface ISettlement is IErrors {
     /// settlement of its institution paid it.
     function claimInfo(bytes32 claimId) external view returns (IClaims.ClaimView memory v);
 
-    /// @notice The id a claim of `institution` with `invoice` gets.
+    /// @notice The id a claim of `institution` with `invoice` gets (either form of the number,
+    /// Words.sol; `InvoiceMalformed` for any other word).
     function claimIdOf(address institution, bytes32 invoice) external pure returns (bytes32 id);
 
     /// @notice A person's counters for a year: deductible used, fund used, outpatient fund used.

@@ -16,8 +16,10 @@ library Days {
     function yearMonth(uint32 day) internal pure returns (uint16 year, uint8 month) {
         unchecked {
             uint256 z = uint256(day) + 719468;
+            // slither-disable-next-line divide-before-multiply (civil_from_days: the floor divisions are the algorithm)
             uint256 era = z / 146097;
             uint256 doe = z - era * 146097;
+            // slither-disable-next-line divide-before-multiply (civil_from_days: the floor divisions are the algorithm)
             uint256 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
             uint256 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
             uint256 mp = (5 * doy + 2) / 153;

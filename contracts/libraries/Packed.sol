@@ -25,6 +25,7 @@ uint256 constant M32 = 0xffffffff;
 uint256 constant M36 = 0xfffffffff;
 uint256 constant M48 = 0xffffffffffff;
 uint256 constant M64 = 0xffffffffffffffff;
+uint256 constant M128 = 0xffffffffffffffffffffffffffffffff;
 
 /// @dev Rates are in basis points: 10000 = 100%, 14 bits each.
 uint256 constant BPS = 10000;
@@ -86,10 +87,14 @@ uint256 constant META_LINES_MASK = M8;
 uint256 constant META_CLAIMED_GIVEN_SHIFT = 80;
 uint256 constant META_CLAIMED_SHIFT = 88;
 uint256 constant META_CLAIMED_MASK = M64;
+/// @dev Bits of the meta word outside its fields (81..87, 152..255): a claim with any set is malformed.
+uint256 constant META_UNUSED_MASK = 0xffffffffffffffffffffffffff0000000000000000fe00000000000000000000;
 // a line's second word: quantity 0..31 | unitPrice 32..95 (fen)
 uint256 constant WIRE_QTY_MASK = M32;
 uint256 constant WIRE_PRICE_SHIFT = 32;
 uint256 constant WIRE_PRICE_MASK = M64;
+/// @dev Bits of a line's second word outside quantity and price (96..255).
+uint256 constant WIRE_LINE_UNUSED_MASK = 0xffffffffffffffffffffffffffffffffffffffff000000000000000000000000;
 
 // ---------------------------------------------------------------- policy word A
 // Everything an outpatient or pharmacy claim needs, so such a claim reads one slot:
@@ -157,7 +162,7 @@ uint256 constant COUNTER_VISIT_BITS = 9;
 uint256 constant COUNTER_VISIT_MAX = 0x1ff;
 uint256 constant COUNTER_KEY_MEMBER_SHIFT = 16;
 
-// ---------------------------------------------------------------- claimExtra (flagged claims)
+// ---------------------------------------------------------------- claimExtra (flagged claims, and approved cross-region ones)
 // homeRegion 0..31 | scheme 32..39 | rejectedOn 40..71 | appealed 72 | rejectedBy 96..255
 uint256 constant EXTRA_HOME_SHIFT = 0;
 uint256 constant EXTRA_HOME_MASK = M32;

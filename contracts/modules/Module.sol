@@ -80,7 +80,7 @@ abstract contract Module is LedgerStorage, AccessControlUpgradeable, IModule, IE
     /// @dev Index of the last version with effectiveFrom ≤ day, or type(uint256).max if none:
     /// a binary search (log₂ of the number of versions). The claim path has its own in Yul.
     function _versionIndex(uint256[2][] storage versions, uint256 day) internal view returns (uint256) {
-        uint256 lo;
+        uint256 lo = 0;
         uint256 hi = versions.length;
         while (lo < hi) {
             uint256 mid = (lo + hi) >> 1;

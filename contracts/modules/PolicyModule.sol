@@ -27,6 +27,9 @@ contract PolicyModule is Module, IPolicy {
         Layout storage l = _layout();
         uint256[2][] storage versions = l.policyVersions[key];
         uint256 n = versions.length;
+        // rules are never changed for days already past (adjudication.md v1.1)
+        uint32 today = _today();
+        if (p.effectiveFrom < today) revert PolicyBackdated(region, scheme, p.effectiveFrom, today);
         if (n != 0) {
             uint32 latest = uint32(Packed.effectiveFrom(versions[n - 1][0]));
             if (p.effectiveFrom <= latest) {

@@ -6,6 +6,7 @@ import {IRegistry} from "../interfaces/IRegistry.sol";
 import {IModule} from "../interfaces/IModule.sol";
 import {Roles} from "../libraries/Roles.sol";
 import {Days} from "../libraries/Days.sol";
+import {Packed} from "../libraries/Packed.sol";
 import {
     SCHEME_RESIDENT, GRADE_E, PERSON_STATUS_ACTIVE, PERSON_STATUS_SUSPENDED, PERSON_STATUS_TERMINATED,
     INSTITUTION_STATUS_REVOKED
@@ -16,6 +17,8 @@ import {
 contract RegistryModule is Module, IRegistry {
     uint256 private constant MAX_BATCH = 500;
     uint8 private constant MAX_LEVEL = 3;
+    /// @dev A claim keeps the institution index in 24 bits (Packed.sol, CLAIM_INSTITUTION_MASK).
+    uint256 private constant MAX_INSTITUTIONS = 0xffffff;
 
     // ================================================================ set-up
 
@@ -63,6 +66,9 @@ contract RegistryModule is Module, IRegistry {
         Layout storage l = _layout();
         Institution storage inst = l.institutions[account];
         if (inst.exists) revert InstitutionExists(account);
+        // separation of duties: no regulator, operator, reviewer or admin is an institution
+        if (l.staffRoles[account] != 0) revert InstitutionIsStaff(account);
+        if (l.institutionCount >= MAX_INSTITUTIONS) revert InstitutionLimitReached(MAX_INSTITUTIONS);
         uint32 index = ++l.institutionCount;
         inst.exists = true;
         inst.region = region;
@@ -108,7 +114,7 @@ contract RegistryModule is Module, IRegistry {
     function enrolBatch(Enrolment[] calldata batch) external onlyDelegated {
         uint256 n = batch.length;
         if (n == 0 || n > MAX_BATCH) revert BatchSizeInvalid(n, MAX_BATCH);
-        uint32 checked; // last region whose operator role was checked
+        uint32 checked = 0; // last region whose operator role was checked
         for (uint256 i; i < n; ++i) {
             Enrolment calldata e = batch[i];
             if (i == 0 || e.region != checked) {
@@ -168,7 +174,7 @@ contract RegistryModule is Module, IRegistry {
         _requireRegion(region);
         if (to < from || region == p.region) revert FilingInvalid(region, from, to);
         Filing[MAX_FILINGS] storage fs = _layout().filings[person];
-        uint256 n = _dropExpired(person, fs, p.filingCount);
+        uint256 n = _dropExpired(person, _policyKey(p.region, p.scheme), fs, p.filingCount);
         if (n == MAX_FILINGS) revert FilingLimitReached(person, MAX_FILINGS);
         fs[n] = Filing(region, from, to);
         p.filingCount = uint8(n + 1);
@@ -319,6 +325,31 @@ contract RegistryModule is Module, IRegistry {
         return _selectors(bytes.concat(registry, roles));
     }
 
+    // ================================================================ roles
+
+    /// @notice OpenZeppelin's `grantRole`, refusing a grant to oneself (`RoleSelfGrant`) and any
+    /// role but INSTITUTION to an institution's account (`RoleConflict`): separation of duties.
+    function grantRole(bytes32 role, address account) public override {
+        if (account == msg.sender) revert RoleSelfGrant(account, role);
+        super.grantRole(role, account);
+    }
+
+    /// @dev Every role but INSTITUTION is a staff role: an institution's account holds none, and
+    /// `staffRoles` counts them so that `addInstitution` can refuse a staff account in one read.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted && role != Roles.INSTITUTION) {
+            Layout storage l = _layout();
+            if (l.institutions[account].exists) revert RoleConflict(account, role);
+            l.staffRoles[account] += 1;
+        }
+    }
+
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role != Roles.INSTITUTION) _layout().staffRoles[account] -= 1;
+    }
+
     // ================================================================ internals
 
     function _enrol(Enrolment calldata e) private {
@@ -329,6 +360,7 @@ contract RegistryModule is Module, IRegistry {
         Layout storage l = _layout();
         Person storage p = l.people[e.person];
         if (p.index != 0) revert PersonExists(e.person);
+        if (l.personCount == type(uint32).max) revert PersonLimitReached(type(uint32).max);
         uint32 index = ++l.personCount;
         p.index = index;
         p.region = e.region;
@@ -352,13 +384,21 @@ contract RegistryModule is Module, IRegistry {
         emit PersonStatusChanged(person, from, to, reason);
     }
 
-    /// @dev Compacts the filings array, dropping those that ended before today; bounded by MAX_FILINGS.
-    function _dropExpired(bytes32 person, Filing[MAX_FILINGS] storage fs, uint256 n) private returns (uint256) {
-        uint32 t = _today();
-        uint256 kept;
+    /// @dev Compacts the filings array, dropping those no claim can use any more: a filing stays
+    /// while a claim may still be submitted for its last day, i.e. until `to + max_claim_age_days`
+    /// of the version in force on `to` for the person's home region and scheme (`key`); with no
+    /// version in force there, no claim for that day is paid and the filing goes once `to` has
+    /// passed. Bounded by MAX_FILINGS.
+    function _dropExpired(bytes32 person, uint64 key, Filing[MAX_FILINGS] storage fs, uint256 n)
+        private
+        returns (uint256)
+    {
+        uint256 t = _today();
+        uint256 kept = 0;
         for (uint256 i; i < n; ++i) {
             Filing memory f = fs[i];
-            if (f.to < t) {
+            uint256 a = f.to < t ? _policyWordA(key, f.to) : 0;
+            if (uint256(f.to) + (a == 0 ? 0 : Packed.maxClaimAge(a)) < t) {
                 emit FilingRemoved(person, f.region, f.from, f.to, true);
             } else {
                 if (kept != i) fs[kept] = f;

@@ -7,6 +7,7 @@ import {IClaims} from "../interfaces/IClaims.sol";
 import {IModule} from "../interfaces/IModule.sol";
 import {Roles} from "../libraries/Roles.sol";
 import {Days} from "../libraries/Days.sol";
+import {Words} from "../libraries/Words.sol";
 import {
     STATUS_APPROVED, STATUS_FLAGGED, STATUS_REJECTED, STATUS_APPEALED, STATUS_SETTLED,
     STATUS_CLAWED_BACK, REASON_NONE, REASON_REVIEW_REJECTED, REASON_APPEAL_REJECTED, VISIT_INPATIENT
@@ -27,6 +28,7 @@ contract SettlementModule is Module, ISettlement {
 
     /// @inheritdoc ISettlement
     function review(bytes32 claimId, bool approve, bytes32 reason, bytes32 evidence) external onlyDelegated {
+        if (!Words.isCode(reason)) revert ReasonInvalid(reason);
         Layout storage l = _layout();
         uint256 w = l.claims[claimId];
         uint256 status = (w >> CLAIM_STATUS_SHIFT) & CLAIM_STATUS_MASK;
@@ -52,6 +54,9 @@ contract SettlementModule is Module, ISettlement {
             c.status = STATUS_APPROVED;
             c.reason = REASON_NONE;
             c.epoch = inst.epoch;
+            if (uint256(inst.payableFund) + c.fund > type(uint64).max || inst.pendingClaims == type(uint32).max) {
+                revert IClaims.PayableOverflow(institution);
+            }
             inst.payableFund += uint64(c.fund);
             inst.pendingClaims += 1;
             if (home != inst.region && c.fund != 0) _bookCross(l, institution, home, c.fund);
@@ -120,6 +125,7 @@ contract SettlementModule is Module, ISettlement {
         inst.payableFund = 0;
         inst.pendingClaims = 0;
         uint16 epoch = inst.epoch;
+        if (epoch == type(uint16).max) revert EpochLimitReached(institution);
         inst.epoch = epoch + 1;
         uint32[] storage homes = l.crossHomes[institution];
         for (uint256 i; i < homes.length; ++i) {
@@ -162,6 +168,7 @@ contract SettlementModule is Module, ISettlement {
 
     /// @inheritdoc ISettlement
     function clawback(bytes32 claimId, bytes32 reason, bytes32 evidence) external onlyDelegated {
+        if (!Words.isCode(reason)) revert ReasonInvalid(reason);
         Layout storage l = _layout();
         uint256 w = l.claims[claimId];
         if (w == 0) revert ClaimNotSettled(claimId);
@@ -175,6 +182,8 @@ contract SettlementModule is Module, ISettlement {
         l.claims[claimId] = Packed.packClaim(c);
         inst.debt += uint64(c.fund);
         emit ClaimClawedBack(claimId, institution, c.fund, reason, evidence);
+        uint256 home = Packed.extraHome(l.claimExtra[claimId]);
+        if (home != 0 && home != inst.region && c.fund != 0) _unbookCross(l, uint32(home), inst.region, c.fund);
     }
 
     /// @inheritdoc ISettlement
@@ -191,6 +200,9 @@ contract SettlementModule is Module, ISettlement {
         uint32 region = p.region;
         if (amount == 0) revert AmountZero();
         Fund storage f = _layout().funds[region];
+        // both totals are 64 bits: refuse what they cannot hold rather than cut it
+        uint256 room = type(uint64).max - (f.balance > f.contributions ? f.balance : f.contributions);
+        if (amount > room) revert AmountTooLarge(amount, room);
         f.balance += uint64(amount);
         f.contributions += uint64(amount);
         emit ContributionRecorded(person, region, amount);
@@ -266,9 +278,11 @@ contract SettlementModule is Module, ISettlement {
 
     /// @inheritdoc ISettlement
     function claimIdOf(address institution, bytes32 invoice) external pure returns (bytes32 id) {
+        (bytes32 key, bool ok) = Words.invoiceKey(invoice);
+        if (!ok) revert IClaims.InvoiceMalformed(invoice);
         assembly ("memory-safe") {
             mstore(0x00, institution)
-            mstore(0x20, invoice)
+            mstore(0x20, key)
             id := keccak256(0x00, 0x40)
         }
     }
@@ -293,6 +307,24 @@ contract SettlementModule is Module, ISettlement {
 
     // ================================================================ internals
 
+    /// @dev A clawed-back fund share of a person from `home` treated in `treating`: taken off
+    /// what `home` owes `treating`; what was already cleared becomes owed back (adjudication.md
+    /// v1.1, "After the decision"). The home region never pays for a clawed-back claim.
+    function _unbookCross(Layout storage l, uint32 home, uint32 treating, uint256 fund) private {
+        uint256 owed = l.owed[home][treating];
+        uint256 off = owed < fund ? owed : fund;
+        if (off != 0) {
+            l.owed[home][treating] = owed - off;
+            emit CrossRegionReduced(home, treating, off, owed - off);
+        }
+        uint256 rest = fund - off;
+        if (rest != 0) {
+            uint256 back = l.owed[treating][home] + rest;
+            l.owed[treating][home] = back;
+            emit CrossRegionOwed(treating, home, rest, back);
+        }
+    }
+
     /// @dev `min(amount, max(0, cap − used))` (adjudication.md §5).
     function _capTo(uint256 amount, uint256 cap, uint256 used) private pure returns (uint256) {
         uint256 left = cap > used ? cap - used : 0;
@@ -300,11 +332,13 @@ contract SettlementModule is Module, ISettlement {
     }
 
     function _year(uint256 day) private pure returns (uint256 year) {
+        // slither-disable-next-line unused-return (only the year is wanted)
         (year,) = Days.yearMonth(uint32(day));
     }
 
     /// @dev Add (`add`) or reverse a claim's own counts (§8); an item's last service day stays.
     function _apply(uint256 k, Packed.Claim memory c, bool add) private pure returns (uint256) {
+        // slither-disable-next-line unused-return (only the month is wanted)
         (, uint256 month) = Days.yearMonth(uint32(c.serviceDay));
         uint256 delta = c.fund << COUNTER_FUND_SHIFT;
         if (c.visit != VISIT_INPATIENT) {

@@ -24,7 +24,7 @@ REGION = 500000
 START = dt.date(2026, 1, 1)
 GENESIS = noon_cst(START) - 86_400  # a fresh chain must start before the bench's first day
 TARGETS = {
-    "gas_alone": 72_000,
+    "gas_alone": 72_500,  # 72,000 until one invoice had to give one claim id (issue 10): +360
     "gas_batched": 40_000,
     "speedup_embedded": 3.0,
     "speedup_node": 10.0,
@@ -52,11 +52,13 @@ class BenchWorld:
 
 def build_world(chain: Chain, people: int) -> BenchWorld:
     chain.set_clock(noon_cst(START))
-    admin, hosp = dev_account(0), dev_account(7)
+    admin, staff, hosp = dev_account(0), dev_account(1), dev_account(7)
     ledger = Ledger.deploy(chain, admin)
     ledger.add_region(REGION, "Chongqing", 10**12)
-    ledger.grant_role(ledger.regulator_role(REGION), admin.address)
-    ledger.grant_role(ledger.operator_role(REGION), admin.address)
+    # the admin makes dev1 regulator, which makes the admin operator (nobody grants themselves)
+    ledger.grant_role(ledger.regulator_role(REGION), staff.address)
+    ledger.acting_as(staff).grant_role(ledger.operator_role(REGION), admin.address)
+    admin_ledger, ledger = ledger, ledger.acting_as(staff)
     policy = (to_day(START), 80_000, [0, 20_000, 50_000, 100_000], [5000, 7000, 6000, 5000],
               [0, 9000, 8500, 8000], 500_000, 30_000_000, 0, 1000, 1000, 0, 5_000_000, 365, 15)
     # fields: effectiveFrom, opDeductible, ipDeductible[4], opRatioBps[4], ipRatioBps[4], opAnnualCap,
@@ -66,7 +68,7 @@ def build_world(chain: Chain, people: int) -> BenchWorld:
     ledger.transact("setItems", REGION, [(encode_code(f"X{i:03d}"), i % 2, 0, False, 0, 0) for i in range(50)])
     ledger.add_institution(hosp.address, REGION, 3)
     pids = [hashlib.sha256(f"bench-person-{i}".encode()).digest() for i in range(people)]
-    ledger.enrol_many([Enrolment(p, REGION, Scheme.EMPLOYEE, START, dt.date(2026, 12, 31)) for p in pids])
+    admin_ledger.enrol_many([Enrolment(p, REGION, Scheme.EMPLOYEE, START, dt.date(2026, 12, 31)) for p in pids])
     chain.set_clock(noon_cst(dt.date(2026, 3, 1)))
     return BenchWorld(chain, ledger, ledger.acting_as(hosp), pids)
 

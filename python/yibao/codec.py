@@ -11,6 +11,8 @@ word plus the lines packed six to a word. This module is the only place that kno
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +22,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from yibao.errors import InputError
-from yibao.model.types import CatalogueItem, Category, PolicyVersion, Scheme
+from yibao.model.types import CatalogueItem, Category, PolicyVersion, Scheme, is_reason_code
 from yibao.units import from_day, to_day
 
 #: Lines a claim may have (the meta word counts them in 8 bits).
@@ -64,6 +66,8 @@ WIRE_HEAD = 4
 WIRE_QTY_MASK = U32
 WIRE_PRICE_SHIFT = 32
 WIRE_PRICE_MASK = U64
+META_UNUSED_MASK = 0xFFFFFFFFFFFFFFFFFFFFFFFFFF0000000000000000FE00000000000000000000
+WIRE_LINE_UNUSED_MASK = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF000000000000000000000000
 
 CLAIM_STATUS_MASK = 0x7
 CLAIM_REASON_SHIFT = 3
@@ -108,21 +112,28 @@ def decode_code(raw: bytes) -> str:
 
 
 def reason_word(text: str) -> bytes:
-    """A short reason code (review, clawback) as ``bytes32``: at most 32 bytes of UTF-8."""
-    raw = text.encode("utf-8") if text else b""
-    if len(raw) > 32:
-        raise InputError(f"reason code {text!r} is longer than 32 bytes in UTF-8")
-    return raw.ljust(32, b"\0")
+    """A reason code (review, clawback, finding) as ``bytes32``, zero when empty: 1–32 of
+    ``A–Z``, ``0–9``, ``_`` (adjudication.md v1.1), never free text. The contracts refuse any
+    other word (``ReasonInvalid``)."""
+    if not text:
+        return bytes(32)
+    if not is_reason_code(text):
+        shown = text if text.isascii() and len(text) <= 40 else f"{text[:40]!r}…"
+        raise InputError(f"reason {shown!r} is not a code: 1-32 of A-Z, 0-9 and _ (no free text on chain)")
+    return text.encode("ascii").ljust(32, b"\0")
 
 
 def decode_reason(raw: bytes) -> str:
     """The reason code a ``bytes32`` carries (what :func:`reason_word` wrote)."""
-    return bytes(raw).rstrip(b"\0").decode("utf-8", errors="replace")
+    return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")
 
 
-def evidence_hash(text: str) -> bytes:
-    """Evidence or a payment reference as its keccak256 hash (zero when empty)."""
-    return keccak(text.encode("utf-8")) if text else bytes(32)
+def keyed_hash(key: bytes, text: str) -> bytes:
+    """Evidence or a payment reference as HMAC-SHA256 under the bureau's key (zero when
+    empty): without the key a short or guessable string cannot be found from its hash."""
+    if not text:
+        return bytes(32)
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
 
 
 # ---------------------------------------------------------------------- stored widths
@@ -149,25 +160,52 @@ ITEM_FIELD_MAX = {"price_cap": U64, "max_qty": U32, "min_interval_days": U16}
 INVOICE_RAW_MAX = 31
 
 
+def invoice_hash(invoice: str) -> bytes:
+    """The hashed form of an invoice number: ``keccak256(utf8) | 1`` (the last bit set, so
+    it never ends in the zero byte that marks the raw form; contracts/libraries/Words.sol)."""
+    h = bytearray(keccak(invoice.encode("utf-8")))
+    h[31] |= 1
+    return bytes(h)
+
+
 def invoice_word(invoice: str) -> bytes:
-    """The word a claim carries for its invoice number (the claim id derives from it).
+    """The word a claim carries for its invoice number.
 
     An invoice number of 1 to 31 UTF-8 bytes without a zero byte travels as itself,
     right-padded with zeros (cheaper calldata than a hash, and readable by an auditor); any
-    other travels as keccak256 of its UTF-8 bytes. A padded word always ends in a zero byte,
-    so the two forms cannot be confused short of a keccak preimage."""
+    other travels as :func:`invoice_hash`. Both forms of one number give one claim id
+    (:func:`invoice_key`)."""
     raw = invoice.encode("utf-8")
     if not raw:
         raise InputError("an invoice number must not be empty")
     if len(raw) <= INVOICE_RAW_MAX and b"\0" not in raw:
         return raw.ljust(32, b"\0")
-    return keccak(raw)
+    return invoice_hash(invoice)
+
+
+def invoice_key(word: bytes) -> bytes:
+    """The canonical key of an invoice word, as ``Words.invoiceKey`` computes it: the raw form
+    (last byte zero) becomes :func:`invoice_hash` of its bytes; the hashed form (last bit set)
+    is itself. Any other word is malformed (the contract reverts ``InvoiceMalformed``)."""
+    w = bytes(word)
+    if len(w) != 32:
+        raise InputError(f"an invoice word is 32 bytes, not {len(w)}")
+    if w[31] == 0:
+        raw = w.rstrip(b"\0")
+        if not raw or b"\0" in raw:
+            raise InputError(f"invoice word 0x{w.hex()} is malformed (a zero byte inside the number)")
+        h = bytearray(keccak(raw))
+        h[31] |= 1
+        return bytes(h)
+    if not w[31] & 1:
+        raise InputError(f"invoice word 0x{w.hex()} is malformed (a hashed form has its last bit set)")
+    return w
 
 
 def claim_id(institution: str, invoice: bytes) -> bytes:
-    """``keccak256(abi.encode(institution, invoice word))``: what the contract names a claim
-    (docs/decisions.md)."""
-    return keccak(abi_encode(["address", "bytes32"], [to_checksum_address(institution), invoice]))
+    """``keccak256(abi.encode(institution, invoice_key(invoice word)))``: what the contract
+    names a claim (docs/decisions.md)."""
+    return keccak(abi_encode(["address", "bytes32"], [to_checksum_address(institution), invoice_key(invoice)]))
 
 
 def claim_id_of(institution: str, invoice: str) -> bytes:
@@ -376,10 +414,12 @@ __all__ = [
     "decode_reason",
     "encode_claim",
     "encode_code",
-    "evidence_hash",
+    "invoice_hash",
+    "invoice_key",
     "invoice_word",
     "item_from_tuple",
     "item_tuple",
+    "keyed_hash",
     "line_words",
     "policy_from_tuple",
     "policy_tuple",

@@ -32,6 +32,12 @@ class ScenarioError(InputError):
     """
 
 
+class KeyRefused(InputError, PermissionError):
+    """A signing key cannot be used: a well-known dev key on a chain that is not a dev chain,
+    a key file that others can read, a wrong keystore password, or a private key given where
+    a key name belongs (argv lands in shell history and ``ps``)."""
+
+
 class ManifestError(YibaoError, ValueError):
     """A deployment manifest is unreadable, stale, or does not match the node."""
 
@@ -97,6 +103,7 @@ __all__ = [
     "ChainError",
     "ContractError",
     "InputError",
+    "KeyRefused",
     "ManifestError",
     "NodeUnreachable",
     "OperationRefused",

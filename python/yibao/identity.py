@@ -12,8 +12,10 @@ import hmac
 import os
 import re
 from pathlib import Path
+from typing import Self
 
 from yibao.errors import InputError
+from yibao.keys import read_secret, write_secret
 
 _ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: \d also matches other digits
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -41,22 +43,46 @@ def check_digit(first17: str) -> str:
     return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
-class PseudonymKey:
-    """The operator's secret HMAC key."""
+class SecretKey:
+    """A secret HMAC key of at least :data:`MIN_KEY_BYTES` bytes, kept as hex in a key file of
+    mode 0600; never printed. ``WHAT`` names it in errors."""
+
+    WHAT = "secret key"
 
     def __init__(self, key: bytes) -> None:
         if len(key) < MIN_KEY_BYTES:
-            raise InputError(f"pseudonym key must be at least {MIN_KEY_BYTES} bytes, got {len(key)}")
+            raise InputError(f"{self.WHAT} must be at least {MIN_KEY_BYTES} bytes, got {len(key)}")
         self._key = bytes(key)
 
     @classmethod
-    def from_hex(cls, text: str) -> PseudonymKey:
+    def from_hex(cls, text: str) -> Self:
         t = text.strip().removeprefix("0x")
         try:
             raw = bytes.fromhex(t)
         except ValueError:
-            raise InputError("pseudonym key must be hex") from None
+            raise InputError(f"{cls.WHAT} must be hex") from None
         return cls(raw)  # outside the try: its InputError (a ValueError) must not be masked
+
+    @classmethod
+    def generate(cls) -> Self:
+        return cls(os.urandom(32))
+
+    def hex(self) -> str:
+        return self._key.hex()
+
+    def save(self, path: Path) -> None:
+        """Write the key as hex to a new file of mode 0600 (created so in one step; an
+        existing file is never overwritten)."""
+        write_secret(path, self.hex() + "\n", replace=False)
+
+    def __repr__(self) -> str:  # never print the key
+        return f"{type(self).__name__}(<secret>)"
+
+
+class PseudonymKey(SecretKey):
+    """The operator's secret HMAC key."""
+
+    WHAT = "pseudonym key"
 
     @classmethod
     def from_env_or_file(cls, path: Path | None) -> PseudonymKey:
@@ -64,24 +90,13 @@ class PseudonymKey:
         if env:
             return cls.from_hex(env)
         if path is not None and path.exists():
-            return cls.from_hex(path.read_text(encoding="utf-8"))
+            return cls.from_hex(read_secret(path))  # refused if the group or others can read it
         raise InputError(f"no pseudonym key: set {KEY_ENV} or create {path} (`yibao deploy` makes one)")
-
-    @classmethod
-    def generate(cls) -> PseudonymKey:
-        return cls(os.urandom(32))
-
-    def hex(self) -> str:
-        return self._key.hex()
 
     def pseudonym(self, national_id: str) -> bytes:
         """The 32-byte pseudonym of a national ID."""
         nid = normalise_id(national_id)
         return hmac.new(self._key, nid.encode("ascii"), hashlib.sha256).digest()
-
-    def __repr__(self) -> str:  # never print the key
-        return "PseudonymKey(<secret>)"
-
 
 def parse_pseudonym(text: str) -> bytes:
     """A pseudonym given as 0x + 64 hex digits."""
@@ -98,6 +113,7 @@ __all__ = [
     "KEY_ENV",
     "MIN_KEY_BYTES",
     "PseudonymKey",
+    "SecretKey",
     "check_digit",
     "normalise_id",
     "parse_pseudonym",

@@ -1,8 +1,9 @@
 """Where the CLI keeps state between commands (the *home*, default ``./.yibao``).
 
 - ``manifest.json`` — the deployment the commands talk to (written by ``yibao deploy``);
-- ``keys.json`` — named signing keys (``admin``, ``dev1`` … on a dev chain); a bureau points
-  this at its own keys;
+- ``keys.json`` — named signing keys: encrypted keystores in ``keystores/`` (``yibao key new``,
+  ``yibao key import``), addresses, and on a dev chain the well-known dev keys ``admin``,
+  ``dev1`` …; never a private key (:mod:`yibao.keys`);
 - ``pseudonym.key`` — the enrolment operator's HMAC key (hex), unless ``YIBAO_PSEUDONYM_KEY``
   is set;
 - ``chain.jsonl`` — for the embedded chain only: the journal of every signed transaction
@@ -13,19 +14,16 @@
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from yibao.chain.backend import DEV_ACCOUNTS, Chain, dev_account
+from yibao.chain.backend import Chain
 from yibao.chain.deployment import Manifest
-from yibao.errors import ChainError, InputError, ManifestError
+from yibao.keys import KeyEntry, KeyRing, Passwords
 
 DEFAULT_HOME = Path(".yibao")
 
@@ -52,52 +50,22 @@ class Workspace:
     # ------------------------------------------------------------------ keys
 
     def write_dev_keys(self) -> None:
-        keys = {"admin": dev_account(0).key.hex()}
-        for i in range(1, DEV_ACCOUNTS):
-            keys[f"dev{i}"] = dev_account(i).key.hex()
-        self.home.mkdir(parents=True, exist_ok=True)
-        if not self.keys_path.exists():
-            self.keys_path.write_text(json.dumps(keys, indent=2) + "\n", encoding="utf-8")
-            self.keys_path.chmod(0o600)
+        """Name the well-known dev keys (``admin``, ``dev1`` …) in keys.json, for a dev chain."""
+        KeyRing(self.home).add_dev_keys()
 
-    def keys(self) -> dict[str, str]:
-        if not self.keys_path.exists():
-            return {}
-        try:
-            doc = json.loads(self.keys_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise InputError(f"{self.keys_path}: not JSON ({exc})") from None
-        if not isinstance(doc, dict):
-            raise InputError(f"{self.keys_path}: must map names to private keys")
-        return {str(k): str(v) for k, v in doc.items()}
+    def keys(self) -> dict[str, KeyEntry]:
+        """The named keys of keys.json (keystores, dev keys, addresses; never a private key)."""
+        return KeyRing(self.home).entries()
 
-    def account(self, who: str | None) -> LocalAccount:
-        """A signing key by name in keys.json, or a 0x private key; default ``admin``."""
+    def account(self, who: str | None, password_file: Path | None = None) -> LocalAccount:
+        """The signing key named ``who`` (or whose address ``who`` is); default ``$YIBAO_AS``,
+        else ``admin``. A keystore is decrypted with a password from :class:`yibao.keys.Passwords`."""
         who = who or os.environ.get("YIBAO_AS") or "admin"
-        keys = self.keys()
-        key = keys.get(who)
-        if key is None:
-            if who.startswith("0x") and len(who) == 66:
-                key = who
-            else:
-                known = ", ".join(sorted(keys)) or "none (run `yibao deploy`)"
-                raise InputError(f"--as {who}: no such key; known names: {known}")
-        try:
-            acct: LocalAccount = Account.from_key(key)
-        except (ValueError, TypeError):
-            raise InputError(f"--as {who}: not a valid private key") from None
-        return acct
+        return KeyRing(self.home).signer(who, Passwords(password_file))
 
     def resolve_account(self, who: str) -> str:
-        """An address given as 0x… or as a key name in keys.json."""
-        if who.startswith("0x") and len(who) == 42:
-            from web3 import Web3
-
-            try:
-                return Web3.to_checksum_address(who)
-            except ValueError:
-                raise InputError(f"{who}: not an address") from None
-        return self.account(who).address
+        """An address given as 0x… (any account) or as a key name in keys.json."""
+        return KeyRing(self.home).address(who)
 
     # ------------------------------------------------------------------ chain
 
@@ -111,38 +79,11 @@ class Workspace:
         return self.embedded_chain(), manifest
 
     def embedded_chain(self, fresh: bool = False) -> Chain:
-        """The persisted embedded chain: replay the journal (or start one)."""
-        path = self.journal_path
-        if fresh or not path.exists():
-            # the genesis time is pinned in the journal's header, so a replay rebuilds the same chain
-            header = {"genesis_timestamp": int(time.time())}
-            chain = Chain.embedded(genesis_timestamp=header["genesis_timestamp"])
-            self.home.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(header) + "\n", encoding="utf-8")
-        else:
-            lines = path.read_text(encoding="utf-8").splitlines()
-            try:
-                header = json.loads(lines[0])
-                chain = Chain.embedded(genesis_timestamp=int(header["genesis_timestamp"]))
-                for line in lines[1:]:
-                    entry = json.loads(line)
-                    ts, raw = int(entry["t"]), bytes.fromhex(entry["tx"])
-                    if ts > chain.timestamp():
-                        chain.set_pending_timestamp(ts)
-                    chain.w3.eth.send_raw_transaction(raw)
-            except (ValueError, KeyError, IndexError) as exc:
-                raise ManifestError(f"{path}: corrupt chain journal ({exc})") from exc
-            except Exception as exc:
-                raise ChainError(
-                    f"{path}: replay failed ({type(exc).__name__}); delete {self.home} and redeploy"
-                ) from exc
+        """The persisted embedded chain: replay the journal (or start one), holding its lock
+        until the chain is closed or collected (:class:`yibao.chain.journal.Journal`)."""
+        from yibao.chain.journal import Journal
 
-        def record(ts: int, raw: bytes) -> None:
-            with path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps({"t": ts, "tx": raw.hex()}) + "\n")
-
-        chain.journal = record
-        return chain
+        return Journal(self.journal_path).open_chain(fresh=fresh)
 
 
 def to_jsonable(v: Any) -> Any:

@@ -35,7 +35,7 @@ from yibao.chain import Chain
 from yibao.simulate.chain_engine import ChainEngine, derived_account, pseudonym_of
 from yibao.codec import decode_code, encode_code, policy_from_tuple, policy_tuple
 from yibao.client import AlertKind, ClaimInput, ClaimResult, Enrolment, Ledger, LineOutcome, claim_id_of
-from yibao.units import noon_cst
+from yibao.units import noon_cst, to_day
 from yibao.errors import ContractError, InputError
 from yibao.model.types import (
     CatalogueItem, Category, ClaimLine, ClaimStatus, Decision, Flag, Grade, InstitutionStatus, LineNote,
@@ -188,27 +188,70 @@ def test_item_codes_travel_as_bytes32() -> None:
             encode_code(bad)
 
 
-def test_claim_id_is_keccak_of_institution_and_invoice_word() -> None:
+def _marked(h: bytes) -> bytes:
+    """keccak256 with the last bit set: the hashed form of an invoice number (decisions.md)."""
+    return h[:31] + bytes([h[31] | 1])
+
+
+def test_claim_id_is_keccak_of_institution_and_the_invoice_key() -> None:
     from eth_abi import encode
 
     inst = "0x" + "ab" * 20
-    raw = "发票-001".encode().ljust(32, b"\0")  # 10 UTF-8 bytes: carried as itself
-    want = keccak(encode(["address", "bytes32"], [inst, raw]))
+    # decisions.md: the key of an invoice number is keccak256(utf8) | 1, whatever form it travels in
+    want = keccak(encode(["address", "bytes32"], [inst, _marked(keccak("发票-001".encode()))]))
     assert claim_id_of(inst, "发票-001") == want
     assert claim_id_of(inst, "发票-002") != want
     long = "INV-" + "9" * 28  # 32 bytes: carried as its hash
-    assert claim_id_of(inst, long) == keccak(encode(["address", "bytes32"], [inst, keccak(long.encode())]))
+    assert claim_id_of(inst, long) == keccak(encode(["address", "bytes32"], [inst, _marked(keccak(long.encode()))]))
 
 
 def test_invoice_word_forms() -> None:
-    from yibao.codec import invoice_word
+    from yibao.codec import invoice_key, invoice_word
 
     assert invoice_word("A" * 31) == b"A" * 31 + b"\0"
-    assert invoice_word("A" * 32) == keccak(b"A" * 32)
-    assert invoice_word("A\0B") == keccak(b"A\0B")  # a zero byte would be ambiguous raw
+    assert invoice_word("A" * 32) == _marked(keccak(b"A" * 32))
+    assert invoice_word("A\0B") == _marked(keccak(b"A\0B"))  # a zero byte would be ambiguous raw
     assert invoice_word("INV") != invoice_word("INV\0")
+    # one number, one key: the raw word and the hashed word of a short number agree
+    assert invoice_key(invoice_word("INV-7")) == invoice_key(_marked(keccak(b"INV-7"))) == _marked(keccak(b"INV-7"))
+    for bad in (bytes(32), b"A\0B".ljust(32, b"\0"), b"\0A".ljust(32, b"\0"), b"\x01" * 31 + b"\x02"):
+        with pytest.raises(InputError, match="malformed"):
+            invoice_key(bad)
     with pytest.raises(InputError):
         invoice_word("")
+
+
+def test_one_invoice_has_one_claim_id_on_chain(w: World) -> None:
+    """The raw word of a short invoice number and its hashed word are one claim: the second
+    submission is DUPLICATE (the review found two ids for one invoice)."""
+    w.at(w.D(3, 2))
+    h3 = w.admin.acting_as(w.accounts["H3"])
+    first = h3.submit_claim(w.input("INV-DUP", [("XA01", 1, 100)], day=w.D(3, 2)))
+    words = w.input("INV-DUP", [("XA01", 1, 100)], day=w.D(3, 2)).as_words()
+    words[0] = _marked(keccak(b"INV-DUP"))
+    tx = h3.transact("submitClaims", words)
+    decided = tx.named("ClaimDecided")[0]
+    assert bytes(decided["claimId"]) == first.claim_id
+    assert Reason(int(decided["decision"]) >> 3 & 0x1F) is Reason.DUPLICATE
+    # the view (Words.sol) and the claim path's Yul give the same id to both forms
+    for form in (words[0], b"INV-DUP".ljust(32, b"\0")):
+        assert bytes(h3.call("claimIdOf", w.accounts["H3"].address, form)) == first.claim_id
+
+
+@pytest.mark.parametrize("word", [
+    bytes(32),  # no number at all
+    b"A\0B".ljust(32, b"\0"),  # a zero byte inside a raw number
+    b"\0AB".ljust(32, b"\0"),  # a raw number starting with a zero byte
+    b"\x01" * 31 + b"\x02",  # neither raw (last byte 0) nor a marked hash (last bit 1)
+])
+def test_malformed_invoice_word_reverts_by_name(w: World, word: bytes) -> None:
+    w.at(w.D(3, 2))
+    h3 = w.admin.acting_as(w.accounts["H3"])
+    words = w.input("X", [("XA01", 1, 100)], day=w.D(3, 2)).as_words()
+    words[0] = word
+    reverts("InvoiceMalformed", lambda: h3.transact("submitClaims", words), word)
+    reverts("InvoiceMalformed", lambda: h3.call("claimIdOf", w.accounts["H3"].address, word), word)
+    assert w.counters() == YearCounters()
 
 
 def test_policy_round_trips_through_the_struct() -> None:
@@ -475,6 +518,25 @@ def test_cross_region_cut_and_filing(w: World) -> None:
     assert late.fund == 5000  # filing over: 10000 × 5000 / 10000
 
 
+def test_a_filing_stays_while_a_claim_for_its_days_may_come(w: World) -> None:
+    """Issue 10 §1: an unrelated ``addFiling`` used to delete filings that had ended, so a claim
+    submitted late for a day inside one lost its ratio. A filing stays until its last day is
+    stale (``to`` + max_claim_age_days 90 of the version in force then)."""
+    op, p1 = w.operator, w.person("P1")
+    w.at(w.D(3, 2))
+    op.add_filing(p1, GZ, w.D(3, 2), w.D(3, 31))
+    w.at(w.D(4, 20))
+    op.add_filing(p1, GZ, w.D(5, 1), w.D(5, 10))  # unrelated; the March filing has ended
+    assert w.admin.has_filing(p1, GZ, w.D(3, 20))
+    late = w.claim("LATE", [("GA01", 1, 30000)], day=w.D(3, 20), today=w.D(4, 20), inst="G2")
+    assert late.fund == 12000  # (30000 − 10000) × 6000: no cross-region cut
+    w.at(w.D(6, 30))  # 03-31 + 90 = 06-29: from now on no claim can use it
+    op.add_filing(p1, GZ, w.D(7, 1), w.D(7, 10))
+    assert not w.admin.has_filing(p1, GZ, w.D(3, 20))
+    assert [tuple(f[1:]) for f in w.admin.call("filingsOf", p1)] == [
+        (to_day(w.D(5, 1)), to_day(w.D(5, 10))), (to_day(w.D(7, 1)), to_day(w.D(7, 10)))]
+
+
 def test_treating_regions_catalogue_applies(w: World) -> None:
     r = w.claim("G1", [("XA01", 1, 1000)], day=w.D(3, 2), inst="G2")
     assert r.lines == (LineOutcome(0, LineNote.NOT_IN_CATALOGUE),)
@@ -576,10 +638,11 @@ def test_claim_checks_first_failure_wins(w: World) -> None:
     r = w.claim("3", [("XA01", 1, 1)], day=w.D(3, 3), today=mar2, person="P3")
     assert r.reason is Reason.FUTURE_SERVICE  # beats not covered
     assert w.claim("4", [("XA01", 1, 1)], day=mar2, person="P3").reason is Reason.NOT_COVERED
-    w.regulator.add_policy(make_policy(w.year, scheme=Scheme.RESIDENT, waiting_days=200))
+    # a version starts no earlier than today (adjudication.md v1.1): from 03-02 on
+    w.regulator.add_policy(make_policy(w.year, scheme=Scheme.RESIDENT, waiting_days=200, effective_from=mar2))
     w.enrol("P4", Scheme.RESIDENT)
-    r = w.claim("5", [("XA01", 1, 1)], day=w.D(1, 5), today=w.D(4, 10), person="P4")
-    assert r.reason is Reason.STALE_CLAIM  # 95 days old, and inside the 200-day wait
+    r = w.claim("5", [("XA01", 1, 1)], day=w.D(3, 3), today=w.D(6, 5), person="P4")
+    assert r.reason is Reason.STALE_CLAIM  # 94 days old, and inside the 200-day wait
     assert w.counters("P4") == YearCounters()
 
 
@@ -877,7 +940,7 @@ def test_engine_refuses_a_node_past_the_start() -> None:
 
     with AnvilNode(timestamp=noon_cst(dt.date(2026, 6, 1))) as node:
         e = ChainEngine(node.url)
-        with pytest.raises(ChainError, match="past 12:00 CST of the scenario's first day 2026-06-01"):
+        with pytest.raises(ChainError, match="past 12:00 CST of the scenario's set-up day 2026-06-01"):
             e.set_today(dt.date(2026, 6, 1))
         ChainEngine(node.url).set_today(dt.date(2026, 6, 2))  # the next day is fine
 
@@ -897,3 +960,65 @@ def test_engine_clock_runs_at_noon_plus_one_second_per_transaction() -> None:
     assert e.ledger.today() == day + dt.timedelta(days=1)
     with pytest.raises(InputError):
         e.set_today(day)
+
+
+# ====================================================================== raw words
+# submitClaims takes bytes32 words: anything a client could send. Every malformed word
+# reverts by name and nothing is recorded (issue 10 §6).
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as hst  # noqa: E402
+
+from yibao.codec import META_UNUSED_MASK, WIRE_LINE_UNUSED_MASK  # noqa: E402
+
+_META_BITS = [b for b in range(256) if META_UNUSED_MASK >> b & 1]
+_LINE_BITS = [b for b in range(256) if WIRE_LINE_UNUSED_MASK >> b & 1]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=hst.sampled_from(["meta", "line", "claimed", "invoice"]), data=hst.data())
+def test_stray_bits_revert_by_name_and_record_nothing(w: World, where: str, data: hst.DataObject) -> None:
+    if w.admin.chain.kind != "embedded":
+        pytest.skip("the fuzzing runs on the embedded chain")
+    chain = w.admin.chain
+    snap = chain.snapshot()
+    try:
+        w.at(w.D(3, 2))
+        h3 = w.admin.acting_as(w.accounts["H3"])
+        n = data.draw(hst.integers(1, 4), label="lines")
+        words = w.input("RAW", [("XA01", 1, 100)] * n, day=w.D(3, 2)).as_words()
+        if where == "meta":
+            bit = data.draw(hst.sampled_from(_META_BITS))
+            words[3] = (int.from_bytes(words[3], "big") | 1 << bit).to_bytes(32, "big")
+            name = "ClaimWordMalformed"
+        elif where == "line":
+            i = 4 + 2 * data.draw(hst.integers(0, n - 1)) + 1
+            bit = data.draw(hst.sampled_from(_LINE_BITS))
+            words[i] = (int.from_bytes(words[i], "big") | 1 << bit).to_bytes(32, "big")
+            name = "ClaimWordMalformed"
+        elif where == "claimed":  # a claimed fund without its flag
+            amount = data.draw(hst.integers(1, 2**64 - 1))
+            words[3] = (int.from_bytes(words[3], "big") | amount << 88).to_bytes(32, "big")
+            name = "ClaimWordMalformed"
+        else:  # a last byte that is neither 0 (raw) nor odd (marked hash)
+            head = data.draw(hst.binary(min_size=31, max_size=31))
+            words[0] = head + bytes([2 * data.draw(hst.integers(1, 127))])
+            name = "InvoiceMalformed"
+        good = w.input("GOOD", [("XA01", 1, 100)], day=w.D(3, 2)).as_words()
+        reverts(name, lambda: h3.transact("submitClaims", good + words))
+        reverts("ClaimUnknown", lambda: w.stored("GOOD"))  # the whole batch reverted
+        assert w.counters() == YearCounters()
+    finally:
+        chain.revert(snap)
+
+
+def test_a_claim_of_255_lines_and_a_batch_of_200_claims_are_accepted(w: World) -> None:
+    w.at(w.D(3, 2))
+    h3 = w.admin.acting_as(w.accounts["H3"])
+    (big,) = h3.submit_claims([w.input("L255", [("XA01", 1, 1)] * 255, day=w.D(3, 2))])
+    assert big.status is ClaimStatus.APPROVED and len(big.lines) == 255 and big.billed == 255
+    batch = [w.input(f"B{i}", [("XA01", 1, 1)], day=w.D(3, 2)) for i in range(200)]
+    assert len(h3.submit_claims(batch)) == 200
+    words = [x for c in [*batch, w.input("B200", [("XA01", 1, 1)], day=w.D(3, 2))] for x in c.as_words()]
+    reverts("BatchSizeInvalid", lambda: h3.transact("submitClaims", words, gas=50_000_000), 201, 200)

@@ -954,3 +954,48 @@ def test_refusal_is_access_denied_and_permission_error(w: World) -> None:
     assert ei.value.name == "AccessControlUnauthorizedAccount"
     assert ei.value.error_args[1] == ADMIN_ROLE
 
+
+
+# ====================================================================== separation of duties
+# issue 10 §2: today a regulator could make a hospital a reviewer, and the hospital then
+# approved its own flagged claim.
+
+
+@pytest.mark.parametrize(("granter", "role"), [
+    ("regulator", lambda lg: lg.reviewer_role(R)),
+    ("regulator", lambda lg: lg.operator_role(R)),
+    ("admin", lambda lg: lg.regulator_role(R)),
+    ("admin", lambda lg: lg.regulator_role(S)),
+    ("admin", lambda lg: bytes(32)),  # DEFAULT_ADMIN_ROLE
+])
+def test_an_institution_holds_no_staff_role(w: World, granter: str, role: Callable[[Ledger], bytes]) -> None:
+    lg = w.as_role(granter)
+    err = reverts("RoleConflict", lambda: lg.grant_role(role(lg), w.addr("institution")))
+    assert bytes(err.inputs["role"]) == role(lg)
+    assert not lg.has_role(role(lg), w.addr("institution"))
+
+
+@pytest.mark.parametrize("staff", ["admin", "regulator", "regulator_other", "operator", "reviewer"])
+def test_staff_cannot_be_registered_as_an_institution(w: World, staff: str) -> None:
+    reg = w.as_role("regulator")
+    reverts("InstitutionIsStaff", lambda: reg.add_institution(w.addr(staff), R, 2, Grade.A), w.addr(staff))
+
+
+def test_staff_who_gave_up_every_role_can_become_an_institution(w: World) -> None:
+    reg = w.as_role("regulator")
+    reg.revoke_role(w.admin.reviewer_role(R), w.addr("reviewer"))
+    reg.add_institution(w.addr("reviewer"), R, 2, Grade.A)
+    reverts("RoleConflict", lambda: reg.grant_role(w.admin.reviewer_role(R), w.addr("reviewer")))
+
+
+@pytest.mark.parametrize(("who", "role"), [
+    ("regulator", lambda lg: lg.reviewer_role(R)),
+    ("regulator", lambda lg: lg.operator_role(R)),
+    ("admin", lambda lg: lg.regulator_role(R)),
+    ("admin", lambda lg: bytes(32)),
+])
+def test_nobody_grants_a_role_to_themselves(w: World, who: str, role: Callable[[Ledger], bytes]) -> None:
+    lg = w.as_role(who)
+    had = lg.has_role(role(lg), w.addr(who))
+    reverts("RoleSelfGrant", lambda: lg.grant_role(role(lg), w.addr(who)), w.addr(who), role(lg))
+    assert lg.has_role(role(lg), w.addr(who)) == had

@@ -38,8 +38,8 @@ class Cli:
         return json.loads(out)
 
     def refused(self, *args: str) -> tuple[dict, str]:
-        """A refused command: exit 1, one error line, and the JSON error document."""
+        """A refused command: exit 2, one error line, and the JSON error document."""
         code, out, err = self(*args, "--json", ok=False)
-        assert code == 1, err
+        assert code == 2, err
         assert err.count("\n") == 1 and err.startswith("error: "), err
         return json.loads(out.strip().splitlines()[-1]), err

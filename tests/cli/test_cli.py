@@ -54,7 +54,7 @@ def test_enrol_and_show_person(cli: Cli) -> None:
 def test_missing_role_is_one_line_naming_the_role(cli: Cli) -> None:
     code, _out, err = cli("enrol", "--id", ID1, "--region", "500000", "--from", "2026-01-01",
                          "--to", "2026-12-31", "--as", "dev3", ok=False)
-    assert code == 1
+    assert code == 2
     assert err.strip().count("\n") == 0
     assert "lacks the role operator of 500000" in err
 
@@ -68,7 +68,7 @@ def test_csv_enrol_with_a_bad_row_writes_nothing(cli: Cli, tmp_path: Path) -> No
         f"{ID3},500000,RESIDENT,2026-01-01,2026-13-01\n"
     )
     code, _, err = cli("enrol", "--csv", str(f), "--as", "dev2", ok=False)
-    assert code == 1 and "people.csv:4:" in err and "coverage_to" in err
+    assert code == 2 and "people.csv:4:" in err and "coverage_to" in err
     code, _, err = cli("person", "show", "--id", ID1, ok=False)
     assert "PersonUnknown" in err
 
@@ -89,7 +89,7 @@ def test_csv_bad_rows_are_named_by_line(cli: Cli, tmp_path: Path, row: str, need
     f.write_text(f"national_id,region,scheme,coverage_from,coverage_to\n"
                  f"{ID1},500000,EMPLOYEE,2026-01-01,2026-12-31\n{row}\n")
     code, _, err = cli("enrol", "--csv", str(f), "--as", "dev2", ok=False)
-    assert code == 1 and "p.csv:3:" in err and needle in err, err
+    assert code == 2 and "p.csv:3:" in err and needle in err, err
     assert cli.json("region", "show", "500000")["code"] == 500000
     code, _, err = cli("person", "show", "--id", ID1, ok=False)
     assert "PersonUnknown" in err
@@ -111,7 +111,7 @@ def test_stale_manifest_is_refused(cli: Cli) -> None:
     doc["artifacts"]["RegistryModule"] = "sha256:" + "0" * 64
     m.write_text(json.dumps(doc))
     code, _, err = cli("institution", "show", "dev7", ok=False)
-    assert code == 1 and "stale manifest" in err
+    assert code == 2 and "stale manifest" in err
 
 
 def test_manifest_without_code_is_refused(cli: Cli) -> None:
@@ -120,12 +120,12 @@ def test_manifest_without_code_is_refused(cli: Cli) -> None:
     doc["ledger"] = "0x" + "12" * 20
     m.write_text(json.dumps(doc))
     code, _, err = cli("region", "show", "500000", ok=False)
-    assert code == 1 and "no code there" in err
+    assert code == 2 and "no code there" in err
 
 
 def test_unreachable_node_is_one_line(cli: Cli) -> None:
     code, _, err = cli("region", "show", "500000", "--rpc", "http://127.0.0.1:9", ok=False)
-    assert code == 1 and "no JSON-RPC node answers at http://127.0.0.1:9" in err
+    assert code == 2 and "no JSON-RPC node answers at http://127.0.0.1:9" in err
 
 
 def test_json_error_document(cli: Cli) -> None:
@@ -136,7 +136,7 @@ def test_json_error_document(cli: Cli) -> None:
 
 
 def test_no_manifest_is_named(tmp_path: Path, capsys) -> None:
-    assert run(["region", "show", "500000", "--home", str(tmp_path / "empty")]) == 1
+    assert run(["region", "show", "500000", "--home", str(tmp_path / "empty")]) == 2
     assert "run `yibao deploy` first" in capsys.readouterr().err
 
 
@@ -150,7 +150,7 @@ def test_simulate_model_prints_the_document(capsys) -> None:
 
 
 def test_simulate_bad_file_names_the_entry(capsys) -> None:
-    assert run(["simulate", str(DATA / "example_as_documented.json"), "--model"]) == 1
+    assert run(["simulate", str(DATA / "example_as_documented.json"), "--model"]) == 2
     assert "people[0].filings[0].region: unknown region 440100" in capsys.readouterr().err
 
 
@@ -184,13 +184,13 @@ def test_simulate_refuses_a_node_past_the_start(capsys) -> None:
     from yibao.chain.node import AnvilNode
 
     with AnvilNode(timestamp=noon_cst(dt.date(2026, 6, 1))) as node:
-        assert run(["simulate", str(DATA / "example.json"), "--rpc", node.url]) == 1
+        assert run(["simulate", str(DATA / "example.json"), "--rpc", node.url]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "past 12:00 CST of the scenario's first day 2026-01-01" in err
+    assert err.count("\n") == 1 and "past 12:00 CST of the scenario's set-up day 2026-01-01" in err
 
 
 def test_simulate_model_and_rpc_together_is_refused(capsys) -> None:
-    assert run(["simulate", str(DATA / "example.json"), "--model", "--rpc", "http://x"]) == 1
+    assert run(["simulate", str(DATA / "example.json"), "--model", "--rpc", "http://x"]) == 2
     assert "either --model or --rpc" in capsys.readouterr().err
 
 

@@ -10,12 +10,15 @@ of ``claim submit --date``) and coverage and policies span wide ranges.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 from cli_runner import Cli, nid
 from eth_utils.crypto import keccak
 from yibao.chain.backend import dev_account
+from yibao.evidence import EVIDENCE_KEY_FILE, EvidenceKey
+from yibao.units import day_of_timestamp
 
 ID1 = nid("11010119900307427")  # insured in 500000
 ID2 = nid("44010619920101002")  # insured in 440100, treated in 500000 without a filing
@@ -25,9 +28,19 @@ REVIEWER_B = dev_account(4).address
 REGULATOR = dev_account(1).address
 
 
-def policy(region: int) -> dict:
+def chain_today(cli: Cli) -> str:
+    """The chain's today (a node's test clock, else the wall clock the embedded chain starts on)."""
+    from yibao.chain import Chain
+
+    return day_of_timestamp(Chain.connect(cli.rpc).timestamp() if cli.rpc else int(time.time())).isoformat()
+
+
+def policy(region: int, effective_from: str | None = None) -> dict:
+    # a version starts no earlier than the chain's today (adjudication.md v1.1): the CLI's
+    # chains start on the wall clock
+    today = effective_from or day_of_timestamp(int(time.time())).isoformat()
     return {
-        "region": region, "scheme": "EMPLOYEE", "effective_from": "2020-01-01",
+        "region": region, "scheme": "EMPLOYEE", "effective_from": today,
         "op_deductible": 10_000,
         "ip_deductible": {"1": 20_000, "2": 50_000, "3": 100_000},
         "op_ratio_bps": {"0": 5000, "1": 9000, "2": 8500, "3": 8000},
@@ -59,11 +72,12 @@ def test_a_claim_from_submission_to_clawback(cli: Cli, tmp_path: Path) -> None:
 def _load_rule_base(cli: Cli, tmp_path: Path) -> None:
     # ---- rule base from files; a refused entry writes nothing
     mixed = tmp_path / "mixed.json"
-    mixed.write_text(json.dumps([policy(500000), policy(999999)]))
+    today = chain_today(cli)
+    mixed.write_text(json.dumps([policy(500000, today), policy(999999, today)]))
     doc, err = cli.refused("policy", "add", str(mixed), "--as", "dev1")
     assert doc["name"] == "RegionUnknown" and "RegionUnknown(region=999999)" in err
     good = tmp_path / "policies.json"
-    good.write_text(json.dumps([policy(500000), policy(440100)]))
+    good.write_text(json.dumps([policy(500000, today), policy(440100, today)]))
     doc = cli.json("policy", "add", str(good), "--as", "dev1")  # 500000 was not half-written
     assert doc["ok"] and doc["transactions"] == 2
     assert [p["region"] for p in doc["policies"]] == [500000, 440100]
@@ -160,12 +174,15 @@ def _check_history(cli: Cli, c2: dict, r1: dict, ap: dict, st: dict, cb: dict) -
     assert sub["tx"] == c2["tx"] and alert["kind"] == "REVIEW_THRESHOLD" and alert["tx"] == c2["tx"]
     assert (rej["decision"], rej["reviewer"], rej["reason"], rej["appeal"]) == (
         "reject", REVIEWER_A, "OVER_LIMIT", False)
-    assert rej["evidence"] == "0x" + keccak(text="photo-1").hex() and rej["tx"] == r1["tx"]
+    # evidence goes on chain as HMAC under the home's evidence key, never as an unkeyed hash
+    key = EvidenceKey.load_or_create(cli.home / EVIDENCE_KEY_FILE)
+    assert rej["evidence"] == "0x" + key.digest("photo-1").hex() != "0x" + keccak(text="photo-1").hex()
+    assert rej["tx"] == r1["tx"]
     assert appd["institution"] == INST and appd["tx"] == ap["tx"]
     assert (appr["decision"], appr["reviewer"], appr["appeal"], appr["fund"]) == ("approve", REVIEWER_B, True, 160_000)
     assert (paid["epoch"], paid["payable"], paid["claims"], paid["by"], paid["tx"]) == (
         0, 189_680, 3, REGULATOR, st["tx"])
-    assert paid["payment_ref"] == "0x" + keccak(text="PAY-2026-001").hex()
+    assert paid["payment_ref"] == "0x" + key.digest("PAY-2026-001").hex()
     assert (clawed["amount"], clawed["reason"], clawed["tx"]) == (160_000, "UPCODING", cb["tx"])
     assert all(s["time"].endswith("+08:00") for s in steps)
     assert [s["timestamp"] for s in steps] == sorted(s["timestamp"] for s in steps)
@@ -233,7 +250,7 @@ def test_history_names_the_settlement_that_paid_the_claim(ledger) -> None:
     ledger.add_region(500000, "Chongqing", 1_000_000)
     ledger.grant_role(ledger.regulator_role(500000), reg.account.address)
     reg.grant_role(ledger.operator_role(500000), op.account.address)
-    reg.add_policy(Policy.model_validate(policy(500000)).to_model())
+    reg.add_policy(Policy.model_validate(policy(500000, ledger.today().isoformat())).to_model())
     reg.set_items(500000, [CatalogueItem("XA01", Category.A)])
     reg.add_institution(INST, 500000, 3)
     pid = bytes([7]) * 32
@@ -247,10 +264,10 @@ def test_history_names_the_settlement_that_paid_the_claim(ledger) -> None:
         return r.claim_id
 
     c1, c2 = submit("INV-1"), submit("INV-2")  # fund 8,000 and 16,000
-    first = reg.settle(INST, "PAY-1")
+    first = reg.settle(INST, keccak(text="PAY-1"))
     c3 = submit("INV-3")
     assert [s["step"] for s in claim_history(ledger, c3)] == ["submitted"]  # not paid yet
-    second = reg.settle(INST, "PAY-2")
+    second = reg.settle(INST, keccak(text="PAY-2"))
     h1, h3 = claim_history(ledger, c1), claim_history(ledger, c3)
     assert [s["step"] for s in h1] == [s["step"] for s in h3] == ["submitted", "settled"]
     assert (h1[1]["epoch"], h1[1]["claims"], h1[1]["payable"], h1[1]["tx"]) == (0, 2, 24_000, first.tx_hash)

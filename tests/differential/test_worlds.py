@@ -303,6 +303,7 @@ def test_the_rules_are_exercised(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_after_steps_succeed_and_are_refused(after_worlds: list[World]) -> None:
     totals: collections.Counter[tuple[str, bool]] = collections.Counter()
     errors: collections.Counter[str] = collections.Counter()
+    idle_clearing = 0  # worlds whose cross-region shares were all clawed back: nothing to clear
     for doc, report in after_worlds:
         per_world: collections.Counter[tuple[str, bool]] = collections.Counter()
         for step, outcome in zip(doc["timeline"], report["steps"], strict=True):
@@ -314,9 +315,13 @@ def test_after_steps_succeed_and_are_refused(after_worlds: list[World]) -> None:
             if outcome["error"] is not None:
                 errors[outcome["error"]] += 1
         for kind in AFTER_KINDS:
+            if kind == "clear" and per_world[(kind, True)] == 0:
+                idle_clearing += 1
+                continue
             assert per_world[(kind, True)] >= 1, (doc["start"], kind, "never succeeds")
             assert per_world[(kind, False)] >= 1, (doc["start"], kind, "never refused")
         totals.update(per_world)
+    assert idle_clearing <= len(after_worlds) // 10, idle_clearing
     for kind in AFTER_KINDS:  # many succeed
         ok, refused = totals[(kind, True)], totals[(kind, False)]
         assert ok >= (ok + refused) // 5, (kind, ok, refused)

@@ -266,11 +266,25 @@ def test_clear_needs_the_payers_fund() -> None:
     assert w.ledger.clear(CQ, GZ, today=MAR2, amount=10000) == 10000
 
 
-def test_clawback_keeps_booked_cross_region_debt(w: World) -> None:
+def test_clawback_takes_the_share_off_the_cross_region_debt(w: World) -> None:
+    """adjudication.md v1.1: the home region never pays for a clawed-back claim."""
     cross_region_settled(w)
-    w.ledger.clawback(key("G1", "G2"), today=MAR2)
-    assert w.ledger.owed(CQ, GZ) == 20000
+    w.ledger.clawback(key("G1", "G2"), today=MAR2, reason="UPCODING", evidence="audit-1")
+    assert w.ledger.owed(CQ, GZ) == 10000
+    assert w.ledger.owed(GZ, CQ) == 0
     assert w.ledger.institution("G2").debt == 10000
+
+
+def test_clawback_after_clearing_books_a_debt_back_to_the_home_region(w: World) -> None:
+    lg = w.ledger
+    cross_region_settled(w)
+    assert lg.clear(CQ, GZ, today=MAR2, amount=15000) == 15000  # 5000 still owed
+    lg.clawback(key("G1", "G2"), today=MAR2)  # share 10000: 5000 off the debt, 5000 owed back
+    assert (lg.owed(CQ, GZ), lg.owed(GZ, CQ)) == (0, 5000)
+    assert lg.clear(GZ, CQ, today=MAR2) == 5000
+    # net: CQ paid GZ 15000 and got 5000 back = the one share not clawed back
+    assert lg.fund(CQ).clearing_out - lg.fund(CQ).clearing_in == 10000
+    w.refused("ReasonInvalid", lambda: lg.clawback(key("G2", "G2"), today=MAR2, reason="free text"))
 
 
 # ---------------------------------------------------------------- statuses and filings
@@ -318,9 +332,12 @@ def test_filings(w: World) -> None:
         lg.filing("P1", Filing(GZ, D(2026, 1, 1 + i), D(2026, 3, 31)), today=START)
     w.refused("FilingLimitReached",
               lambda: lg.filing("P1", Filing(GZ, START, START), today=D(2026, 3, 31)))
-    # on 04-01 the eight filings have ended: they are dropped first
-    lg.filing("P1", Filing(GZ, D(2026, 4, 1), D(2026, 4, 30)), today=D(2026, 4, 1))
-    assert lg.person("P1").filings == (Filing(GZ, D(2026, 4, 1), D(2026, 4, 30)),)
+    # on 04-01 the eight filings have ended, but a claim for 03-31 may still come (stale
+    # after 90 days): they stay until 06-29 and are dropped on 06-30
+    w.refused("FilingLimitReached",
+              lambda: lg.filing("P1", Filing(GZ, D(2026, 4, 1), D(2026, 4, 30)), today=D(2026, 6, 29)))
+    lg.filing("P1", Filing(GZ, D(2026, 7, 1), D(2026, 7, 30)), today=D(2026, 6, 30))
+    assert lg.person("P1").filings == (Filing(GZ, D(2026, 7, 1), D(2026, 7, 30)),)
 
 
 def test_contribution(w: World) -> None:
@@ -328,6 +345,8 @@ def test_contribution(w: World) -> None:
     w.ledger.contribution("Q", 60000, today=START)
     assert w.ledger.fund(GZ) == FundState(5_060_000, 60000, 0, 0, 0, 0)
     w.refused("AmountZero", lambda: w.ledger.contribution("Q", 0, today=START))
+    w.refused("AmountTooLarge", lambda: w.ledger.contribution("Q", 2**64 - 5_060_000, today=START))
+    w.ledger.contribution("Q", 2**64 - 1 - 5_060_000, today=START)  # exactly what the totals hold
     w.refused("PersonUnknown", lambda: w.ledger.contribution("QQ", 1, today=START))
 
 

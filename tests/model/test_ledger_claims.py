@@ -242,10 +242,11 @@ def test_claim_checks_first_failure_wins(w: World) -> None:
     # not covered beats no policy (P3 is RESIDENT: no policy)
     assert w.claim("4", [("XA01", 1, 1)], day=MAR2, person="P3").reason is Reason.NOT_COVERED
     # stale beats waiting period
-    w.ledger.add_policy(replace(POLICY, scheme=Scheme.RESIDENT, waiting_days=200), today=MAR2)
+    # a version starts no earlier than today (adjudication.md v1.1): from 03-02 on
+    w.ledger.add_policy(replace(POLICY, scheme=Scheme.RESIDENT, waiting_days=200, effective_from=MAR2), today=MAR2)
     w.ledger.enrol("P4", CQ, Scheme.RESIDENT, START, D(2026, 12, 31), today=MAR2)
-    d = w.claim("5", [("XA01", 1, 1)], day=D(2026, 1, 5), today=D(2026, 4, 10), person="P4")
-    assert d.reason is Reason.STALE_CLAIM  # 95 days old, and inside the 200-day wait
+    d = w.claim("5", [("XA01", 1, 1)], day=D(2026, 3, 3), today=D(2026, 6, 5), person="P4")
+    assert d.reason is Reason.STALE_CLAIM  # 94 days old, and inside the 200-day wait
     assert w.ledger.counters("P4", 2026) == YearCounters()
 
 

@@ -164,7 +164,10 @@ def test_documented_example_unknown_claim() -> None:
          ("policies[1].effective_from: not after the previous version 2026-01-01 of 500000 "
           "EMPLOYEE")),
         (lambda d: d["timeline"][1]["review"].update(reason="X" * 33),
-         'timeline[1].review.reason: longer than 32 bytes (got "' + "X" * 33 + '")'),
+         'timeline[1].review.reason: not a code: 1-32 of A-Z, 0-9 and _ (no free text on chain) (got "'
+         + "X" * 33 + '")'),
+        (lambda d: d["timeline"][1]["review"].update(reason="过度诊疗"),
+         'timeline[1].review.reason: not a code: 1-32 of A-Z, 0-9 and _ (no free text on chain) (got "过度诊疗")'),
     ],
 )
 def test_bad_input_names_the_entry(

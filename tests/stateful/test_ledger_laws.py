@@ -73,9 +73,12 @@ from yibao.simulate import Engine, ModelEngine
 # ---------------------------------------------------------------------------
 
 D = dt.date
+SETUP_DAY = D(2026, 1, 1)
+"""The setup day: the policy versions start on it or later (a version never starts before
+the chain's today, adjudication.md v1.1)."""
 START = D(2026, 12, 22)
-"""The setup day. Near a year's end, so that examples cross a month and a year boundary
-(visit limits per month, deductibles and caps per year, a second policy version)."""
+"""The examples' first day. Near a year's end, so that examples cross a month and a year
+boundary (visit limits per month, deductibles and caps per year, a second policy version)."""
 
 CQ, GZ = 500000, 440100
 REGIONS: dict[int, tuple[str, int]] = {CQ: ("Chongqing", 2_000_000), GZ: ("Guangzhou", 30_000)}
@@ -156,8 +159,8 @@ PEOPLE: tuple[Person, ...] = (
 
 
 def play_setup(engine: Engine) -> None:
-    """The setup, in scenario order, on ``START`` — the same calls for model and chain."""
-    engine.set_today(START)
+    """The setup, in scenario order, on ``SETUP_DAY`` — the same calls for model and chain."""
+    engine.set_today(SETUP_DAY)
     for code, (name, opening) in REGIONS.items():
         engine.add_region(code, name, opening)
     for policy in POLICIES:
@@ -183,7 +186,7 @@ def fund_law_holds(code: int, f: FundState) -> bool:
 # the chain world, built once and reset for every example
 # ---------------------------------------------------------------------------
 
-_NOT_ENGINE_STATE = ("rpc", "_ledger", "_chain")  # the connection itself is kept as is
+_NOT_ENGINE_STATE = ("rpc", "_ledger", "_chain", "_key")  # the connection and the fixed key are kept
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,11 @@ OUTCOMES: Counter[tuple[str, str]] = Counter()
 the refusal's name, a claim decision's status (and reason), or "ok"."""
 
 
+def claw(claim: ClaimKey) -> Callable[[Engine], Any]:
+    """A clawback with a reason code and evidence (scenario.md)."""
+    return lambda e: e.clawback(claim, "AUDIT", "audit file")
+
+
 def _run(action: Callable[[], Any]) -> Outcome:
     try:
         return ("ok", action())
@@ -300,6 +308,7 @@ class LedgerLaws(RuleBasedStateMachine):
         self.person_defs = {p.id: p for p in PEOPLE}
         self.invoices = 0
         self.step_no = 0
+        self.contributed = 0  # what the successful contribution steps asked for (fen)
         # the chain is back at the verified setup state (same head block): no need to read it
         self.verified = self.world.initial
         assert model_state(self.model) == self.verified
@@ -308,7 +317,8 @@ class LedgerLaws(RuleBasedStateMachine):
 
     def _step(self, label: str, model_action: Callable[[ModelEngine], Any],
             chain_action: Callable[[Any], Any], touched: tuple[ClaimKey, ...] = (), *,
-            compare_values: bool = False, single_tx: bool = True, owed: bool = False, tag: str = "") -> Outcome:
+            compare_values: bool = False, single_tx: bool = True, owed: bool = False, tag: str = "",
+            contribution: int = 0) -> Outcome:
         """Run one step on both engines and check everything after it (``owed``: read what
         the regions owe each other from the chain too; ``tag``: added to the outcome seen)."""
         self.step_no += 1
@@ -336,6 +346,8 @@ class LedgerLaws(RuleBasedStateMachine):
         if m[0] == "refused" and single_tx:
             self._unchanged_model(where, touched, before)
         else:
+            if m[0] == "ok":
+                self.contributed += contribution
             self._verify(where, touched, owed)
         return m
 
@@ -363,7 +375,42 @@ class LedgerLaws(RuleBasedStateMachine):
         for key in touched:
             mc, cc = self.model.claim_state(key), self.chain.claim_state(key)
             assert mc == cc, f"{where}: claim {key} differs\n  model: {mc}\n  chain: {cc}"
+        self._page_laws(where, c, owed)
         self.verified = c
+
+    def _page_laws(self, where: str, c: Verified, owed: bool) -> None:
+        """Laws written from adjudication.md itself, on the chain's figures alone (the model
+        could share a mistake with the contracts):
+
+        * money: the funds together hold the openings plus the contributions minus the cash
+          paid to institutions (clearing only moves money between funds; a recovery is cash
+          not paid);
+        * cross-region (after a settlement, clearing or clawback): what each region owes the
+          other plus what it cleared to it, less the same the other way, equals the settled
+          cross-region fund shares not clawed back of its people there, less the same the
+          other way (a clawback after clearing is owed back, and cleared back, the same way).
+        """
+        held = sum(f.balance for f in c.funds.values())
+        paid = sum(i.paid for i in c.institutions.values())
+        opened = sum(opening for _, opening in REGIONS.values())
+        assert held == opened + self.contributed - paid, f"{where}: funds hold {held}, the page says " \
+            f"{opened} + {self.contributed} - {paid}"
+        if not owed:
+            return
+        shares = {(CQ, GZ): 0, (GZ, CQ): 0}  # (home, treating) → settled shares not clawed back
+        for key, claim in self.claim_defs.items():
+            person = self.person_defs.get(claim.person)
+            if person is None:  # never enrolled: never paid
+                continue
+            home, treating = person.region, INSTITUTIONS[key.institution][0]
+            if home != treating and (d := self.chain.claim_state(key)) is not None \
+                    and d.status is ClaimStatus.SETTLED:
+                shares[(home, treating)] += d.fund
+        for home, treating in shares:
+            net = (c.owed[(home, treating)] + c.funds[home].clearing_out
+                   - c.owed[(treating, home)] - c.funds[treating].clearing_out)
+            want = shares[(home, treating)] - shares[(treating, home)]
+            assert net == want, f"{where}: {home} owes and cleared {net} net to {treating}, page says {want}"
 
     # ---------------------------------------------------------------- setup people
 
@@ -402,7 +449,7 @@ class LedgerLaws(RuleBasedStateMachine):
     @rule(person=people, amount=st.sampled_from([0, 100, 5_000, 50_000]))
     def contribute(self, person: str, amount: int) -> None:
         self._step(f"contribute({person}, {amount})", lambda e: e.contribution(person, amount),
-                   lambda e: e.contribution(person, amount))
+                   lambda e: e.contribution(person, amount), contribution=amount)
 
     # ---------------------------------------------------------------- claims
 
@@ -522,6 +569,21 @@ class LedgerLaws(RuleBasedStateMachine):
         return self._submit("submit_cross_region_claim", institution, person, visit, lines,
                             days_ago, 0, None)
 
+    @rule(target=settled, price=st.sampled_from([800, 2_500]), partly=st.booleans(), claw_back=st.booleans())
+    def treat_away_settle_clear(self, price: int, partly: bool, claw_back: bool) -> Any:
+        """A guided path (异地就医 to 异地清算): P1 of CQ treated at H2 in GZ, H2 settled, CQ
+        clears what it owes GZ (all, or 1 fen), and maybe the claim is clawed back afterwards
+        (what was cleared is then owed back). Each step checked."""
+        key = self._submit("submit_cross_region_claim", "H2", "P1", "OUTPATIENT", [("A01", 1, price)], 0, 0, None)
+        self.settle("H2", False)
+        self._step(f"clear(CQ->GZ, amount={1 if partly else None})",
+                   lambda e: e.clear(CQ, GZ, 1 if partly else None),
+                   lambda e: e.clear(CQ, GZ, 1 if partly else None), owed=True)
+        if claw_back:
+            self.clawback_settled(key)
+            return multiple()
+        return key
+
     @rule(claim=claims)
     def resubmit(self, claim: ClaimKey) -> None:
         """The same invoice again: a DUPLICATE (or, if it was refused, a first decision)."""
@@ -539,8 +601,8 @@ class LedgerLaws(RuleBasedStateMachine):
         return self._step(
             f"{rule_name}({claim.invoice} of {claim.institution}, {reviewer} {verdict}s"
             f"{' the appeal' if appeal else ''})",
-            lambda e: e.review(claim, reviewer, approve, "R-" + verdict, "evidence"),
-            lambda e: e.review(claim, reviewer, approve, "R-" + verdict, "evidence"),
+            lambda e: e.review(claim, reviewer, approve, "R_" + verdict.upper(), "evidence"),
+            lambda e: e.review(claim, reviewer, approve, "R_" + verdict.upper(), "evidence"),
             (claim,),
             tag="/appeal" if appeal else "",
         )
@@ -580,18 +642,17 @@ class LedgerLaws(RuleBasedStateMachine):
 
     @rule(
         target=appealed,
-        claim=flagged,
         rejecting=st.sampled_from(REVIEWERS),
-        deciding=st.sampled_from(REVIEWERS),
+        deciding=st.sampled_from(["other", "other", "same"]),
         approve=st.booleans(),
         wait_days=st.sampled_from([0, 2, 4, 6, 9]),
     )
-    def reject_then_appeal(
-        self, claim: ClaimKey, rejecting: str, deciding: str, approve: bool, wait_days: int
-    ) -> Any:
-        """A guided path (three checked steps, stopping at the first refusal): a reviewer
-        rejects the claim, the institution appeals ``wait_days`` later (the window is 3–8
-        days), a reviewer decides the appeal (the same one: ``ReviewerConflict``)."""
+    def reject_then_appeal(self, rejecting: str, deciding: str, approve: bool, wait_days: int) -> Any:
+        """A guided path (four checked steps, stopping at the first refusal): H1 bills P1 over
+        the review threshold, a reviewer rejects the claim, the institution appeals
+        ``wait_days`` later (the window is 3–8 days), a reviewer decides the appeal (mostly the
+        other one; the same one: ``ReviewerConflict``)."""
+        claim = self._submit("submit_big_claim", "H1", "P1", "OUTPATIENT", [("A01", 3, 6_000)], 0, 0, None)
         if self._review("reject_then_appeal/review", claim, rejecting, False)[0] != "ok":
             return multiple()
         self.today += dt.timedelta(days=wait_days)
@@ -599,7 +660,8 @@ class LedgerLaws(RuleBasedStateMachine):
                        lambda e: e.appeal(claim), lambda e: e.appeal(claim), (claim,))
         if m[0] != "ok":
             return multiple()
-        self._review("reject_then_appeal/review", claim, deciding, approve)
+        other = next(r for r in REVIEWERS if r != rejecting)
+        self._review("reject_then_appeal/review", claim, other if deciding == "other" else rejecting, approve)
         return claim
 
     @rule(claim=appealed)
@@ -656,13 +718,13 @@ class LedgerLaws(RuleBasedStateMachine):
     def clawback(self, claim: ClaimKey) -> None:
         """Claw back any claim (not SETTLED: ``ClaimNotSettled``)."""
         self._step(f"clawback({claim.invoice} of {claim.institution})",
-                   lambda e: e.clawback(claim), lambda e: e.clawback(claim), (claim,), owed=True)
+                   claw(claim), claw(claim), (claim,), owed=True)
 
     @rule(claim=settled)
     def clawback_settled(self, claim: ClaimKey) -> None:
         """Claw back a claim a settlement paid (the second time: ``ClaimNotSettled``)."""
         self._step(f"clawback_settled({claim.invoice} of {claim.institution})",
-                   lambda e: e.clawback(claim), lambda e: e.clawback(claim), (claim,), owed=True)
+                   claw(claim), claw(claim), (claim,), owed=True)
 
     @rule(institution=st.sampled_from(["D1", "H2", "H1"]))
     def freeze(self, institution: str) -> None:
@@ -769,7 +831,7 @@ def anvil_world() -> Iterator[ChainWorld]:
     fixed so that the examples are the same on every run."""
     from yibao.chain.node import AnvilNode
 
-    node = AnvilNode(timestamp=noon_cst(START) - 86_400)
+    node = AnvilNode(timestamp=noon_cst(SETUP_DAY) - 86_400)
     try:
         yield ChainWorld(rpc=node.url)
     finally:

@@ -797,7 +797,7 @@ class _Builder:
             "decision": "approve" if approve else "reject",
         }
         if rng.random() < 0.3:
-            body["reason"] = rng.choice(("NO_RECORD", "UPCODING", "OK", "过度诊疗"))
+            body["reason"] = rng.choice(("NO_RECORD", "UPCODING", "OK", "OVERTREATMENT_2"))
         if rng.random() < 0.2:
             body["evidence"] = f"ward log {rng.randint(1, 999)}"
         self._emit(day, "review", body)
@@ -877,7 +877,8 @@ class _Builder:
         self._emit(day, "clear", body)
 
     def _clawback(self, day: dt.date, claim_id: str) -> None:
-        self._emit(day, "clawback", {"claim": claim_id})
+        # a clawback carries a reason code and evidence like a review (scenario.md)
+        self._emit(day, "clawback", {"claim": claim_id, "reason": "AUDIT_FINDING", "evidence": f"audit {claim_id}"})
 
 
 def random_world(seed: int, claims: int = 200, *, people: int = 30, after: bool = False,

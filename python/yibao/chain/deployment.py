@@ -58,6 +58,10 @@ class Manifest:
     def from_json(cls, doc: Any, where: str = "manifest") -> Manifest:
         if not isinstance(doc, dict) or doc.get("format") != MANIFEST_FORMAT:
             raise ManifestError(f"{where}: not a yibao manifest (format must be {MANIFEST_FORMAT})")
+        for key, kinds in (("modules", (dict,)), ("artifacts", (dict,)), ("rpc", (str, type(None))),
+                           ("chain_id", (int,)), ("block", (int,))):
+            if key in doc and (not isinstance(doc[key], kinds) or isinstance(doc[key], bool)):
+                raise ManifestError(f"{where}: malformed manifest ({key!r} is a {type(doc[key]).__name__})")
         try:
             return cls(
                 chain_id=int(doc["chain_id"]),
@@ -71,7 +75,7 @@ class Manifest:
                 rpc=doc.get("rpc"),
                 deployed_at=str(doc.get("deployed_at", "")),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ManifestError(f"{where}: malformed manifest ({type(exc).__name__}: {exc})") from exc
 
     @classmethod
@@ -101,6 +105,40 @@ class Manifest:
         for name, addr in {"YibaoLedger": self.ledger, **self.modules}.items():
             if not chain.code_at(addr):
                 raise ManifestError(f"manifest names {name} at {addr}, but there is no code there")
+        self._probe(chain)
+
+    def _probe(self, chain: Chain) -> None:
+        """Refuse a manifest whose ledger address holds another contract: asked ``moduleOf`` a
+        selector of each module, the ledger must answer that module's address (one call each)."""
+        from eth_abi.abi import decode, encode
+        from eth_utils.abi import function_abi_to_4byte_selector
+
+        def selector(f: Any) -> bytes:
+            return bytes(function_abi_to_4byte_selector(f))
+
+        def selectors(abi: list[dict[str, Any]]) -> set[bytes]:
+            return {selector(f) for f in abi if f["type"] == "function" and f["name"] != "initialize"}
+
+        served = {name: selectors(artifacts.contract(name)["abi"]) for name in artifacts.MODULES}
+        routed = selectors(artifacts.ledger_abi())
+        module_of = selector({"type": "function", "name": "moduleOf", "inputs": [{"type": "bytes4"}]})
+        for name, addr in self.modules.items():
+            # a selector only this module has (the ledger routes shared ones to one of them)
+            own = served.get(name, set()) & routed
+            for other, theirs in served.items():
+                own = own - theirs if other != name else own
+            if not own:
+                continue
+            probe = min(own)
+            try:
+                answer: str | None = Web3.to_checksum_address(
+                    decode(["address"], chain.call(self.ledger, module_of + encode(["bytes4"], [probe])))[0])
+            except Exception:  # noqa: BLE001 - a revert, no answer or garbage: not our ledger
+                answer = None
+            if answer != addr:
+                raise ManifestError(
+                    f"stale manifest: {self.ledger} on chain {self.chain_id} is not the YibaoLedger this manifest "
+                    f"names (it does not route to {name} {addr}); redeploy or give the right --manifest")
 
 
 def deploy(chain: Chain, deployer: LocalAccount, admin: str | None = None) -> Manifest:

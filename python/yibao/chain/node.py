@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from yibao.errors import ChainError, NodeUnreachable
+from yibao.errors import ChainError, InputError, NodeUnreachable
 
 #: Where npm's @foundry-rs/anvil puts the binary of each platform, below a node_modules folder.
 _NPM_BINARIES = tuple(
@@ -42,11 +42,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:``port`` (so anvil can bind it)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as anvil binds: TIME_WAIT is no owner
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return False
+    except OSError:
+        return True
+
+
 class AnvilNode:
-    """An anvil process on 127.0.0.1; use as a context manager or call stop()."""
+    """An anvil process on 127.0.0.1; use as a context manager or call stop().
+
+    ``state`` keeps the chain in a file (loaded at start, written at stop and, with
+    ``state_interval``, every so many seconds: a node killed with SIGKILL loses what was
+    mined since the last write). ``timestamp`` is the genesis block's time. A busy ``port``
+    is an :class:`InputError`."""
 
     def __init__(self, port: int | None = None, state: Path | None = None, timestamp: int | None = None,
-            log: Path | None = None, extra_args: tuple[str, ...] = ()) -> None:
+            log: Path | None = None, extra_args: tuple[str, ...] = (), state_interval: int | None = None) -> None:
+        if port and not port_is_free(port):
+            raise InputError(f"port {port} on 127.0.0.1 is busy (another node?); stop it or choose another --port")
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [
@@ -62,10 +84,16 @@ class AnvilNode:
             cmd += ["--state", str(state)]
         if timestamp is not None:
             cmd += ["--timestamp", str(timestamp)]
+        if state_interval is not None:
+            cmd += ["--state-interval", str(state_interval)]
         cmd += list(extra_args)
         out = open(log, "ab") if log else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self._wait()
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -74,13 +102,23 @@ class AnvilNode:
                 raise ChainError(f"anvil exited with code {self.proc.returncode} on port {self.port}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
+                    pass
             except OSError:
                 time.sleep(0.05)
+                continue
+            if self.proc.poll() is None:  # the port answers, and it is our anvil that still runs
+                return
         self.stop()
         raise NodeUnreachable(f"anvil did not start on port {self.port} within {timeout:.0f} s")
 
+    def kill(self) -> None:
+        """SIGKILL the node (it writes no state) and wait for it to go."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def stop(self) -> None:
+        """SIGTERM the node (it writes its state) and wait for it; SIGKILL after 10 s."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -96,4 +134,4 @@ class AnvilNode:
         self.stop()
 
 
-__all__ = ["AnvilNode", "anvil_binary", "free_port"]
+__all__ = ["AnvilNode", "anvil_binary", "free_port", "port_is_free"]

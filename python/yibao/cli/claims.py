@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from yibao.cli.options import ChainOptions, chain_options, money, out, person_of
+from yibao.cli.options import (
+    ChainOptions,
+    account_ref,
+    chain_options,
+    claim_batch,
+    claim_id_text,
+    claimed_fund as fund_share,
+    day_text,
+    err,
+    money,
+    national_id_text,
+    out,
+    person_of,
+    pseudonym_text,
+    whole_number,
+)
+from yibao.keys import check_signer_ref
 from yibao.errors import InputError
+from yibao.evidence import digest_in
 from yibao.units import parse_date
 
 if TYPE_CHECKING:
@@ -18,11 +36,12 @@ if TYPE_CHECKING:
 
 claim_app = typer.Typer(no_args_is_help=True, help="Claims (结算单): submit, show, history")
 
-ClaimIdArg = Annotated[str | None, typer.Argument(help="0x claim id")]
-InstitutionOpt = Annotated[str | None, typer.Option(help="institution account (with --invoice)")]
+ClaimIdArg = Annotated[str | None, typer.Argument(parser=claim_id_text, help="0x claim id")]
+InstitutionOpt = Annotated[str | None, typer.Option(parser=account_ref, help="institution account (with --invoice)")]
 InvoiceOpt = Annotated[str | None, typer.Option(help="invoice number (with --institution)")]
 InstitutionAsOpt = Annotated[
-    str | None, typer.Option("--institution-as", "--as", help="the institution's signing key")
+    str | None, typer.Option("--institution-as", "--as", parser=check_signer_ref,
+                             help="the institution's signing key: a key name or its address")
 ]
 
 
@@ -31,15 +50,19 @@ def parse_line(text: str) -> ClaimLine:
     from yibao.model.types import ClaimLine
 
     parts = text.rsplit(":", 2)
+    shown = repr(text[:60])
     if len(parts) != 3 or not parts[0]:
-        raise InputError(f"--line {text!r}: expected CODE:QTY:PRICE (price in fen)")
-    try:
-        qty, price = int(parts[1]), int(parts[2])
-    except ValueError:
-        raise InputError(f"--line {text!r}: QTY and PRICE must be integers (price in fen)") from None
-    if qty < 0 or price < 0:
-        raise InputError(f"--line {text!r}: QTY and PRICE must not be negative")
+        raise InputError(f"--line {shown}: expected CODE:QTY:PRICE (price in fen)")
+    if not (parts[0].isascii() and parts[0].isprintable() and len(parts[0]) <= 32):
+        raise InputError(f"--line {shown}: the item code must be 1-32 printable ASCII characters")
+    qty = whole_number(parts[1], 0, (1 << 32) - 1, f"--line {shown}: QTY")
+    price = whole_number(parts[2], 0, (1 << 40) - 1, f"--line {shown}: PRICE in fen")
     return ClaimLine(parts[0], qty, price)
+
+
+def _line_text(text: str) -> str:
+    parse_line(text)  # refused while the command line is parsed
+    return text
 
 
 def _claim_target(opts: ChainOptions, claim_id: str | None, institution: str | None,
@@ -110,24 +133,40 @@ def _print_claim(doc: dict[str, Any], title: str) -> None:
 @chain_options(signer=InstitutionAsOpt)
 def claim_submit(
     opts: ChainOptions,
-    invoice: Annotated[str, typer.Option(help="the institution's invoice number")],
+    invoice: Annotated[str | None, typer.Option(help="the institution's invoice number")] = None,
     line: Annotated[list[str] | None,
-                    typer.Option("--line", help="CODE:QTY:PRICE (price in fen); repeat per line")] = None,
-    national_id: Annotated[str | None, typer.Option("--id", help="patient's national ID (hashed locally)")] = None,
-    pseudonym: Annotated[str | None, typer.Option(help="patient's 0x pseudonym")] = None,
+                    typer.Option("--line", parser=_line_text,
+                                 help="CODE:QTY:PRICE (price in fen); repeat per line")] = None,
+    national_id: Annotated[str | None, typer.Option(
+        "--id", parser=national_id_text, help="patient's national ID (hashed locally)")] = None,
+    pseudonym: Annotated[str | None, typer.Option(parser=pseudonym_text, help="patient's 0x pseudonym")] = None,
     visit: Annotated[str, typer.Option(help="OUTPATIENT | INPATIENT | PHARMACY")] = "OUTPATIENT",
     date: Annotated[str | None,
-                    typer.Option(help="service (admission) date YYYY-MM-DD; default: the chain's today")] = None,
-    discharge: Annotated[str | None, typer.Option(help="discharge date YYYY-MM-DD (inpatient)")] = None,
-    claimed_fund: Annotated[int | None, typer.Option(help="fund share the institution computed, fen")] = None,
-    documents: Annotated[str | None, typer.Option(help="supporting documents reference (stored as its hash)")] = None,
+                    typer.Option(parser=day_text,
+                                 help="service (admission) date YYYY-MM-DD; default: the chain's today")] = None,
+    discharge: Annotated[str | None, typer.Option(
+        parser=day_text, help="discharge date YYYY-MM-DD (inpatient)")] = None,
+    claimed_fund: Annotated[int | None, typer.Option(
+        parser=fund_share, help="fund share the institution computed, fen")] = None,
+    documents: Annotated[
+        str | None, typer.Option(help="supporting documents reference (stored as its keyed hash)")] = None,
+    file: Annotated[Path | None, typer.Option(
+        "--file", help="JSON Lines, one claim a line with the fields above; checked whole, sent in batches, "
+                       "rerun to resume")] = None,
+    batch: Annotated[int, typer.Option(parser=claim_batch, help="claims per transaction (with --file)")] = 50,
 ) -> None:
-    """Submit one claim as the institution; print its decision with lines and alerts."""
-    from eth_utils.crypto import keccak
-
+    """Submit one claim as the institution; print its decision with lines and alerts.
+    With --file, submit a file of claims (claims already on chain are reported, not sent again)."""
     from yibao.client import ClaimInput
     from yibao.model.types import VisitType, parse_enum
 
+    if file is not None:
+        if invoice or line or national_id or pseudonym or date or discharge or claimed_fund is not None or documents:
+            raise InputError("give either --file or the fields of one claim, not both")
+        _submit_file(opts, file, batch)
+        return
+    if not invoice:
+        raise InputError("a claim needs --invoice (or --file FILE)")
     lines = [parse_line(x) for x in line or []]
     if not lines:
         raise InputError("a claim needs at least one --line CODE:QTY:PRICE")
@@ -139,11 +178,45 @@ def claim_submit(
     ws, ledger = opts.open()
     person = person_of(ws, national_id, pseudonym)
     day = day or ledger.today()
-    docs = bytes(keccak(text=documents)) if documents else bytes(32)
+    docs = digest_in(ws.home)(documents or "")
     claim = ClaimInput(invoice, person, kind, day, lines, out_day, claimed_fund, docs)
     result = ledger.submit_claim(claim)
     doc = _claim_doc(result, lines, day, out_day, person)
     opts.emit(doc, lambda: _print_claim(doc, "claim"))
+
+
+def _submit_file(opts: ChainOptions, path: Path, batch: int) -> None:
+    """``claim submit --file``: every line checked first, then batches with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from yibao.client.batches import submit_resumable
+    from yibao.identity import PseudonymKey
+    from yibao.io.claims import read_claims_jsonl
+
+    ws, ledger = opts.open()
+    keys: list[PseudonymKey] = []
+
+    def pseudonym_of(national_id: str) -> bytes:
+        if not keys:
+            keys.append(PseudonymKey.from_env_or_file(ws.pseudonym_key_path))
+        return keys[0].pseudonym(national_id)
+
+    entries = read_claims_jsonl(path, pseudonym_of, ledger.today(), digest_in(ws.home))
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, disable=opts.as_json or not err.is_terminal,
+                  transient=True) as bar:
+        task = bar.add_task("claims", total=len(entries))
+        report = submit_resumable(ledger, [e.claim for e in entries], [e.label for e in entries],
+                                  batch_size=batch, progress=lambda n: bar.advance(task, n))
+    doc = report.to_json()
+
+    def human() -> None:
+        counts = ", ".join(f"{k} {v:,}" for k, v in doc["statuses"].items())
+        out.print(f"[green]✓[/] {doc['claims']:,} claims: {doc['submitted']:,} submitted in "
+                  f"{doc['transactions']} transactions (gas {doc['gas_used']:,}), {doc['already_on_chain']:,} "
+                  f"already on chain; {counts}")
+
+    opts.emit(doc, human)
 
 
 @claim_app.command("show")

@@ -12,7 +12,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from yibao.cli.options import AsOpt, ChainOptions, HomeOpt, JsonOpt, ManifestOpt, RpcOpt, emit, err, out
+from yibao.cli.options import (
+    AsOpt,
+    ChainOptions,
+    HomeOpt,
+    JsonOpt,
+    ManifestOpt,
+    PasswordFileOpt,
+    RpcOpt,
+    account_ref,
+    emit,
+    err,
+    out,
+)
 from yibao.errors import InputError
 from yibao.identity import KEY_ENV, PseudonymKey
 
@@ -20,42 +32,88 @@ if TYPE_CHECKING:
     from yibao.chain import Chain
 
 
+class _Stop(Exception):
+    """SIGTERM or SIGHUP reached ``yibao node``."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stop(signum)
+
+
 def node(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8545,
     state: Annotated[Path | None, typer.Option(help="keep chain state in this file")] = None,
+    timestamp: Annotated[int | None, typer.Option(help="the genesis block's time (unix seconds)")] = None,
+    start: Annotated[str | None, typer.Option(
+        help="YYYY-MM-DD: the chain starts at 12:00 CST the day before, so a demo or scenario whose first "
+             "day is START or later can run on it (--rpc)")] = None,
+    state_interval: Annotated[int | None, typer.Option(help="with --state: also write it every N seconds")] = None,
 ) -> None:
-    """Run a local anvil node (Prague rules) until interrupted."""
-    from yibao.chain.node import AnvilNode
+    """Run a local anvil node (Prague rules) until interrupted (Ctrl-C or SIGTERM stop it and anvil)."""
+    import signal
 
-    n = AnvilNode(port=port, state=state)
-    err.print(f"anvil listening on {n.url} (Ctrl-C to stop)")
+    from yibao.chain.node import AnvilNode
+    from yibao.errors import ChainError
+    from yibao.units import noon_cst, parse_date
+
+    if timestamp is not None and start is not None:
+        raise InputError("give either --timestamp or --start, not both")
+    if timestamp is not None and timestamp < 0:
+        raise InputError(f"--timestamp must not be negative, not {timestamp}")
+    if not 1 <= port <= 65535:
+        raise InputError(f"--port must be between 1 and 65535, not {port}")
+    genesis = noon_cst(parse_date(start, "--start")) - 86_400 if start is not None else timestamp
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    n = None
     try:
-        n.proc.wait()
-    except KeyboardInterrupt:
+        n = AnvilNode(port=port, state=state, timestamp=genesis, state_interval=state_interval)
+        when = f"; genesis at {genesis}" if genesis is not None else ""
+        err.print(f"anvil listening on {n.url}{when} (Ctrl-C to stop)")
+        rc = n.proc.wait()
+        if rc != 0:
+            raise ChainError(f"anvil exited with code {rc}")
+    except (KeyboardInterrupt, _Stop):
         pass
     finally:
-        n.stop()
+        if n is not None:
+            n.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def deploy(
     rpc: RpcOpt = None, home: HomeOpt = None, as_json: JsonOpt = False,
     manifest: ManifestOpt = None,
-    admin: Annotated[str | None, typer.Option(help="admin account (default: the deployer)")] = None,
+    admin: Annotated[str | None, typer.Option(
+        parser=account_ref, help="admin account: a key name or an address (default: the deployer)")] = None,
     who: AsOpt = None,
+    password_file: PasswordFileOpt = None,
 ) -> None:
-    """Deploy the contracts and write the manifest (and dev keys on a dev chain)."""
+    """Deploy the contracts and write the manifest (and name the dev keys on a dev chain).
+
+    On a chain that is not a dev chain (chain ids 31337 and 1337 are, and the embedded one), the
+    deployer and the admin must be your own keys (`yibao key import`, `yibao key new`)."""
     from yibao.chain import Chain
     from yibao.client import Ledger
+    from yibao.keys import check_signer, fund_on_dev_chain, is_dev_chain, private_dir
 
-    opts = ChainOptions(rpc=rpc, manifest=manifest, home=home, who=who, as_json=as_json)
+    opts = ChainOptions(rpc=rpc, manifest=manifest, home=home, who=who, as_json=as_json,
+                        password_file=password_file)
     ws = opts.workspace()
-    ws.write_dev_keys()
+    node = Chain.connect(rpc) if rpc else None
+    if node is None or is_dev_chain(node):
+        ws.write_dev_keys()
+    deployer = ws.account(who, password_file)
+    admin_address = ws.resolve_account(admin) if admin else None
+    if node is not None:  # checked before anything is sent or written
+        check_signer(node, deployer.address, who or "admin")
+        check_signer(node, admin_address or deployer.address, admin or who or "admin", role="--admin")
+    private_dir(ws.home)
     if not ws.pseudonym_key_path.exists() and not os.environ.get(KEY_ENV):
-        ws.pseudonym_key_path.write_text(PseudonymKey.generate().hex() + "\n", encoding="utf-8")
-        ws.pseudonym_key_path.chmod(0o600)
-    chain = Chain.connect(rpc) if rpc else ws.embedded_chain(fresh=True)
-    deployer = ws.account(who)
-    ledger = Ledger.deploy(chain, deployer, ws.resolve_account(admin) if admin else None)
+        PseudonymKey.generate().save(ws.pseudonym_key_path)
+    chain = node or ws.embedded_chain(fresh=True)
+    fund_on_dev_chain(chain, deployer.address)
+    ledger = Ledger.deploy(chain, deployer, admin_address)
     path = manifest or ws.manifest_path
     ledger.manifest.save(path)
     doc = {"manifest": str(path), **ledger.manifest.to_json()}

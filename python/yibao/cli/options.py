@@ -10,16 +10,22 @@ and is decorated with :func:`chain_options`, which puts ``--rpc``, ``--manifest`
         _, ledger = opts.open()
         opts.tx(f"region {code} added", ledger.add_region(code, name))
 
-A read-only command passes ``signer=None`` (no ``--as``). Commands that are not about a
-deployment (``simulate``, ``bench``, ``demo``) use the option types (:data:`RpcOpt`,
-:data:`JsonOpt`) directly.
+A read-only command passes ``signer=None`` (no ``--as``, and it decrypts no key). Commands
+that are not about a deployment (``simulate``, ``bench``, ``demo``) use the option types
+(:data:`RpcOpt`, :data:`JsonOpt`) directly.
+
+The option parsers below (:func:`region_code`, :func:`fen`, :func:`day_text`, …) refuse a bad
+value while the command line is parsed, before any chain is opened, with the range the chain
+stores: a usage error (exit status 2) of one line.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import inspect
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +36,8 @@ from rich.console import Console
 from rich.table import Table
 
 from yibao.errors import InputError
-from yibao.identity import PseudonymKey, parse_pseudonym
+from yibao.identity import PseudonymKey, normalise_id, parse_pseudonym
+from yibao.keys import check_private, check_signer_ref, checksum_address
 from yibao.units import yuan
 
 if TYPE_CHECKING:
@@ -44,11 +51,148 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 RpcOpt = Annotated[str | None, typer.Option("--rpc", help="JSON-RPC URL of a node")]
 ManifestOpt = Annotated[Path | None, typer.Option("--manifest", help="deployment manifest")]
 HomeOpt = Annotated[Path | None, typer.Option("--home", help="state folder (default ./.yibao)")]
-AsOpt = Annotated[str | None, typer.Option("--as", help="signing key name or 0x private key")]
+
+# ---------------------------------------------------------------------- option parsers
+
+_INT = re.compile(r"[+-]?[0-9]{1,80}")  # ASCII digits only: int() also takes "1_000" and "١٢٣"
+U64 = 1 << 64
+
+
+def whole_number(text: str | int, lo: int, hi: int, what: str) -> int:
+    """``text`` as an integer of ASCII digits in ``lo..hi``; ``what`` names it in a refusal.
+    (Typer passes a default through the parser too: an int is checked as it is.)"""
+    t = str(text).strip()
+    if not _INT.fullmatch(t):
+        raise InputError(f"{t[:40]!r} is not a whole number ({what})")
+    n = int(t)
+    if not lo <= n <= hi:
+        raise InputError(f"{what} must be {lo}..{hi}, not {t[:40]}")
+    return n
+
+
+def region_code(text: str | int) -> int:
+    """A region code (统筹区划代码): 6 digits, 100000..999999."""
+    return whole_number(text, 100_000, 999_999, "a region code of 6 digits")
+
+
+def fen(text: str | int) -> int:
+    """An amount of money in fen, as the chain stores it: 0 ≤ fen < 2^64."""
+    return whole_number(text, 0, U64 - 1, "fen")
+
+
+def positive_fen(text: str | int) -> int:
+    """A paid amount in fen: 1 ≤ fen < 2^64."""
+    return whole_number(text, 1, U64 - 1, "fen")
+
+
+def claimed_fund(text: str | int) -> int:
+    """The fund share an institution claims, in fen: 0 ≤ fen < 2^63."""
+    return whole_number(text, 0, (1 << 63) - 1, "fen")
+
+
+def reason_code(text: str | int) -> int:
+    """A status reason code, 0..255."""
+    return whole_number(text, 0, 255, "a reason code")
+
+
+def level(text: str | int) -> int:
+    """An institution level: 0 (pharmacy) to 3."""
+    return whole_number(text, 0, 3, "a level")
+
+
+def batch_size(text: str | int) -> int:
+    """People per enrolment transaction, 1..500 (RegistryModule's MAX_BATCH)."""
+    return whole_number(text, 1, 500, "people per transaction")
+
+
+def claim_batch(text: str | int) -> int:
+    """Claims per transaction, 1..200 (YibaoLedger's MAX_CLAIMS)."""
+    return whole_number(text, 1, 200, "claims per transaction")
+
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def day_text(text: str) -> str:
+    """A ``YYYY-MM-DD`` date from 1970-01-01 on (the chain counts days from then)."""
+    t = text.strip()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", t):
+        raise InputError(f"{t[:40]!r} is not a date (YYYY-MM-DD)")
+    try:
+        day = dt.date.fromisoformat(t)
+    except ValueError:
+        raise InputError(f"{t!r} is not a date (YYYY-MM-DD)") from None
+    if day < EPOCH:
+        raise InputError(f"{t} is before {EPOCH.isoformat()}")
+    return t
+
+
+def account_ref(text: str) -> str:
+    """An account: a 0x address or a key name (never a private key)."""
+    t = text
+    if t.startswith("0x") and len(t) == 42:
+        return checksum_address(t)
+    return check_signer_ref(t)
+
+
+def address_text(text: str) -> str:
+    """An address: 0x and 40 hex digits (mixed case must be its EIP-55 checksum)."""
+    return checksum_address(text)
+
+
+def claim_id_text(text: str) -> str:
+    """A claim id: 0x and 64 hex digits."""
+    t = text.strip()
+    if not re.fullmatch(r"0x[0-9a-fA-F]{64}", t):
+        raise InputError(f"{t[:70]!r} is not a claim id (0x and 64 hex digits)")
+    return t
+
+
+def pseudonym_text(text: str) -> str:
+    parse_pseudonym(text)
+    return text.strip()
+
+
+def national_id_text(text: str) -> str:
+    normalise_id(text)  # the message never repeats the ID
+    return text
+
+
+def text_file(text: str) -> Path:
+    """A readable UTF-8 text file without NUL bytes (CSV and JSON inputs)."""
+    path = Path(text)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{text[:80]}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    except ValueError:  # an embedded NUL in the path
+        raise InputError(f"{text[:80]!r}: not a file name") from None
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
+    if "\0" in body:
+        raise InputError(f"{path}:{body[:body.index(chr(0))].count(chr(10)) + 1}: a NUL byte")
+    return path
+
+
+def secret_file(text: str | Path) -> Path:
+    """A password (or key) file: a file that only its owner can read (mode 0600)."""
+    path = Path(text)
+    check_private(path)
+    return path
+
+
+AsOpt = Annotated[str | None, typer.Option(
+    "--as", parser=check_signer_ref, help="signing key: a key name or its address (never a private key)")]
+PasswordFileOpt = Annotated[Path | None, typer.Option(
+    "--password-file", parser=secret_file, help="file whose first line is the keystore's password (mode 0600)")]
 
 #: A person named by national ID (hashed locally with the operator key) or by pseudonym.
-NationalIdOpt = Annotated[str | None, typer.Option("--id", help="national ID")]
-PseudonymOpt = Annotated[str | None, typer.Option(help="0x pseudonym")]
+NationalIdOpt = Annotated[str | None, typer.Option("--id", parser=national_id_text, help="national ID")]
+PseudonymOpt = Annotated[str | None, typer.Option(parser=pseudonym_text, help="0x pseudonym")]
+RegionArg = Annotated[int, typer.Argument(parser=region_code, help="region code (6 digits)")]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,6 +208,8 @@ class ChainOptions:
     home: Path | None = None
     who: str | None = None
     as_json: bool = False
+    password_file: Path | None = None
+    signs: bool = True  #: False for a read-only command: no key is looked up or decrypted
 
     def workspace(self) -> Workspace:
         from yibao.workspace import Workspace
@@ -71,12 +217,18 @@ class ChainOptions:
         return Workspace.at(self.home)
 
     def open(self) -> tuple[Workspace, Ledger]:
-        """The home folder and the ledger of its deployment, acting as ``--as``."""
+        """The home folder and the ledger of its deployment, acting as ``--as`` (refused when
+        that is a well-known dev key and the chain is not a dev chain)."""
         from yibao.client import Ledger
+        from yibao.keys import check_signer, fund_on_dev_chain
 
         ws = self.workspace()
+        account = ws.account(self.who, self.password_file) if self.signs else None
         chain, manifest = ws.open_chain(self.rpc, self.manifest)
-        return ws, Ledger.open(chain, manifest, ws.account(self.who))
+        if account is not None:
+            check_signer(chain, account.address, self.who or "admin")
+            fund_on_dev_chain(chain, account.address)
+        return ws, Ledger.open(chain, manifest, account)
 
     def emit(self, doc: object, human: Callable[[], None] | None = None) -> None:
         emit(self.as_json, doc, human)
@@ -91,8 +243,11 @@ _OPTIONS: dict[str, tuple[object, object]] = {
     "manifest": (ManifestOpt, None),
     "home": (HomeOpt, None),
     "who": (AsOpt, None),
+    "password_file": (PasswordFileOpt, None),
     "as_json": (JsonOpt, False),
 }
+#: The options only a command that signs has.
+_SIGNING = ("who", "password_file")
 
 
 def chain_options(
@@ -104,7 +259,7 @@ def chain_options(
     command), or ``None`` for a command that signs nothing and has no ``--as``.
     """
     options = {name: (signer, default) if name == "who" else (kind, default)
-               for name, (kind, default) in _OPTIONS.items() if name != "who" or signer is not None}
+               for name, (kind, default) in _OPTIONS.items() if name not in _SIGNING or signer is not None}
 
     def decorate(command: Callable[Concatenate[ChainOptions, P], R]) -> Callable[..., R]:
         sig = inspect.signature(command, eval_str=True)
@@ -115,7 +270,7 @@ def chain_options(
 
         @functools.wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> R:  # what typer parsed, passed through
-            opts = ChainOptions(**{name: kwargs.pop(name) for name in options})
+            opts = ChainOptions(**{name: kwargs.pop(name) for name in options}, signs=signer is not None)
             return target(opts, *args, **kwargs)
 
         params = [*own, *added]
@@ -179,21 +334,42 @@ def person_of(ws: Workspace, national_id: str | None, pseudonym: str | None) -> 
 
 
 __all__ = [
+    "EPOCH",
+    "U64",
     "AsOpt",
     "ChainOptions",
     "HomeOpt",
     "JsonOpt",
     "ManifestOpt",
     "NationalIdOpt",
+    "PasswordFileOpt",
     "PseudonymOpt",
+    "RegionArg",
     "RpcOpt",
+    "account_ref",
+    "address_text",
+    "batch_size",
     "chain_options",
+    "claim_batch",
+    "claim_id_text",
+    "claimed_fund",
+    "day_text",
     "emit",
     "err",
+    "fen",
+    "level",
     "money",
+    "national_id_text",
     "out",
     "person_of",
+    "positive_fen",
+    "pseudonym_text",
+    "reason_code",
+    "region_code",
+    "secret_file",
     "table",
+    "text_file",
     "tx",
     "tx_fields",
+    "whole_number",
 ]

@@ -8,7 +8,26 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from yibao.cli.options import ChainOptions, NationalIdOpt, PseudonymOpt, chain_options, err, out, person_of, table
+from yibao.cli.options import (
+    ChainOptions,
+    NationalIdOpt,
+    PseudonymOpt,
+    RegionArg,
+    account_ref,
+    address_text,
+    batch_size,
+    chain_options,
+    day_text,
+    err,
+    fen,
+    level,
+    out,
+    person_of,
+    reason_code,
+    region_code,
+    table,
+    text_file,
+)
 from yibao.errors import InputError
 from yibao.identity import PseudonymKey
 from yibao.units import parse_date
@@ -21,8 +40,9 @@ person_app = typer.Typer(no_args_is_help=True, help="Insured people (参保人)"
 region_app = typer.Typer(no_args_is_help=True, help="Regions (统筹区)")
 role_app = typer.Typer(no_args_is_help=True, help="Roles: regulator, operator, reviewer")
 
-AccountArg = Annotated[str, typer.Argument(help="0x address or key name")]
-RegionOpt = Annotated[int, typer.Option(help="region code")]
+AccountArg = Annotated[str, typer.Argument(parser=account_ref, help="0x address or key name")]
+RegionOpt = Annotated[int, typer.Option(parser=region_code, help="region code (6 digits)")]
+ReasonOpt = Annotated[int, typer.Option(parser=reason_code, help="reason code (0-255)")]
 
 
 # ---------------------------------------------------------------------- regions / roles
@@ -31,8 +51,8 @@ RegionOpt = Annotated[int, typer.Option(help="region code")]
 @region_app.command("add")
 @chain_options()
 def region_add(
-    opts: ChainOptions, code: int, name: str,
-    fund: Annotated[int, typer.Option(help="opening fund balance, fen")] = 0,
+    opts: ChainOptions, code: RegionArg, name: str,
+    fund: Annotated[int, typer.Option(parser=fen, help="opening fund balance, fen")] = 0,
 ) -> None:
     """Register a region (admin)."""
     _, ledger = opts.open()
@@ -41,7 +61,7 @@ def region_add(
 
 @region_app.command("show")
 @chain_options(signer=None)
-def region_show(opts: ChainOptions, code: int) -> None:
+def region_show(opts: ChainOptions, code: RegionArg) -> None:
     """Show a region."""
     _, ledger = opts.open()
     r = ledger.region(code)
@@ -74,7 +94,7 @@ def role_grant(
 
 @role_app.command("revoke")
 @chain_options()
-def role_revoke(opts: ChainOptions, kind: str, account: str, region: RegionOpt) -> None:
+def role_revoke(opts: ChainOptions, kind: str, account: AccountArg, region: RegionOpt) -> None:
     """Revoke a regional role."""
     ws, ledger = opts.open()
     role = _role(ledger, kind, region)
@@ -90,7 +110,7 @@ def institution_add(
     opts: ChainOptions,
     account: AccountArg,
     region: RegionOpt,
-    level: Annotated[int, typer.Option(help="0 pharmacy, 1-3 hospital level")],
+    level: Annotated[int, typer.Option(parser=level, help="0 pharmacy, 1-3 hospital level")],
     grade: Annotated[str, typer.Option(help="credit grade A-E")] = "A",
 ) -> None:
     """Designate an institution (regulator of its region)."""
@@ -101,7 +121,7 @@ def institution_add(
 
 @institution_app.command("show")
 @chain_options(signer=None)
-def institution_show(opts: ChainOptions, account: str) -> None:
+def institution_show(opts: ChainOptions, account: AccountArg) -> None:
     """Show an institution."""
     ws, ledger = opts.open()
     doc = ledger.institution(ws.resolve_account(account)).to_json()
@@ -112,8 +132,8 @@ def institution_show(opts: ChainOptions, account: str) -> None:
 @chain_options()
 def institution_set_status(
     opts: ChainOptions,
-    account: str, status: Annotated[str, typer.Argument(help="ACTIVE | SUSPENDED | REVOKED")],
-    reason: Annotated[int, typer.Option(help="reason code")] = 0,
+    account: AccountArg, status: Annotated[str, typer.Argument(help="ACTIVE | SUSPENDED | REVOKED")],
+    reason: ReasonOpt = 0,
 ) -> None:
     """Change an institution's status (regulator of its region)."""
     ws, ledger = opts.open()
@@ -123,7 +143,8 @@ def institution_set_status(
 
 @institution_app.command("set-grade")
 @chain_options()
-def institution_set_grade(opts: ChainOptions, account: str, grade: Annotated[str, typer.Argument(help="A-E")]) -> None:
+def institution_set_grade(opts: ChainOptions, account: AccountArg,
+                          grade: Annotated[str, typer.Argument(help="A-E")]) -> None:
     """Change an institution's credit grade (regulator of its region)."""
     ws, ledger = opts.open()
     opts.tx(f"grade set to {grade.upper()}", ledger.set_institution_grade(ws.resolve_account(account), grade))
@@ -138,15 +159,17 @@ def enrol(
     national_id: Annotated[
         str | None, typer.Option("--id", help="national ID (hashed with the operator key; never sent)")
     ] = None,
-    region: Annotated[int | None, typer.Option(help="home region")] = None,
+    region: Annotated[int | None, typer.Option(parser=region_code, help="home region")] = None,
     scheme: Annotated[str, typer.Option(help="EMPLOYEE | RESIDENT")] = "EMPLOYEE",
-    coverage_from: Annotated[str | None, typer.Option("--from", help="coverage start YYYY-MM-DD")] = None,
-    coverage_to: Annotated[str | None, typer.Option("--to", help="coverage end YYYY-MM-DD")] = None,
-    wallet: Annotated[str | None, typer.Option(help="optional wallet address")] = None,
+    coverage_from: Annotated[str | None, typer.Option(
+        "--from", parser=day_text, help="coverage start YYYY-MM-DD")] = None,
+    coverage_to: Annotated[str | None, typer.Option("--to", parser=day_text, help="coverage end YYYY-MM-DD")] = None,
+    wallet: Annotated[str | None, typer.Option(parser=address_text, help="optional wallet address")] = None,
     csv_file: Annotated[
-        Path | None, typer.Option("--csv", help="CSV: national_id,region,scheme,coverage_from,coverage_to[,wallet]")
+        Path | None, typer.Option("--csv", parser=text_file,
+                                  help="CSV: national_id,region,scheme,coverage_from,coverage_to[,wallet]")
     ] = None,
-    batch: Annotated[int, typer.Option(help="people per transaction")] = 200,
+    batch: Annotated[int, typer.Option(parser=batch_size, help="people per transaction")] = 200,
 ) -> None:
     """Enrol one person, or every person of a CSV file (all rows checked before any is written)."""
     from yibao.client import Enrolment
@@ -168,20 +191,26 @@ def enrol(
 
 
 def _enrol_csv(opts: ChainOptions, ledger: Ledger, key: PseudonymKey, path: Path, batch: int) -> None:
-    """Enrol every person of a CSV file, with a progress bar on stderr."""
+    """Enrol every person of a CSV file, with a progress bar on stderr. Every row is checked
+    first (its region's operator role included); people already enrolled with the same data
+    are skipped, so a rerun after a failure resumes (:func:`yibao.client.batches.enrol_resumable`)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from yibao.io.enrolment import read_enrolment_csv
+    from yibao.client.batches import enrol_resumable
+    from yibao.io.enrolment import read_enrolment_rows
 
-    people = read_enrolment_csv(path, key)
+    rows = read_enrolment_rows(path, key)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, disable=opts.as_json) as bar:
-        task = bar.add_task("enrolling", total=len(people))
-        results = ledger.enrol_many(people, batch_size=batch, progress=lambda n: bar.advance(task, n))
-    gas = sum(r.gas_used for r in results)
-    doc = {"ok": True, "enrolled": len(people), "transactions": len(results), "gas_used": gas}
+                  TimeRemainingColumn(), console=err, disable=opts.as_json or not err.is_terminal,
+                  transient=True) as bar:
+        task = bar.add_task("enrolling", total=len(rows))
+        report = enrol_resumable(ledger, [e for _, e in rows], [label for label, _ in rows], batch_size=batch,
+                                 progress=lambda n: bar.advance(task, n))
+    doc = report.to_json()
+    skipped = f", {len(report.skipped):,} already enrolled (skipped)" if report.skipped else ""
     opts.emit(doc, lambda: out.print(
-        f"[green]✓[/] enrolled {len(people):,} people in {len(results)} transactions (gas {gas:,})"))
+        f"[green]✓[/] enrolled {len(report.enrolled):,} people in {report.transactions} transactions "
+        f"(gas {report.gas_used:,}){skipped}"))
 
 
 @person_app.command("show")
@@ -196,7 +225,7 @@ def person_show(opts: ChainOptions, national_id: NationalIdOpt = None, pseudonym
 def _person_action(name: str, action: Callable[[Ledger, bytes, int], TxResult], help_: str) -> None:
     def command(
         opts: ChainOptions, national_id: NationalIdOpt = None, pseudonym: PseudonymOpt = None,
-        reason: Annotated[int, typer.Option(help="reason code")] = 0,
+        reason: ReasonOpt = 0,
     ) -> None:
         ws, ledger = opts.open()
         opts.tx(f"person {name}", action(ledger, person_of(ws, national_id, pseudonym), reason))
@@ -216,9 +245,9 @@ _person_action("terminate", lambda ledger, p, r: ledger.terminate_person(p, r),
 @chain_options()
 def person_add_filing(
     opts: ChainOptions,
-    region: Annotated[int, typer.Option(help="region of care")],
-    start: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
-    end: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
+    region: Annotated[int, typer.Option(parser=region_code, help="region of care")],
+    start: Annotated[str, typer.Option("--from", parser=day_text, help="YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", parser=day_text, help="YYYY-MM-DD")],
     national_id: NationalIdOpt = None,
     pseudonym: PseudonymOpt = None,
 ) -> None:

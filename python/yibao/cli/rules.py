@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from yibao.cli.options import ChainOptions, chain_options, out
+from yibao.cli.options import ChainOptions, chain_options, out, region_code, text_file
 
 if TYPE_CHECKING:
     from yibao.client import TxResult
@@ -27,7 +27,8 @@ def _sent(results: Sequence[TxResult]) -> dict[str, object]:
 @chain_options()
 def policy_add(
     opts: ChainOptions,
-    file: Annotated[Path, typer.Argument(help="JSON: one policy entry (fields of a scenario policy) or a list")],
+    file: Annotated[Path, typer.Argument(
+        parser=text_file, help="JSON: one policy entry (fields of a scenario policy) or a list")],
 ) -> None:
     """Add policy versions from a JSON file (regulator of each region); all checked before any is sent."""
     from yibao.io.rules import add_policies, read_policies
@@ -47,9 +48,10 @@ def policy_add(
 @chain_options()
 def catalogue_load(
     opts: ChainOptions,
-    file: Annotated[Path, typer.Argument(help="CSV (header: region,code,category[,price_cap,inpatient_only,"
-                                              "max_qty,min_interval_days]) or a JSON list of items")],
-    region: Annotated[int | None, typer.Option(help="region of entries that name none")] = None,
+    file: Annotated[Path, typer.Argument(
+        parser=text_file, help="CSV (header: region,code,category[,price_cap,inpatient_only,"
+                               "max_qty,min_interval_days]) or a JSON list of items")],
+    region: Annotated[int | None, typer.Option(parser=region_code, help="region of entries that name none")] = None,
 ) -> None:
     """Add or change catalogue items (regulator of each region); all checked before any is sent."""
     from yibao.io.rules import load_items, read_items

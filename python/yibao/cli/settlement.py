@@ -9,8 +9,24 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from yibao.cli.options import ChainOptions, NationalIdOpt, PseudonymOpt, chain_options, money, out, person_of, tx_fields
+from yibao.cli.options import (
+    ChainOptions,
+    NationalIdOpt,
+    PseudonymOpt,
+    RegionArg,
+    account_ref,
+    chain_options,
+    claim_id_text,
+    money,
+    out,
+    person_of,
+    positive_fen,
+    region_code,
+    tx_fields,
+)
+from yibao.codec import reason_word
 from yibao.errors import InputError
+from yibao.evidence import digest_in
 
 if TYPE_CHECKING:
     from yibao.client import Ledger, TxResult
@@ -18,10 +34,10 @@ if TYPE_CHECKING:
 review_app = typer.Typer(no_args_is_help=True, help="Reviewers' decisions on flagged and appealed claims")
 fund_app = typer.Typer(no_args_is_help=True, help="Regional funds (统筹基金)")
 
-ClaimIdArg = Annotated[str, typer.Argument(help="0x claim id")]
-ReasonOpt = Annotated[str, typer.Option(help="reason code (≤ 32 bytes)")]
-EvidenceOpt = Annotated[str, typer.Option(help="evidence reference (stored as its hash)")]
-InstitutionArg = Annotated[str, typer.Argument(help="institution: 0x address or key name")]
+ClaimIdArg = Annotated[str, typer.Argument(parser=claim_id_text, help="0x claim id")]
+ReasonOpt = Annotated[str, typer.Option(help="reason code: 1-32 of A-Z, 0-9, _")]
+EvidenceOpt = Annotated[str, typer.Option(help="evidence reference (stored as its keyed hash)")]
+InstitutionArg = Annotated[str, typer.Argument(parser=account_ref, help="institution: 0x address or key name")]
 
 
 def _on_claim(opts: ChainOptions, claim_id: str, what: str, act: Callable[[Ledger, bytes], TxResult]) -> None:
@@ -38,12 +54,19 @@ def _on_claim(opts: ChainOptions, claim_id: str, what: str, act: Callable[[Ledge
                                      f"(gas {result.gas_used:,})"))
 
 
+def _evidence(opts: ChainOptions, text: str) -> bytes:
+    """``text`` as its keyed hash under the bureau's evidence key (``evidence.key`` in the
+    home folder, made on first use; :mod:`yibao.evidence`), zero when empty."""
+    return digest_in(opts.workspace().home)(text)
+
+
 def _review(decision: str) -> None:
     approve = decision == "approve"
 
     def command(opts: ChainOptions, claim_id: ClaimIdArg, reason: ReasonOpt = "", evidence: EvidenceOpt = "") -> None:
+        reason_word(reason)  # a reason that is not a code is refused before anything is touched
         _on_claim(opts, claim_id, f"review {decision}",
-                  lambda ledger, cid: ledger.review(cid, approve, reason, evidence))
+                  lambda ledger, cid: ledger.review(cid, approve, reason, _evidence(opts, evidence)))
 
     command.__doc__ = f"{decision.capitalize()} a FLAGGED claim, or decide an APPEALED one (reviewer of its region)."
     review_app.command(decision)(chain_options()(command))
@@ -63,7 +86,9 @@ def appeal(opts: ChainOptions, claim_id: ClaimIdArg) -> None:
 def clawback(opts: ChainOptions, claim_id: ClaimIdArg, reason: ReasonOpt = "", evidence: EvidenceOpt = "") -> None:
     """Claw back a settled claim (regulator of the institution's region); its fund share
     becomes the institution's debt."""
-    _on_claim(opts, claim_id, "clawback", lambda ledger, cid: ledger.clawback(cid, reason, evidence))
+    reason_word(reason)
+    _on_claim(opts, claim_id, "clawback",
+              lambda ledger, cid: ledger.clawback(cid, reason, _evidence(opts, evidence)))
 
 
 # ---------------------------------------------------------------------- money
@@ -72,12 +97,12 @@ def clawback(opts: ChainOptions, claim_id: ClaimIdArg, reason: ReasonOpt = "", e
 @chain_options()
 def settle(
     opts: ChainOptions, account: InstitutionArg,
-    ref: Annotated[str, typer.Option(help="payment order reference (stored as its hash)")] = "",
+    ref: Annotated[str, typer.Option(help="payment order reference (stored as its keyed hash)")] = "",
 ) -> None:
     """Pay an institution its approved, unsettled fund shares (regulator of its region)."""
     ws, ledger = opts.open()
     addr = ws.resolve_account(account)
-    result = ledger.settle(addr, ref)
+    result = ledger.settle(addr, _evidence(opts, ref))
     s = result.named("Settled")[0]
     doc = {"ok": True, "action": "settle", "institution": addr, "epoch": s["epoch"], "payable": s["payable_"],
            "netted": s["netted"], "cash": s["cash"], "claims": s["claims"],
@@ -92,9 +117,9 @@ def settle(
 @chain_options()
 def clear(
     opts: ChainOptions,
-    from_region: Annotated[int, typer.Argument(metavar="FROM", help="paying (home) region")],
-    to_region: Annotated[int, typer.Argument(metavar="TO", help="receiving (treating) region")],
-    amount: Annotated[int | None, typer.Option(help="fen (default: all that is owed)")] = None,
+    from_region: Annotated[int, typer.Argument(metavar="FROM", parser=region_code, help="paying (home) region")],
+    to_region: Annotated[int, typer.Argument(metavar="TO", parser=region_code, help="receiving (treating) region")],
+    amount: Annotated[int | None, typer.Option(parser=positive_fen, help="fen (default: all that is owed)")] = None,
 ) -> None:
     """Pay what FROM's fund owes TO's fund for cross-region care (regulator of FROM)."""
     if amount is not None and amount < 0:
@@ -127,7 +152,7 @@ unfreeze = _freeze_command(False)
 @chain_options()
 def contribute(
     opts: ChainOptions,
-    amount: Annotated[int, typer.Option(help="fen")],
+    amount: Annotated[int, typer.Option(parser=positive_fen, help="fen, 1 to 2^64 - 1")],
     national_id: NationalIdOpt = None,
     pseudonym: PseudonymOpt = None,
 ) -> None:
@@ -141,7 +166,7 @@ def contribute(
 
 @fund_app.command("show")
 @chain_options(signer=None)
-def fund_show(opts: ChainOptions, region: int) -> None:
+def fund_show(opts: ChainOptions, region: RegionArg) -> None:
     """A region's fund, the law check, and what other regions owe it and it owes them."""
     from yibao.client.reports import fund_report
 

@@ -17,7 +17,7 @@ from yibao.chain.backend import Chain, dev_account
 from yibao.chain.deployment import Manifest, deploy
 from yibao.client.roles import describe_role
 from yibao.client.types import TxResult
-from yibao.errors import AccessDenied
+from yibao.errors import AccessDenied, InputError
 
 T = TypeVar("T")
 
@@ -45,6 +45,7 @@ class LedgerCore:
             for item in abi
             if item["type"] == "function"
         }
+        self._inputs = {item["name"]: item["inputs"] for item in abi if item["type"] == "function"}
         # The claim path's calldata is one bytes32[]: encoded directly with eth-abi, which is
         # about 50 times faster than web3's general encoder for a batch of claims.
         self._fast = {"submitClaims": (function_signature_to_4byte_selector("submitClaims(bytes32[])"), ["bytes32[]"])}
@@ -77,6 +78,8 @@ class LedgerCore:
         if fast is not None:
             selector, types = fast
             return selector + abi_encode(types, list(args))
+        for spec, value in zip(self._inputs.get(fn, ()), args, strict=False):
+            _check_width(f"{fn} {spec['name']}", spec, value)
         data: str = self._contract.encode_abi(fn, args=list(args))
         return bytes.fromhex(data[2:])
 
@@ -125,10 +128,26 @@ class LedgerCore:
             raise self._explain(exc) from None
 
     def call(self, fn: str, *args: Any) -> Any:
-        data = self._contract.encode_abi(fn, args=list(args))
-        raw = self.chain.call(self.address, bytes.fromhex(data[2:]), sender=self.account.address)
+        data = self._calldata(fn, args)
+        raw = self.chain.call(self.address, data, sender=self.account.address)
         values = abi_decode(self._outputs[fn], raw)
         return values[0] if len(values) == 1 else values
+
+
+def _check_width(what: str, spec: dict[str, Any], value: Any) -> None:
+    """Refuse, naming the parameter, an integer the ABI type cannot carry: the node's ABI
+    decoder would revert without a reason, and nothing may be cut to fit."""
+    t: str = spec["type"]
+    if t.startswith("uint") and not t.endswith("]"):
+        bits = int(t[4:] or 256)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << bits:
+            raise InputError(f"{what}: {value!r} does not fit {t} (0..{(1 << bits) - 1})")
+    elif t == "tuple" and isinstance(value, (tuple, list)):
+        for sub, v in zip(spec["components"], value, strict=False):
+            _check_width(f"{what}.{sub['name']}", sub, v)
+    elif t == "tuple[]" and isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            _check_width(f"{what}[{i}]", {**spec, "type": "tuple"}, item)
 
 
 def _abi_type(p: dict[str, Any]) -> str:

@@ -81,15 +81,20 @@ class ClaimCalls(LedgerCore):
 
     def claim(self, claim_id: bytes) -> ClaimView:
         """The stored claim (status NONE when there is none)."""
-        (cid, status, reason, flags, visit, service_day, member, institution,
-         billed, eligible, deductible, fund) = self.call("claimInfo", claim_id)
-        return ClaimView(bytes(cid), ClaimStatus(status), Reason(reason), Flag(flags),
-                         VisitType(visit), from_day(service_day), member, institution,
-                         billed, eligible, deductible, fund)
+        return claim_view(self.call("claimInfo", claim_id))
 
     def claim_id(self, institution: str, invoice_number: str) -> bytes:
         """The id a claim of ``institution`` with this invoice number gets (computed locally)."""
         return codec.claim_id_of(institution, invoice_number)
+
+
+def claim_view(values: Sequence[Any]) -> ClaimView:
+    """A :class:`ClaimView` from ``claimInfo``'s decoded tuple."""
+    (cid, status, reason, flags, visit, service_day, member, institution,
+     billed, eligible, deductible, fund) = values
+    return ClaimView(bytes(cid), ClaimStatus(status), Reason(reason), Flag(flags),
+                     VisitType(visit), from_day(service_day), member, institution,
+                     billed, eligible, deductible, fund)
 
 
 def _visit(v: int) -> VisitType | int:
@@ -100,4 +105,4 @@ def _visit(v: int) -> VisitType | int:
         return v
 
 
-__all__ = ["ClaimCalls"]
+__all__ = ["ClaimCalls", "claim_view"]

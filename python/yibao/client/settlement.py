@@ -7,36 +7,51 @@ from web3 import Web3
 from yibao import codec
 from yibao.client.base import LedgerCore
 from yibao.client.types import Counters, TxResult
+from yibao.errors import InputError
+
+
+ZERO = bytes(32)
+
+
+def _digest(value: bytes) -> bytes:
+    if not isinstance(value, bytes) or len(value) != 32:
+        raise InputError("evidence and payment references travel as 32-byte keyed hashes (EvidenceKey.digest)")
+    return value
 
 
 class SettlementCalls(LedgerCore):
     """Reviews, appeals, settlements, clearing, clawbacks, freezes, contributions and funds."""
 
-    def review(self, claim_id: bytes, approve: bool, reason: str = "", evidence: str = "") -> TxResult:
-        """A reviewer decides a FLAGGED claim or an APPEALED one. ``reason`` is a short code
-        (≤ 32 bytes of UTF-8, stored as is); ``evidence`` is stored as its keccak256 hash."""
-        return self.transact("review", claim_id, approve, codec.reason_word(reason), codec.evidence_hash(evidence))
+    def review(self, claim_id: bytes, approve: bool, reason: str = "", evidence: bytes = ZERO) -> TxResult:
+        """A reviewer decides a FLAGGED claim or an APPEALED one. ``reason`` is a code (1–32 of
+        ``A–Z``, ``0–9``, ``_``; :func:`yibao.codec.reason_word`); ``evidence`` the 32-byte keyed
+        hash of the evidence (:meth:`yibao.evidence.EvidenceKey.digest`), never the text."""
+        return self.transact("review", claim_id, approve, codec.reason_word(reason), _digest(evidence))
 
     def appeal(self, claim_id: bytes) -> TxResult:
         """The claim's institution appeals a reviewer's rejection."""
         return self.transact("appeal", claim_id)
 
-    def settle(self, institution: str, payment_ref: str = "") -> TxResult:
-        """Pay an institution its approved, unsettled fund shares; ``payment_ref`` is the
-        off-chain payment order, stored as its hash."""
-        return self.transact("settle", Web3.to_checksum_address(institution), codec.evidence_hash(payment_ref))
+    def settle(self, institution: str, payment_ref: bytes = ZERO) -> TxResult:
+        """Pay an institution its approved, unsettled fund shares; ``payment_ref`` is the keyed
+        hash of the off-chain payment order (as ``evidence`` in :meth:`review`)."""
+        return self.transact("settle", Web3.to_checksum_address(institution), _digest(payment_ref))
 
     def clear(self, from_region: int, to_region: int, amount: int | None = None) -> TxResult:
         """``from_region`` pays ``to_region`` what it owes (all of it by default)."""
         return self.transact("clear", from_region, to_region, (1 << 256) - 1 if amount is None else amount)
 
-    def clawback(self, claim_id: bytes, reason: str = "", evidence: str = "") -> TxResult:
-        return self.transact("clawback", claim_id, codec.reason_word(reason), codec.evidence_hash(evidence))
+    def clawback(self, claim_id: bytes, reason: str = "", evidence: bytes = ZERO) -> TxResult:
+        """Claw a settled claim back (reason and evidence as in :meth:`review`)."""
+        return self.transact("clawback", claim_id, codec.reason_word(reason), _digest(evidence))
 
     def set_frozen(self, institution: str, frozen: bool) -> TxResult:
         return self.transact("setFrozen", Web3.to_checksum_address(institution), frozen)
 
     def contribute(self, person: bytes, amount: int) -> TxResult:
+        """Credit ``amount`` fen (1..2⁶⁴−1; the fund's totals are 64-bit) to the person's
+        home-region fund."""
+        codec.check_uint(amount, codec.U64, "contribution amount")
         return self.transact("contribute", person, amount)
 
     def fund(self, region: int) -> dict[str, int]:

@@ -39,6 +39,7 @@ from yibao.demo.world_rules import (
     CQ, EMPLOYEE_RATE_BPS, END, GZ, JAN1, LAST_UPLOAD, OPENING_PER_PERSON, REGIONS, RESIDENT_PREMIUM,
     SETUP_DAY, YEAR
 )
+from yibao.evidence import SIMULATION_KEY, EvidenceKey
 from yibao.errors import ChainError, ContractError
 from yibao.model.types import ClaimStatus, Flag, LineNote, Reason, Scheme, VisitType
 from yibao.units import from_day, noon_cst
@@ -192,6 +193,8 @@ class Player:
         self.frozen: dict[str, bool] = {}
         self.spent: defaultdict[str, float] = defaultdict(float)  # wall-clock seconds per kind of work in the year
         self.today = SETUP_DAY
+        # the demo's evidence and payment orders are made up: hashed under the rehearsal key
+        self.key = EvidenceKey(SIMULATION_KEY)
 
     # ---------------------------------------------------------------- plumbing
     def as_(self, acct: LocalAccount) -> Ledger:
@@ -344,7 +347,7 @@ class Player:
         rec = self.recs[cid]
         approve, code = review_rule(rec.res)
         reviewer = self.reviewers[self.first_reviewer[rec.treating]]
-        r = self.tx("reviews", self.as_(reviewer).review(cid, approve, code, f"review:{cid.hex()}"))
+        r = self.tx("reviews", self.as_(reviewer).review(cid, approve, code, self.key.digest(f"review:{cid.hex()}")))
         self.reviewed(r, rec, code, appeal=False)
         return rec.status == ClaimStatus.REJECTED
 
@@ -381,7 +384,7 @@ class Player:
         rec = self.recs[cid]
         approve, code = appeal_decision_rule(rec.res)
         reviewer = self.reviewers[1 - self.first_reviewer[rec.treating]]
-        r = self.tx("appeals", self.as_(reviewer).review(cid, approve, code, f"appeal:{cid.hex()}"))
+        r = self.tx("appeals", self.as_(reviewer).review(cid, approve, code, self.key.digest(f"appeal:{cid.hex()}")))
         self.reviewed(r, rec, code, appeal=True)
 
     def settle_all(self) -> None:
@@ -397,7 +400,7 @@ class Player:
         acct = self.inst_acct[spec.key]
         reg = self.as_(self.regulator[spec.region])
         try:
-            r = self.tx("settlements", reg.settle(acct.address, f"PAY-{spec.key}-{self.today:%Y%m%d}"))
+            r = self.tx("settlements", reg.settle(acct.address, self.key.digest(f"PAY-{spec.key}-{self.today:%Y%m%d}")))
         except ContractError as exc:  # FundInsufficient: the fund cannot pay; nothing changed
             self.settle_skips.append(self.dated(institution=spec.key, why=exc.name, payable=payable))
             return
@@ -452,7 +455,8 @@ class Player:
             if rec.planned.tag != "fraud" or rec.status != ClaimStatus.SETTLED:
                 continue
             why = "FAKE_ADMISSION" if rec.planned.visit == VisitType.INPATIENT else "FAKE_VISIT"
-            r = self.tx("supervision", reg.clawback(cid, why, f"audit {self.today:%Y-%m} {rec.planned.invoice}"))
+            r = self.tx("supervision", reg.clawback(
+                cid, why, self.key.digest(f"audit {self.today:%Y-%m} {rec.planned.invoice}")))
             for ev in r.named("ClaimClawedBack"):
                 rec.status, rec.clawed_back = ClaimStatus.CLAWED_BACK, int(ev["amount"])
                 self.clawbacks.append(

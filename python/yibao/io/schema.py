@@ -24,7 +24,7 @@ from pydantic import (
 
 from yibao import codec
 from yibao.errors import InputError
-from yibao.model.types import CatalogueItem, Category, Filing, PolicyVersion, Scheme
+from yibao.model.types import CatalogueItem, Category, Filing, PolicyVersion, Scheme, is_reason_code
 
 _MAX = codec.POLICY_FIELD_MAX
 V = TypeVar("V", bound=int)
@@ -44,9 +44,9 @@ def _parse_day(value: object) -> object:
 
 
 def _short_code(value: object) -> object:
-    """A reason code is stored as ``bytes32`` on chain: at most 32 bytes of UTF-8."""
-    if isinstance(value, str) and len(value.encode()) > 32:
-        raise ValueError("longer than 32 bytes")
+    """A reason code (adjudication.md v1.1): 1–32 of ``A–Z``, ``0–9``, ``_``, or empty."""
+    if isinstance(value, str) and value and not is_reason_code(value):
+        raise ValueError("not a code: 1-32 of A-Z, 0-9 and _ (no free text on chain)")
     return value
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from yibao.model import rules
 from yibao.model.types import (
     MAX_CLAIM_AMOUNT, Claim, ClaimKey, ClaimStatus, Decision, Flag, Grade, InstitutionStatus, PersonStatus,
-    PolicyVersion, Reason, VisitType
+    PolicyVersion, Reason, VisitType, is_reason_code
 )
 
 from yibao.model.registry import RegistryRules
@@ -195,10 +195,13 @@ class ClaimRules(RegistryRules):
             evidence: str = "") -> Decision:
         """A reviewer decides a FLAGGED claim, or an APPEALED claim (final).
 
-        Refusals, in order: ``ClaimNotReviewable`` (not FLAGGED or APPEALED, or unknown),
+        Refusals, in order: ``ReasonInvalid`` (``reason`` is not a code), ``ClaimNotReviewable``
+        (not FLAGGED or APPEALED, or unknown),
         ``AccessControlUnauthorizedAccount`` (not a reviewer of the treating region),
         ``ReviewerConflict`` (deciding an appeal of one's own rejection).
         """
+        if reason and not is_reason_code(reason):
+            raise refuse("ReasonInvalid", reason)
         rec = self._claims.get(key)
         if rec is None or rec.status not in (ClaimStatus.FLAGGED, ClaimStatus.APPEALED):
             raise refuse("ClaimNotReviewable", key)

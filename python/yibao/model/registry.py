@@ -9,6 +9,7 @@ from yibao.model.types import (
     BPS, LEVELS, CatalogueItem, Filing, Grade, InstitutionStatus, PersonStatus, PolicyVersion, Scheme
 )
 
+from yibao.model.rules import select_policy
 from yibao.model.state import (
     MAX_FILINGS, REGION_MAX, REGION_MIN, FundAccount, InstitutionRecord, LedgerState, PersonRecord,
     RegionRecord, refuse, require_uint
@@ -32,8 +33,16 @@ class RegistryRules(LedgerState):
         self.check_fund_law()
 
     def add_policy(self, policy: PolicyVersion, *, today: dt.date) -> None:
-        """Add a policy version; versions of a region × scheme must come in date order."""
+        """Add a policy version. It must start no earlier than ``today`` (rules are never
+        changed for days already past, adjudication.md v1.1) and after the latest version of
+        its region × scheme. Refusals, in order: ``RegionUnknown``, ``PolicyBackdated``,
+        ``PolicyVersionNotAfterLatest``, ``BpsOutOfRange``."""
         self._region(policy.region)
+        if policy.effective_from < today:
+            raise refuse("PolicyBackdated", policy.region, int(policy.scheme), policy.effective_from, today)
+        versions = self._policies.get((policy.region, policy.scheme), [])
+        if versions and policy.effective_from <= versions[-1].effective_from:
+            raise refuse("PolicyVersionNotAfterLatest", policy.effective_from)
         bps = (
             *policy.op_ratio_bps,
             *policy.ip_ratio_bps,
@@ -42,9 +51,6 @@ class RegistryRules(LedgerState):
         )
         if any(not 0 <= r <= BPS for r in bps):
             raise refuse("BpsOutOfRange")
-        versions = self._policies.get((policy.region, policy.scheme), [])
-        if versions and policy.effective_from <= versions[-1].effective_from:
-            raise refuse("PolicyVersionNotAfterLatest", policy.effective_from)
         self._tick(today)
         self._policies.setdefault((policy.region, policy.scheme), []).append(policy)
 
@@ -90,27 +96,34 @@ class RegistryRules(LedgerState):
             raise refuse("PersonExists", person)
         kept: list[Filing] = []
         for f in filings:
-            kept = self._filings_after_adding(person, region, kept, f, today)
+            kept = self._filings_after_adding(person, region, scheme, kept, f, today)
         self._tick(today)
         self._people[person] = PersonRecord(region, scheme, coverage_from, coverage_to, filings=kept)
 
     def _filings_after_adding(
-        self, person: str, home: int, current: list[Filing], filing: Filing, today: dt.date
+        self, person: str, home: int, scheme: Scheme, current: list[Filing], filing: Filing, today: dt.date
     ) -> list[Filing]:
         """The filing list after adding ``filing`` (expired ones dropped first), or refuse.
 
-        Refusals, in order: ``RegionUnknown``, ``FilingInvalid`` (end before start, or the
-        home region), ``FilingLimitReached`` (8 unexpired filings held).
+        A filing expires once no claim can use it: after ``end + max_claim_age_days`` of the
+        policy version in force on ``end`` (just after ``end`` when none is). Refusals, in
+        order: ``RegionUnknown``, ``FilingInvalid`` (end before start, or the home region),
+        ``FilingLimitReached`` (8 unexpired filings held).
         """
         self._region(filing.region)
         if filing.start > filing.end or filing.region == home:
             raise refuse("FilingInvalid", filing.region, filing.start, filing.end)
-        kept = [f for f in current if f.end >= today]
+        kept = [f for f in current if self._last_claimable(home, scheme, f.end) >= today]
         if len(kept) >= MAX_FILINGS:
             raise refuse("FilingLimitReached", person, MAX_FILINGS)
         return [*kept, filing]
 
 
+
+    def _last_claimable(self, home: int, scheme: Scheme, day: dt.date) -> dt.date:
+        """The last day a claim for service on ``day`` may be submitted (not stale)."""
+        version = select_policy(self._policies.get((home, scheme), ()), day)
+        return day + dt.timedelta(days=version.max_claim_age_days if version else 0)
 
     def freeze(self, institution: str, *, today: dt.date) -> None:
         """Freeze an institution's payouts (already frozen: ``InstitutionUnchanged``)."""
@@ -178,7 +191,7 @@ class RegistryRules(LedgerState):
         p = self._person(person)
         if p.status is PersonStatus.TERMINATED:
             raise refuse("PersonTerminated", person)
-        kept = self._filings_after_adding(person, p.region, p.filings, filing, today)
+        kept = self._filings_after_adding(person, p.region, p.scheme, p.filings, filing, today)
         self._tick(today)
         p.filings = kept
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from yibao.model.types import ClaimKey, ClaimStatus, Settlement
+from yibao.model.types import MONEY_MAX, ClaimKey, ClaimStatus, Settlement, is_reason_code
 
 from yibao.model.claims import ClaimRules
 from yibao.model.state import ClaimEvent, refuse
@@ -84,30 +84,51 @@ class SettlementRules(ClaimRules):
         self.check_fund_law()
         return pay
 
-    def clawback(self, key: ClaimKey, *, today: dt.date) -> int:
+    def clawback(self, key: ClaimKey, *, today: dt.date, reason: str = "", evidence: str = "") -> int:
         """Claw back a SETTLED claim (追回): counts reversed, fund share becomes debt.
 
-        Refused ``ClaimNotSettled`` for any other claim. Cross-region debts already
-        booked stay. Returns the amount added to the institution's debt.
+        For a person from another region the fund share comes off what the home region owes
+        the treating region; where that is smaller (it was cleared), it becomes 0 and the rest
+        is owed back by the treating region: the home region never pays for a clawed-back
+        claim (adjudication.md v1.1). Refusals, in order: ``ReasonInvalid``,
+        ``ClaimNotSettled`` (any claim but a SETTLED one). Returns the amount added to the
+        institution's debt.
         """
+        if reason and not is_reason_code(reason):
+            raise refuse("ReasonInvalid", reason)
         rec = self._claims.get(key)
         if rec is None or rec.status is not ClaimStatus.SETTLED:
             raise refuse("ClaimNotSettled", key)
         self._tick(today)
         self._count(rec, -1)
         rec.status = ClaimStatus.CLAWED_BACK
-        rec.history.append(ClaimEvent(today, "clawed_back"))
-        self._institutions[key.institution].debt += rec.fund
+        rec.history.append(ClaimEvent(today, "clawed_back", detail=f"reason={reason} evidence={evidence}"))
+        inst = self._institutions[key.institution]
+        inst.debt += rec.fund
+        home = rec.home_region
+        if home is not None and home != inst.region and rec.fund > 0:
+            owed = self._owed.get((home, inst.region), 0)
+            off = min(owed, rec.fund)
+            self._owed[(home, inst.region)] = owed - off
+            if rec.fund > off:
+                back = (inst.region, home)
+                self._owed[back] = self._owed.get(back, 0) + rec.fund - off
         self.check_fund_law()
         return rec.fund
 
     def contribution(self, person: str, amount: int, *, today: dt.date) -> None:
-        """Credit a contribution (缴费) to the person's home-region fund; amount > 0."""
+        """Credit a contribution (缴费) to the person's home-region fund.
+
+        Refusals, in order: ``PersonUnknown``, ``AmountZero``, ``AmountTooLarge`` (more than
+        the fund's 64-bit totals can take)."""
         p = self._person(person)
         if amount <= 0:
             raise refuse("AmountZero")
-        self._tick(today)
         fund = self._regions[p.region].fund
+        room = MONEY_MAX - max(fund.balance, fund.contributions)
+        if amount > room:
+            raise refuse("AmountTooLarge", amount, room)
+        self._tick(today)
         fund.balance += amount
         fund.contributions += amount
         self.check_fund_law()

@@ -8,6 +8,7 @@ use the same numbers, so they must never change. Money is ``int`` fen, rates are
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 from typing import TypeVar
@@ -194,6 +195,18 @@ BPS = 10_000
 """Basis points in one whole (100 %)."""
 
 LEVELS = (0, 1, 2, 3)
+
+#: Money totals on chain are 64-bit (fen); what would overflow one is refused, never cut.
+MONEY_MAX = 2**64 - 1
+
+#: A reason code (review, clawback, finding): 1–32 of ``A–Z``, ``0–9``, ``_`` (adjudication.md
+#: v1.1, "After the decision"): nothing personal can be written into it.
+REASON_CODE_RE = re.compile(r"[A-Z0-9_]{1,32}")
+
+
+def is_reason_code(text: str) -> bool:
+    """Whether ``text`` is a reason code as the rules page defines it."""
+    return REASON_CODE_RE.fullmatch(text) is not None
 """Institution levels: 0 = retail pharmacy, 1..3 = hospital level."""
 
 MAX_CLAIM_AMOUNT = 2**36
@@ -410,7 +423,9 @@ __all__ = [
     "FLAG_ORDER",
     "LEVELS",
     "MAX_CLAIM_AMOUNT",
+    "MONEY_MAX",
     "NOTE_ORDER",
+    "REASON_CODE_RE",
     "AlertKind",
     "CatalogueItem",
     "Category",
@@ -437,6 +452,7 @@ __all__ = [
     "YearCounters",
     "expected_balance",
     "flag_names",
+    "is_reason_code",
     "note_names",
     "parse_enum",
 ]

@@ -5,23 +5,25 @@
 (plus ``gas``). It makes its own world:
 
 - **Chain.** Without ``rpc`` a fresh embedded chain whose genesis is 12:00 CST of the day
-  before the scenario's first day; with ``rpc`` a node whose clock must not be past 12:00
-  CST of that first day. The chain is made (and the ledger deployed) at the first
-  :meth:`~ChainEngine.set_today`, which tells the engine that day.
+  before the scenario's set-up day (``start``, or the first policy version if earlier); with
+  ``rpc`` a node whose clock must not be past 12:00 CST of that day. The chain is made (and
+  the ledger deployed) at the first :meth:`~ChainEngine.set_today`, which tells the engine
+  that day.
 - **Clock.** Every transaction of day ``d`` (deployment and setup included) is mined at
   12:00 CST of ``d`` plus one second per earlier transaction that day (docs/decisions.md;
   :meth:`Chain.set_clock`).
-- **Identities.** Dev account 0 deploys, holds the admin role and makes itself regulator
-  and enrolment operator of every region. Institutions and reviewers act through keys
-  derived from their scenario ids (``keccak256("yibao.simulate.<kind>:" + id)``), funded
-  for gas. People are pseudonymised as HMAC-SHA256 of their scenario id under the fixed,
-  public key :data:`PSEUDONYM_KEY`: scenario ids are names in a test file, not national
-  IDs, so there is nothing secret to protect and the same id always maps to the same
-  pseudonym.
+- **Identities.** Dev account 0 deploys and holds the admin role; it makes the bureau's
+  regulator key regulator of every region, which makes the operator key enrolment operator
+  (nobody grants a role to themselves). Those two, institutions and reviewers act through
+  keys derived from their names (``keccak256("yibao.simulate.<kind>:" + id)``, kind
+  ``bureau`` for the regulator and operator), funded for gas. People are pseudonymised as
+  HMAC-SHA256 of their scenario id under the fixed, public key :data:`PSEUDONYM_KEY`:
+  scenario ids are names in a test file, not national IDs, so there is nothing secret to
+  protect and the same id always maps to the same pseudonym.
 
 The steps after the decision (review, appeal, settle, clear, clawback, freeze, unfreeze,
-contribution) run through the SettlementModule as the admin (regulator and operator of
-every region), the reviewers' and institutions' own keys.
+contribution) run through the SettlementModule as the regulator (contributions: the
+operator), the reviewers' and institutions' own keys.
 
 :meth:`ChainEngine.snapshot` and :meth:`ChainEngine.revert` take the engine back to an
 earlier point: the chain (and its clock) and the engine's own bookkeeping together.
@@ -44,6 +46,7 @@ from eth_utils.crypto import keccak
 
 from yibao.chain.backend import Chain, SentTx, dev_account
 from yibao.client import ClaimInput, Enrolment, Ledger, LineOutcome, claim_id_of, line_results, to_decision
+from yibao.evidence import SIMULATION_KEY, EvidenceKey
 from yibao.units import noon_cst
 from yibao.errors import ChainError, ContractError, InputError
 from yibao.model.types import (
@@ -78,6 +81,11 @@ def derived_account(kind: str, name: str) -> LocalAccount:
 @cache
 def _admin() -> LocalAccount:
     return dev_account(0)
+
+
+def _staff(role: str) -> LocalAccount:
+    """The bureau's key for ``role`` (regulator or operator of every region)."""
+    return derived_account("bureau", role)
 
 
 @dataclass
@@ -119,6 +127,7 @@ class ChainEngine:
         self._chain: _GasCountingChain | None = None
         self._gas_claims = 0
         self._claims = 0
+        self._key = EvidenceKey(SIMULATION_KEY)
 
     # ------------------------------------------------------------------ chain and clock
 
@@ -128,6 +137,17 @@ class ChainEngine:
         if self._ledger is None:
             raise ChainError("the chain engine has no chain yet: call set_today first")
         return self._ledger
+
+    @property
+    def regulator(self) -> Ledger:
+        """The ledger acting as the bureau's regulator of every region (a key of its own: nobody
+        grants a role to themselves, and the admin is not a regulator)."""
+        return self.ledger.acting_as(_staff("regulator"))
+
+    @property
+    def operator(self) -> Ledger:
+        """The ledger acting as the enrolment operator of every region."""
+        return self.ledger.acting_as(_staff("operator"))
 
     @property
     def chain(self) -> Chain:
@@ -149,10 +169,12 @@ class ChainEngine:
             self.chain.set_clock(noon_cst(today))
 
     def _start(self, first: dt.date) -> None:
-        chain = _GasCountingChain.for_run(first, self.rpc, "the scenario's first day")
+        chain = _GasCountingChain.for_run(first, self.rpc, "the scenario's set-up day")
         chain.set_clock(noon_cst(first))  # every transaction from now on: noon, noon + 1 s, ...
         self._chain = chain
         self._ledger = Ledger.deploy(chain, _admin(), _admin().address)
+        for who in ("regulator", "operator"):
+            chain.fund(_staff(who).address, _FUNDING)
 
     # ------------------------------------------------------------------ snapshot and revert
 
@@ -189,26 +211,25 @@ class ChainEngine:
     # ------------------------------------------------------------------ setup
 
     def add_region(self, code: int, name: str, opening_balance: int) -> None:
-        """Register a region; the admin becomes its regulator and enrolment operator."""
+        """Register a region (the admin); the bureau's regulator and operator keys get its roles."""
         lg = self.ledger
         lg.add_region(code, name, opening_balance)
-        me = _admin().address
-        lg.grant_role(lg.regulator_role(code), me)
-        lg.grant_role(lg.operator_role(code), me)
+        lg.grant_role(lg.regulator_role(code), _staff("regulator").address)
+        self.regulator.grant_role(lg.operator_role(code), _staff("operator").address)
         self._regions.append(code)
 
     def add_policy(self, policy: PolicyVersion) -> None:
         """See :meth:`Engine.add_policy`."""
-        self.ledger.add_policy(policy)
+        self.regulator.add_policy(policy)
 
     def add_items(self, region: int, items: Sequence[CatalogueItem]) -> None:
         """See :meth:`Engine.add_items`."""
-        self.ledger.set_items(region, items)
+        self.regulator.set_items(region, items)
 
     def add_institution(self, institution: str, region: int, level: int, grade: Grade) -> None:
         """Register the institution under its derived key (funded for gas)."""
         acct = derived_account("institution", institution)
-        self.ledger.add_institution(acct.address, region, level, grade)
+        self.regulator.add_institution(acct.address, region, level, grade)
         self.chain.fund(acct.address, _FUNDING)
         self._institutions[institution] = acct
 
@@ -217,15 +238,15 @@ class ChainEngine:
         acct = derived_account("reviewer", reviewer)
         self.chain.fund(acct.address, _FUNDING)
         for code in self._regions:
-            self.ledger.grant_role(self.ledger.reviewer_role(code), acct.address)
+            self.regulator.grant_role(self.ledger.reviewer_role(code), acct.address)
 
     def enrol(self, person: str, region: int, scheme: Scheme, coverage_from: dt.date, coverage_to: dt.date,
             filings: Sequence[Filing]) -> None:
         """Enrol the person's pseudonym, then add the filings."""
         pid = pseudonym_of(person)
-        self.ledger.enrol(Enrolment(pid, region, scheme, coverage_from, coverage_to))
+        self.operator.enrol(Enrolment(pid, region, scheme, coverage_from, coverage_to))
         for f in filings:
-            self.ledger.add_filing(pid, f.region, f.start, f.end)
+            self.operator.add_filing(pid, f.region, f.start, f.end)
 
     # ------------------------------------------------------------------ timeline
 
@@ -258,7 +279,7 @@ class ChainEngine:
     ) -> None:
         """The reviewer's derived key decides the claim."""
         acct = derived_account("reviewer", reviewer)
-        self.ledger.acting_as(acct).review(self._claim_id(claim), approve, reason, evidence)
+        self.ledger.acting_as(acct).review(self._claim_id(claim), approve, reason, self._key.digest(evidence))
 
     def appeal(self, claim: ClaimKey) -> None:
         """The claim's institution appeals."""
@@ -268,52 +289,52 @@ class ChainEngine:
     def settle(self, institution: str) -> None:
         """The admin (regulator of every region) settles the institution."""
         assert self._today is not None
-        self.ledger.settle(self._institution(institution).address,
-                           f"{institution}/{self._today.isoformat()}")
+        self.regulator.settle(self._institution(institution).address,
+                           self._key.digest(f"{institution}/{self._today.isoformat()}"))
 
     def clear(self, from_region: int, to_region: int, amount: int | None) -> None:
         """The paying region's regulator (the admin) clears what it owes."""
-        self.ledger.clear(from_region, to_region, amount)
+        self.regulator.clear(from_region, to_region, amount)
 
-    def clawback(self, claim: ClaimKey) -> None:
+    def clawback(self, claim: ClaimKey, reason: str, evidence: str) -> None:
         """The regulator claws a settled claim back."""
-        self.ledger.clawback(self._claim_id(claim))
+        self.regulator.clawback(self._claim_id(claim), reason, self._key.digest(evidence))
 
     def freeze(self, institution: str) -> None:
         """Freeze the institution's payouts."""
-        self.ledger.set_frozen(self._institution(institution).address, True)
+        self.regulator.set_frozen(self._institution(institution).address, True)
 
     def unfreeze(self, institution: str) -> None:
         """Lift the freeze."""
-        self.ledger.set_frozen(self._institution(institution).address, False)
+        self.regulator.set_frozen(self._institution(institution).address, False)
 
     def contribution(self, person: str, amount: int) -> None:
         """The home region's operator (the admin) records a contribution."""
-        self.ledger.contribute(pseudonym_of(person), amount)
+        self.operator.contribute(pseudonym_of(person), amount)
 
     def set_grade(self, institution: str, grade: Grade) -> None:
         """See :meth:`Engine.set_grade`."""
-        self.ledger.set_institution_grade(self._institution(institution).address, grade)
+        self.regulator.set_institution_grade(self._institution(institution).address, grade)
 
     def person_status(self, person: str, status: PersonStatus, reason: int) -> None:
         """SUSPENDED → suspendPerson, ACTIVE → reinstatePerson, TERMINATED → terminatePerson."""
         pid = pseudonym_of(person)
         if status is PersonStatus.SUSPENDED:
-            self.ledger.suspend_person(pid, reason)
+            self.operator.suspend_person(pid, reason)
         elif status is PersonStatus.ACTIVE:
-            self.ledger.reinstate_person(pid, reason)
+            self.operator.reinstate_person(pid, reason)
         else:
-            self.ledger.terminate_person(pid, reason)
+            self.operator.terminate_person(pid, reason)
 
     def institution_status(
         self, institution: str, status: InstitutionStatus, reason: int
     ) -> None:
         """See :meth:`Engine.institution_status`."""
-        self.ledger.set_institution_status(self._institution(institution).address, status, reason)
+        self.regulator.set_institution_status(self._institution(institution).address, status, reason)
 
     def filing(self, person: str, filing: Filing) -> None:
         """See :meth:`Engine.filing`."""
-        self.ledger.add_filing(pseudonym_of(person), filing.region, filing.start, filing.end)
+        self.operator.add_filing(pseudonym_of(person), filing.region, filing.start, filing.end)
 
     # ------------------------------------------------------------------ final state
 

@@ -82,8 +82,8 @@ class Engine(Protocol):
     def clear(self, from_region: int, to_region: int, amount: int | None) -> None:
         """A home region pays what it owes a treating region (all when ``amount`` is None)."""
 
-    def clawback(self, claim: ClaimKey) -> None:
-        """Claw back a settled claim."""
+    def clawback(self, claim: ClaimKey, reason: str, evidence: str) -> None:
+        """Claw back a settled claim (``reason`` a code, ``evidence`` hashed on chain)."""
 
     def freeze(self, institution: str) -> None:
         """Freeze an institution's payouts."""

@@ -76,9 +76,9 @@ class ModelEngine:
         """See :meth:`Engine.clear`."""
         self.ledger.clear(from_region, to_region, today=self._today, amount=amount)
 
-    def clawback(self, claim: ClaimKey) -> None:
+    def clawback(self, claim: ClaimKey, reason: str, evidence: str) -> None:
         """See :meth:`Engine.clawback`."""
-        self.ledger.clawback(claim, today=self._today)
+        self.ledger.clawback(claim, today=self._today, reason=reason, evidence=evidence)
 
     def freeze(self, institution: str) -> None:
         """See :meth:`Engine.freeze`."""

@@ -15,6 +15,7 @@ number); mapping them to accounts, pseudonyms and claim ids is the engine's busi
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -72,9 +73,17 @@ def _institution_document(i: InstitutionState) -> dict[str, Any]:
     }
 
 
+def setup_day(scenario: Scenario) -> dt.date:
+    """The day the set-up is played: ``start``, or the first policy version's
+    ``effective_from`` if that is earlier. A policy version never starts before the chain's
+    today (adjudication.md v1.1), so a world whose rules were already in force before
+    ``start`` is set up on the day they came into force (docs/decisions.md)."""
+    return min([scenario.start, *(p.effective_from for p in scenario.policies)])
+
+
 def _setup(scenario: Scenario, engine: Engine) -> None:
-    """Play the setup sections, in file order, on the ``start`` day."""
-    engine.set_today(scenario.start)
+    """Play the setup sections, in file order, on the set-up day (:func:`setup_day`)."""
+    engine.set_today(setup_day(scenario))
     for region in scenario.regions:
         engine.add_region(region.code, region.name, region.fund)
     for policy in scenario.policies:
@@ -102,7 +111,7 @@ def _setup(scenario: Scenario, engine: Engine) -> None:
 def _action(step: Step, engine: Engine, keys: dict[str, ClaimKey]) -> Callable[[], object]:
     """The engine call a non-claim step makes (claims are handled by the runner)."""
     kind, body = step.kind, getattr(step, step.kind)
-    claim_steps: dict[str, Callable[[ClaimKey], None]] = {"appeal": engine.appeal, "clawback": engine.clawback}
+    claim_steps: dict[str, Callable[[ClaimKey], None]] = {"appeal": engine.appeal}
     institution_steps: dict[str, Callable[[str], None]] = {
         "settle": engine.settle, "freeze": engine.freeze, "unfreeze": engine.unfreeze}
     if kind in claim_steps:
@@ -113,6 +122,9 @@ def _action(step: Step, engine: Engine, keys: dict[str, ClaimKey]) -> Callable[[
     if step.review is not None:
         r = step.review
         return lambda: engine.review(keys[r.claim], r.reviewer, r.decision == "approve", r.reason, r.evidence)
+    if step.clawback is not None:
+        cb = step.clawback
+        return lambda: engine.clawback(keys[cb.claim], cb.reason, cb.evidence)
     if step.clear is not None:
         c = step.clear
         return lambda: engine.clear(c.from_, c.to, c.amount)
@@ -188,4 +200,4 @@ def run_scenario(scenario: Scenario, engine: Engine) -> dict[str, Any]:
     return document
 
 
-__all__ = ["claim_document", "run_scenario"]
+__all__ = ["claim_document", "run_scenario", "setup_day"]

@@ -101,9 +101,17 @@ class ReviewIn(Model):
 
 
 class ClaimRef(Model):
-    """A step about one claim (appeal, clawback)."""
+    """A step about one claim (appeal)."""
 
     claim: Name
+
+
+class ClawbackIn(Model):
+    """A regulator claws a settled claim back, with an optional reason code and evidence."""
+
+    claim: Name
+    reason: ShortCode = ""
+    evidence: str = ""
 
 
 class InstitutionRef(Model):
@@ -172,7 +180,7 @@ class Step(Model):
     appeal: ClaimRef | None = None
     settle: InstitutionRef | None = None
     clear: ClearIn | None = None
-    clawback: ClaimRef | None = None
+    clawback: ClawbackIn | None = None
     freeze: InstitutionRef | None = None
     unfreeze: InstitutionRef | None = None
     set_grade: SetGradeIn | None = None
@@ -271,6 +279,7 @@ __all__ = [
     "STEP_KINDS",
     "ClaimIn",
     "ClaimRef",
+    "ClawbackIn",
     "ClearIn",
     "ContributionIn",
     "FilingStepIn",

@@ -1,0 +1,218 @@
+"""The embedded chain's journal: every signed transaction and its block time, replayed by
+each command into a fresh in-memory EVM (same genesis, same bytes, same times → same state).
+
+The file is JSON Lines: a header ``{"genesis_timestamp": T}``, then one ``{"t": ts, "tx":
+hex}`` per mined transaction. Three rules keep it whole:
+
+- **One writer at a time.** :meth:`Journal.open_chain` takes an exclusive OS lock
+  (``fcntl.flock`` on ``<journal>.lock``) before it replays and holds it until the chain is
+  closed or collected (or the process ends), so two commands on one home run one after the
+  other instead of both signing the same nonce. The lock is re-entrant within a process.
+- **Whole entries.** An entry is written with one ``write`` of the full line, then flushed
+  with ``fsync``, before the transaction's result is returned to anyone.
+- **A bad tail is set aside, not fatal.** A torn or unreadable line, or an entry the chain
+  refuses on replay because its nonce was already used (or skipped), is moved to
+  ``<journal>.quarantine`` (one JSON line each, with the reason) and the journal rewritten
+  without it, atomically; one warning line says so. Any other replay failure is an error
+  that names the entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from yibao.chain.backend import Chain
+from yibao.errors import ChainError, ManifestError
+
+#: How long a command waits for another command on the same home before it gives up.
+LOCK_TIMEOUT = 300.0
+
+_guard = threading.Lock()
+_held: dict[str, list[int]] = {}  # lock file → [fd, holders] of this process
+
+
+def _stderr_warning(text: str) -> None:
+    print(f"warning: {text}", file=sys.stderr)
+
+
+def acquire_lock(lock_path: Path, timeout: float = LOCK_TIMEOUT) -> None:
+    """Take the exclusive lock on ``lock_path`` (re-entrant within this process); wait for
+    another process that holds it, at most ``timeout`` seconds."""
+    key = os.path.realpath(lock_path)
+    with _guard:
+        held = _held.get(key)
+        if held is not None:
+            held[1] += 1
+            return
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise ChainError(
+                        f"{lock_path}: another yibao command on this home holds the journal for over "
+                        f"{timeout:.0f} s; wait for it to finish") from None
+                time.sleep(0.05)
+        _held[key] = [fd, 1]
+
+
+def release_lock(lock_path: Path) -> None:
+    """Give back one hold on the lock; the last one unlocks it."""
+    key = os.path.realpath(lock_path)
+    with _guard:
+        held = _held.get(key)
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] == 0:
+            del _held[key]
+            fcntl.flock(held[0], fcntl.LOCK_UN)
+            os.close(held[0])
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A journal line that was moved to the quarantine file, and why."""
+
+    line: int
+    reason: str
+    text: str
+
+
+class Journal:
+    """The journal file at ``path`` (``chain.jsonl`` in a home folder)."""
+
+    def __init__(self, path: Path, warn: Callable[[str], None] | None = None,
+                 timeout: float = LOCK_TIMEOUT) -> None:
+        self.path = path
+        self.lock_path = path.with_name(path.name + ".lock")
+        self.quarantine_path = path.with_name(path.name + ".quarantine")
+        self.warn = warn or _stderr_warning
+        self.timeout = timeout
+
+    # ------------------------------------------------------------------ opening
+
+    def open_chain(self, fresh: bool = False) -> Chain:
+        """The embedded chain the journal describes (a new journal when ``fresh`` or absent),
+        holding the lock until the chain is closed or collected. Each transaction the chain
+        mines is appended (and fsynced) before :meth:`Chain.send` returns."""
+        acquire_lock(self.lock_path, self.timeout)
+        try:
+            chain = self._start() if fresh or not self.path.exists() else self._replay()
+        except BaseException:
+            release_lock(self.lock_path)
+            raise
+        released = weakref.finalize(chain, release_lock, self.lock_path)
+        chain.journal = self.append
+        chain.on_close.append(released)
+        return chain
+
+    def _start(self) -> Chain:
+        # the genesis time is pinned in the header, so a replay rebuilds the same chain
+        header = {"genesis_timestamp": int(time.time())}
+        self._write_whole([json.dumps(header)])
+        return Chain.embedded(genesis_timestamp=header["genesis_timestamp"])
+
+    def _replay(self) -> Chain:
+        data = self.path.read_bytes()
+        lines = data.split(b"\n")
+        torn = lines.pop() if lines else b""  # after the last newline: b"" unless a write was cut
+        try:
+            header = json.loads(lines[0])
+            genesis = int(header["genesis_timestamp"])
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise ManifestError(f"{self.path}: corrupt chain journal header ({type(exc).__name__})") from exc
+        aside: list[SetAside] = []
+        if torn:
+            aside.append(SetAside(len(lines) + 1, "torn (an unfinished write)", torn.decode("utf-8", "replace")))
+        chain, kept = self._apply(genesis, lines, aside)
+        if aside:
+            self._set_aside(lines[0], kept, aside)
+            chain, _ = self._apply(genesis, [lines[0], *kept], [])  # exactly what later commands replay
+        return chain
+
+    def _apply(self, genesis: int, lines: list[bytes], aside: list[SetAside]) -> tuple[Chain, list[bytes]]:
+        """Replay the entries after the header; unreadable and conflicting ones go to ``aside``."""
+        chain = Chain.embedded(genesis_timestamp=genesis)
+        kept: list[bytes] = []
+        for number, line in enumerate(lines[1:], start=2):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                ts, raw = int(entry["t"]), bytes.fromhex(entry["tx"])
+            except (ValueError, KeyError, TypeError) as exc:
+                aside.append(SetAside(number, f"unreadable ({type(exc).__name__})", line.decode("utf-8", "replace")))
+                continue
+            if ts > chain.timestamp():
+                chain.set_pending_timestamp(ts)
+            try:
+                chain.w3.eth.send_raw_transaction(raw)
+            except Exception as exc:  # sorted below: a used nonce is set aside
+                text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if "nonce" not in text.lower():
+                    raise ChainError(f"{self.path}:{number}: replay failed ({type(exc).__name__}: {text})") from exc
+                aside.append(SetAside(number, f"conflicting ({text})", line.decode()))
+                continue
+            kept.append(line)
+        return chain, kept
+
+    def _set_aside(self, header: bytes, kept: list[bytes], aside: list[SetAside]) -> None:
+        with self.quarantine_path.open("a", encoding="utf-8") as f:
+            for a in aside:
+                f.write(json.dumps({"journal": str(self.path), "line": a.line, "reason": a.reason,
+                                    "entry": a.text, "at": int(time.time())}, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self._write_whole([header.decode(), *(k.decode() for k in kept)])
+        what = "; ".join(f"line {a.line} {a.reason}" for a in aside)
+        self.warn(f"{self.path}: set {len(aside)} entr{'y' if len(aside) == 1 else 'ies'} aside into "
+                  f"{self.quarantine_path.name} ({what}); the chain is as it was without "
+                  f"{'it' if len(aside) == 1 else 'them'}")
+
+    # ------------------------------------------------------------------ writing
+
+    def _write_whole(self, lines: list[str]) -> None:
+        """Replace the journal with ``lines`` atomically (temp file, fsync, rename)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write("".join(x + "\n" for x in lines))
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(self.path)
+        with contextlib.suppress(OSError):  # make the rename itself durable
+            dfd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+    def append(self, ts: int, raw: bytes) -> None:
+        """Append one entry: a single write of the whole line, then fsync."""
+        line = (json.dumps({"t": ts, "tx": raw.hex()}) + "\n").encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            if os.write(fd, line) != len(line):
+                raise ChainError(f"{self.path}: short write to the chain journal (disk full?)")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+__all__ = ["LOCK_TIMEOUT", "Journal", "SetAside", "acquire_lock", "release_lock"]
