@@ -262,3 +262,20 @@ def test_dev_keys_are_refused_on_a_production_chain(tmp_path: Path, capsys: pyte
     assert "well-known dev key 0" in err
     code, _, _ = cli("region", "show", "440100", ok=False)
     assert code == 2  # the refused command sent nothing
+
+
+@pytest.mark.anvil
+def test_simulate_demo_and_bench_refuse_a_production_chain(capsys: pytest.CaptureFixture[str],
+                                                           prod_node: object) -> None:
+    """They sign with the public dev keys: only the embedded chain or a dev node."""
+    from yibao.cli.main import run
+
+    url = prod_node.url  # type: ignore[attr-defined]
+    scenario = Path(__file__).resolve().parents[1] / "scenario" / "data" / "example.json"
+    block = Chain.connect(url).block_number()
+    for args in (["simulate", str(scenario), "--rpc", url], ["demo", "--rpc", url, "--people", "5"],
+                 ["bench", "--rpc", url]):
+        assert run(args) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "public dev keys" in err and "chain id 4242" in err, err
+    assert Chain.connect(url).block_number() == block  # nothing was sent

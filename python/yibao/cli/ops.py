@@ -135,6 +135,8 @@ def simulate(
     scenario = load_scenario(file)
     if model and rpc:
         raise InputError("give either --model or --rpc, not both")
+    if rpc:
+        _dev_node_only(rpc, "simulate")
     engine: Engine
     if model:
         engine = ModelEngine()
@@ -161,6 +163,8 @@ def bench(
     from yibao.chain import Chain
     from yibao.chain.node import AnvilNode
 
+    if rpc:
+        _dev_node_only(rpc, "bench")
     runs: list[tuple[str, Callable[[], Chain]]] = (
         [("node", partial(Chain.connect, rpc))] if rpc
         else [("embedded", partial(Chain.embedded, genesis_timestamp=GENESIS))]
@@ -219,9 +223,25 @@ def demo(
     """Run the demo: deploy, set up regions and institutions, enrol people, submit claims, settle."""
     from yibao.demo import run_demo
 
+    if rpc:
+        _dev_node_only(rpc, "demo")
     doc = run_demo(rpc=rpc, people=people, claims=claims, seed=seed, out_dir=Path(out_dir),
                    console=None if as_json else err)
     emit(as_json, doc, lambda: _print_demo(doc))
+
+
+def _dev_node_only(rpc: str, command: str) -> None:
+    """``simulate``, ``bench`` and ``demo`` sign with the well-known dev keys: refuse a node that
+    is not a dev chain (chain id 31337 or 1337) before anything is sent."""
+    from yibao.chain import Chain
+    from yibao.errors import KeyRefused
+    from yibao.keys import DEV_CHAIN_IDS, is_dev_chain
+
+    chain = Chain.connect(rpc)
+    if not is_dev_chain(chain):
+        ids = " or ".join(str(i) for i in sorted(DEV_CHAIN_IDS))
+        raise KeyRefused(f"{command} signs with the public dev keys: --rpc must be a dev node (chain id {ids}), "
+                         f"not chain id {chain.chain_id}")
 
 
 def _print_demo(doc: dict[str, Any]) -> None:
