@@ -309,6 +309,9 @@ class LedgerLaws(RuleBasedStateMachine):
         self.invoices = 0
         self.step_no = 0
         self.contributed = 0  # what the successful contribution steps asked for (fen)
+        # each claim as last read from the chain: a claim changes only in a step that touches
+        # it, and every such step reads it back (settle: every claim it paid)
+        self.chain_claims: dict[ClaimKey, Any] = {}
         # the chain is back at the verified setup state (same head block): no need to read it
         self.verified = self.world.initial
         assert model_state(self.model) == self.verified
@@ -375,6 +378,7 @@ class LedgerLaws(RuleBasedStateMachine):
         for key in touched:
             mc, cc = self.model.claim_state(key), self.chain.claim_state(key)
             assert mc == cc, f"{where}: claim {key} differs\n  model: {mc}\n  chain: {cc}"
+            self.chain_claims[key] = cc
         self._page_laws(where, c, owed)
         self.verified = c
 
@@ -398,13 +402,12 @@ class LedgerLaws(RuleBasedStateMachine):
         if not owed:
             return
         shares = {(CQ, GZ): 0, (GZ, CQ): 0}  # (home, treating) → settled shares not clawed back
-        for key, claim in self.claim_defs.items():
-            person = self.person_defs.get(claim.person)
-            if person is None:  # never enrolled: never paid
+        for key, d in self.chain_claims.items():
+            person = self.person_defs.get(self.claim_defs[key].person)
+            if person is None or d is None:  # never enrolled, never stored: never paid
                 continue
             home, treating = person.region, INSTITUTIONS[key.institution][0]
-            if home != treating and (d := self.chain.claim_state(key)) is not None \
-                    and d.status is ClaimStatus.SETTLED:
+            if home != treating and d.status is ClaimStatus.SETTLED:
                 shares[(home, treating)] += d.fund
         for home, treating in shares:
             net = (c.owed[(home, treating)] + c.funds[home].clearing_out
