@@ -28,8 +28,8 @@ $(NODE_OK): package.json package-lock.json
 build: install
 	$(PY) tools/build_contracts.py
 
-# Lint, type checks and Slither first (seconds), then the tests; the stateful test (about
-# 3 minutes) runs in its own processes, apart from the rest.
+# Lint, type checks and Slither first (under a minute), then the tests; the stateful test (about
+# 9 minutes on this 2-core machine) runs in its own processes, apart from the rest.
 test: install
 	$(BIN)/ruff check python tests
 	$(BIN)/mypy python/yibao
