@@ -10,6 +10,20 @@ from yibao.cli import run
 from yibao.identity import check_digit
 
 
+def policy_entry(region: int, effective_from: str) -> dict:
+    """A policy file entry of the CLI tests: EMPLOYEE, level-3 ratios 80 %, review above 1,000 元."""
+    return {
+        "region": region, "scheme": "EMPLOYEE", "effective_from": effective_from,
+        "op_deductible": 10_000,
+        "ip_deductible": {"1": 20_000, "2": 50_000, "3": 100_000},
+        "op_ratio_bps": {"0": 5000, "1": 9000, "2": 8500, "3": 8000},
+        "ip_ratio_bps": {"1": 9000, "2": 8500, "3": 8000},
+        "op_annual_cap": 10_000_000, "annual_cap": 50_000_000, "monthly_visit_limit": 0,
+        "class_b_self_pay_bps": 1000, "cross_region_cut_bps": 1000, "waiting_days": 0,
+        "review_threshold": 100_000, "max_claim_age_days": 365, "appeal_days": 30,
+    }
+
+
 def nid(prefix17: str) -> str:
     """A valid national ID: 17 digits and their check digit."""
     return prefix17 + check_digit(prefix17)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_runner import Cli, nid
+from cli_runner import Cli, nid, policy_entry
 from yibao.chain import Chain
 from yibao.client import Enrolment, Ledger
 from yibao.client.batches import enrol_resumable, submit_resumable
@@ -36,16 +36,7 @@ def chain_today(cli: Cli) -> dt.date:
 
 
 def policy(region: int, start: dt.date) -> dict:
-    return {
-        "region": region, "scheme": "EMPLOYEE", "effective_from": start.isoformat(),
-        "op_deductible": 10_000,
-        "ip_deductible": {"1": 20_000, "2": 50_000, "3": 100_000},
-        "op_ratio_bps": {"0": 5000, "1": 9000, "2": 8500, "3": 8000},
-        "ip_ratio_bps": {"1": 9000, "2": 8500, "3": 8000},
-        "op_annual_cap": 10_000_000, "annual_cap": 50_000_000, "monthly_visit_limit": 0,
-        "class_b_self_pay_bps": 1000, "cross_region_cut_bps": 1000, "waiting_days": 0,
-        "review_threshold": 100_000, "max_claim_age_days": 365, "appeal_days": 30,
-    }
+    return policy_entry(region, start.isoformat())
 
 
 def people_csv(path: Path, rows: list[tuple[str, int, str]]) -> Path:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_runner import Cli, nid
+from cli_runner import Cli, nid, policy_entry
 from eth_utils.crypto import keccak
 from yibao.chain.backend import dev_account
 from yibao.evidence import EVIDENCE_KEY_FILE, EvidenceKey
@@ -38,17 +38,7 @@ def chain_today(cli: Cli) -> str:
 def policy(region: int, effective_from: str | None = None) -> dict:
     # a version starts no earlier than the chain's today (adjudication.md v1.1): the CLI's
     # chains start on the wall clock
-    today = effective_from or day_of_timestamp(int(time.time())).isoformat()
-    return {
-        "region": region, "scheme": "EMPLOYEE", "effective_from": today,
-        "op_deductible": 10_000,
-        "ip_deductible": {"1": 20_000, "2": 50_000, "3": 100_000},
-        "op_ratio_bps": {"0": 5000, "1": 9000, "2": 8500, "3": 8000},
-        "ip_ratio_bps": {"1": 9000, "2": 8500, "3": 8000},
-        "op_annual_cap": 10_000_000, "annual_cap": 50_000_000, "monthly_visit_limit": 0,
-        "class_b_self_pay_bps": 1000, "cross_region_cut_bps": 1000, "waiting_days": 0,
-        "review_threshold": 100_000, "max_claim_age_days": 365, "appeal_days": 30,
-    }
+    return policy_entry(region, effective_from or day_of_timestamp(int(time.time())).isoformat())
 
 
 @pytest.fixture

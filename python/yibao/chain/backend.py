@@ -341,27 +341,21 @@ class Chain:
         """Send signed bytes. On a node, a send that failed in transit is retried with the same
         bytes (the same hash and nonce: at most one of them can ever be mined); a refusal after
         such a retry is fine when the node already knows or has mined this very transaction."""
-        if self.kind == "embedded":
-            self.w3.eth.send_raw_transaction(raw)
-            return
-        retried = False
-        waits = self.retry.waits()
-        while True:
+        attempts = 0
+
+        def send() -> None:
+            nonlocal attempts
+            attempts += 1
             try:
                 self.w3.eth.send_raw_transaction(raw)
-                return
-            except TRANSIENT as exc:
-                self._shaken = retried = True
-                wait = next(waits, None)
-                if wait is None:
-                    raise NodeUnreachable(
-                        f"no JSON-RPC node answers at {self.url} (eth_sendRawTransaction: {type(exc).__name__} "
-                        f"after {self.retry.attempts} tries); rerun the command to resume") from exc
-                time.sleep(wait)
+            except TRANSIENT:
+                raise  # retried by _retrying
             except Exception:
-                if retried and self._known(tx_hash):
+                if attempts > 1 and self._known(tx_hash):
                     return
                 raise
+
+        self._retrying("eth_sendRawTransaction", send)
 
     def _known(self, tx_hash: bytes) -> bool:
         """Whether the node has this transaction, pending or mined."""
