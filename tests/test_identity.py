@@ -210,7 +210,7 @@ def test_enrolment_puts_no_id_or_unkeyed_hash_on_chain(ledger: Ledger) -> None:
     # nobody grants a role to themselves: the admin names a regulator, who names the operator
     regulator = dev_account(8)
     admin.grant_role(admin.regulator_role(region), regulator.address)
-    admin.acting_as(regulator).grant_role(admin.operator_role(region), admin.account.address)
+    admin.acting_as(regulator).grant_role(admin.operator_role(region), admin.signer.address)
     ids = [ID, ID_X]
     wallet = dev_account(9).address
     entries = [Enrolment(KEY_A.pseudonym(i), region, Scheme.EMPLOYEE,

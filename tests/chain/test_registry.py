@@ -22,7 +22,7 @@ from web3 import Web3
 from yibao.chain import artifacts
 from yibao.client import Enrolment, Ledger
 from yibao.units import noon_cst
-from yibao.errors import AccessDenied, ContractError, InputError
+from yibao.errors import AccessDenied, ContractError, InputError, KeyRefused
 from yibao.model.types import Grade, InstitutionStatus, PersonStatus, Scheme
 
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -715,19 +715,40 @@ def test_enrol_batch_of_500(w: World) -> None:
 def test_enrol_many_refuses_duplicate_before_sending(w: World) -> None:
     block = w.admin.chain.block_number()
     people = [w.enrolment(100), w.enrolment(101), w.enrolment(100)]
-    with pytest.raises(InputError, match=r"entry 3\b.*twice"):
+    with pytest.raises(InputError, match=r"entry 3: the same person as entry 1"):
         w.as_role("operator").enrol_many(people)
     assert w.admin.chain.block_number() == block
     assert w.admin.person_count() == 2
 
 
-def test_enrol_many_refuses_enrolled_person_before_sending(w: World) -> None:
+def test_enrol_many_refuses_a_person_enrolled_with_other_data_before_sending(w: World) -> None:
     block = w.admin.chain.block_number()
-    people = [w.enrolment(100), w.enrolment(101), w.enrolment(102), w.enrolment(2)]  # 2 is Q
-    with pytest.raises(InputError, match=r"entry 4\b.*already enrolled"):
+    stored = w.admin.person(pseudonym(2))  # Q
+    other = w.enrolment(2, region=stored.region, scheme=stored.scheme, coverage_from=stored.coverage_from,
+                        coverage_to=stored.coverage_to + dt.timedelta(days=1))
+    people = [w.enrolment(100), w.enrolment(101), w.enrolment(102), other]
+    with pytest.raises(InputError,
+                       match=r"entry 4: person 0x.*already enrolled with other data \(coverage_to [-0-9]+ on chain\)$"):
         w.as_role("operator").enrol_many(people, batch_size=2)
     assert w.admin.chain.block_number() == block
     assert enrolled(w.admin, pseudonym(100), pseudonym(101)) == [False, False]
+
+
+def test_enrol_many_skips_people_enrolled_with_the_same_data_so_a_rerun_resumes(w: World) -> None:
+    op = w.as_role("operator")
+    op.enrol_many([w.enrolment(100), w.enrolment(101)])
+    seen: list[int] = []
+    results = op.enrol_many([w.enrolment(100 + i) for i in range(4)], progress=seen.append)
+    assert [int(e["index"]) for r in results for e in r.named("PersonEnrolled")] == [5, 6]
+    assert seen == [2]
+    block = w.admin.chain.block_number()
+    assert op.enrol_many([w.enrolment(100 + i) for i in range(4)]) == []  # nothing left to send
+    assert w.admin.chain.block_number() == block and w.admin.person_count() == 6
+
+
+def test_enrol_many_refuses_a_region_whose_operator_the_signer_is_not(w: World) -> None:
+    with pytest.raises(InputError, match=r"entry 1: 0x[0-9a-fA-F]{40} lacks the role operator of"):
+        w.as_role("reviewer").enrol_many([w.enrolment(100)])
 
 
 def test_enrol_many_in_batches(w: World) -> None:
@@ -926,7 +947,7 @@ def test_initialize_runs_only_in_the_ledgers_constructor(w: World) -> None:
     module = w.admin.manifest.modules["RegistryModule"]
     reverts("ModuleCalledDirectly", lambda: chain.send(stranger, module, data))
     assert not w.admin.has_role(ADMIN_ROLE, stranger.address)
-    assert w.admin.has_role(ADMIN_ROLE, w.admin.account.address)
+    assert w.admin.has_role(ADMIN_ROLE, w.admin.signer.address)
 
 
 def test_ledger_needs_a_module_serving_the_roles(w: World) -> None:
@@ -942,7 +963,7 @@ def test_ledger_needs_a_module_serving_the_roles(w: World) -> None:
 
 def test_unknown_selector(w: World) -> None:
     reverts("FunctionUnknown", lambda: w.admin.chain.call(w.admin.address, b"\xde\xad\xbe\xef",
-                                      sender=w.admin.account.address),
+                                      sender=w.admin.signer.address),
             b"\xde\xad\xbe\xef")
 
 
@@ -999,3 +1020,35 @@ def test_nobody_grants_a_role_to_themselves(w: World, who: str, role: Callable[[
     had = lg.has_role(role(lg), w.addr(who))
     reverts("RoleSelfGrant", lambda: lg.grant_role(role(lg), w.addr(who)), w.addr(who), role(lg))
     assert lg.has_role(role(lg), w.addr(who)) == had
+
+
+def test_a_client_opened_without_a_key_is_read_only(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client without an account sends calls with no sender (never a dev key's) and refuses
+    to sign anything."""
+    chain = w.admin.chain
+    reader = Ledger.open(chain, w.admin.manifest)
+    senders: list[str | None] = []
+    real = type(chain).call
+
+    def spy(self: Any, to: str, data: bytes, sender: str | None = None, block: Any = "latest") -> bytes:
+        senders.append(sender)
+        return real(self, to, data, sender, block)
+
+    monkeypatch.setattr(type(chain), "call", spy)
+    assert R in reader.region_codes() and reader.sender is None
+    assert senders and set(senders) == {None}
+    block = chain.block_number()
+    with pytest.raises(KeyRefused, match="read-only"):
+        reader.add_region(T, "x")
+    with pytest.raises(KeyRefused, match="read-only"):
+        reader.enrol_many([w.enrolment(100)])
+    assert chain.block_number() == block
+    assert reader.acting_as(w.accounts["admin"]).sender == w.addr("admin")
+
+
+def test_deploy_without_a_deployer_is_refused_off_a_dev_chain() -> None:
+    class Production:
+        kind, chain_id = "rpc", 8888
+
+    with pytest.raises(KeyRefused, match="needs a deployer account on chain id 8888"):
+        Ledger.deploy(Production())  # type: ignore[arg-type]

@@ -238,8 +238,8 @@ def test_history_names_the_settlement_that_paid_the_claim(ledger) -> None:
 
     reg, op, hosp = (ledger.acting_as(dev_account(i)) for i in (1, 2, 7))
     ledger.add_region(500000, "Chongqing", 1_000_000)
-    ledger.grant_role(ledger.regulator_role(500000), reg.account.address)
-    reg.grant_role(ledger.operator_role(500000), op.account.address)
+    ledger.grant_role(ledger.regulator_role(500000), reg.signer.address)
+    reg.grant_role(ledger.operator_role(500000), op.signer.address)
     reg.add_policy(Policy.model_validate(policy(500000, ledger.today().isoformat())).to_model())
     reg.set_items(500000, [CatalogueItem("XA01", Category.A)])
     reg.add_institution(INST, 500000, 3)

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -193,7 +194,8 @@ def test_an_unreachable_node_exits_2(home: Home) -> None:
 
 # ---------------------------------------------------------------------- every command, hostile values
 
-#: Commands not driven here, and why: they start processes or write outside the home folder.
+#: Commands not driven here with random values, and why: they start processes or write outside
+#: the home folder. Each of their options is driven below (test_long_commands_refuse_...).
 NOT_DRIVEN = {"node": "starts anvil and waits", "demo": "writes --out and runs for minutes",
               "bench": "runs for minutes"}
 FIXED = {"home", "manifest", "rpc", "help"}  # set by the test, never hostile
@@ -340,3 +342,95 @@ def test_every_command_refuses_hostile_values(hostile_home: Path, path: tuple[st
         code = run(argv)
     assert_refused(code, out.getvalue(), err.getvalue(), argv)
     assert state(hostile_home) == before, f"{argv} changed the home folder"
+
+
+# ---------------------------------------------------------------------- node, demo, bench
+
+#: The whole-number options of the long-running commands and the range each accepts (the demo
+#: needs twenty people for its regions; the bench's batch is YibaoLedger's MAX_CLAIMS; 9999-12-31
+#: 23:59:59 is the last genesis time).
+RANGES = {
+    ("node", "port"): (1, 65_535), ("node", "timestamp"): (0, 253_402_300_799), ("node", "state_interval"): (1, 86_400),
+    ("bench", "history"): (0, 10_000_000), ("bench", "batch"): (1, 200), ("bench", "singles"): (1, 100_000),
+    ("demo", "people"): (20, 1_000_000), ("demo", "claims"): (1, 10_000_000), ("demo", "seed"): (0, 2**63 - 1),
+}
+
+
+class Ran(Exception):
+    """The command got past its command line to the work it does."""
+
+
+@pytest.fixture
+def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting anvil, the demo and the bench all raise :class:`Ran` instead."""
+    import yibao.bench
+    import yibao.chain.node
+    import yibao.demo
+
+    def ran(*_: object, **__: object) -> None:
+        raise Ran
+
+    monkeypatch.setattr(yibao.chain.node, "AnvilNode", ran)
+    monkeypatch.setattr(yibao.demo, "run_demo", ran)
+    monkeypatch.setattr(yibao.bench, "run_bench", ran)
+
+
+def _whole_in(text: str, lo: int, hi: int) -> bool:
+    t = text.strip()
+    return t.lstrip("+-").isascii() and t.lstrip("+-").isdigit() and t.count("-") + t.count("+") <= 1 \
+        and lo <= int(t) <= hi
+
+
+def _long(*argv: str) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(list(argv))
+    return code, err.getvalue()
+
+
+def test_every_whole_number_option_of_node_demo_and_bench_has_a_range() -> None:
+    ints = {(c, p.name) for c in NOT_DRIVEN for p in _params((c,)) if _kind((c,), p) == "int"}
+    assert ints == set(RANGES)
+
+
+@pytest.mark.usefixtures("no_work")
+@pytest.mark.parametrize(("command", "option"), sorted(RANGES), ids="-".join)
+def test_long_commands_refuse_out_of_range_values_before_any_work(command: str, option: str) -> None:
+    lo, hi = RANGES[command, option]
+    flag = "--" + option.replace("_", "-")
+    extra = ["--state", "/nonexistent/state.json"] if option == "state_interval" else []
+    for value in [*INTS, str(lo - 1), str(hi + 1), f" {hi} "]:
+        argv = [command, f"{flag}={value}", *extra]
+        code, err = _long(*argv)
+        if _whole_in(value, lo, hi):
+            assert "unexpected Ran" in err, (argv, err)  # accepted: it went on to the work
+            continue
+        assert_refused(code, "", err, argv)
+        assert f"Invalid value for '{flag}'" in err and "Ran" not in err, (argv, err)
+    for value in (lo, hi):
+        assert "unexpected Ran" in _long(command, f"{flag}={value}", *extra)[1]
+
+
+@pytest.mark.usefixtures("no_work")
+def test_demo_refuses_an_out_folder_it_cannot_write_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    bad = ["", "\0", str(tmp_path / "a-file"), str(tmp_path / "a-file" / "sub")]
+    if os.geteuid() != 0:  # root writes anywhere: there the locked folder proves nothing
+        bad.append(str(locked / "out"))
+    for folder in bad:
+        code, err = _long("demo", "--out", folder)
+        assert_refused(code, "", err, ["demo", "--out", folder])
+        assert "Invalid value for '--out'" in err, (folder, err)
+    assert "unexpected Ran" in _long("demo", "--out", str(tmp_path / "new" / "folder"))[1]
+
+
+@pytest.mark.usefixtures("no_work")
+def test_node_refuses_conflicting_or_incomplete_options_before_starting_anvil(tmp_path: Path) -> None:
+    for argv, message in ((["--timestamp", "1", "--start", "2026-01-01"], "either --timestamp or --start"),
+                          (["--state-interval", "5"], "--state-interval needs --state"),
+                          (["--state", str(tmp_path)], "is a folder, not a file")):
+        code, err = _long("node", *argv)
+        assert_refused(code, "", err, ["node", *argv])
+        assert message in err, (argv, err)

@@ -273,7 +273,7 @@ def test_simulate_demo_and_bench_refuse_a_production_chain(capsys: pytest.Captur
     url = prod_node.url  # type: ignore[attr-defined]
     scenario = Path(__file__).resolve().parents[1] / "scenario" / "data" / "example.json"
     block = Chain.connect(url).block_number()
-    for args in (["simulate", str(scenario), "--rpc", url], ["demo", "--rpc", url, "--people", "5"],
+    for args in (["simulate", str(scenario), "--rpc", url], ["demo", "--rpc", url, "--people", "20"],
                  ["bench", "--rpc", url]):
         assert run(args) == 2
         err = capsys.readouterr().err

@@ -178,7 +178,7 @@ def test_bad_input_names_the_entry(
 
 
 def test_unreadable_files(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match=r"^cannot read"):
+    with pytest.raises(ScenarioError, match=r"missing.json: cannot read"):
         load_scenario(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
     bad.write_text('{"start": "2026-01-01",\n "regions": [}', encoding="utf-8")

@@ -11,9 +11,10 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
+from yibao import inputs
 from yibao.chain import artifacts
 from yibao.chain.backend import Chain
-from yibao.errors import ManifestError
+from yibao.errors import InputError, ManifestError
 
 MANIFEST_FORMAT = "yibao-manifest/1"
 
@@ -80,12 +81,13 @@ class Manifest:
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
+        if not Path(path).exists():
+            raise ManifestError(f"{path}: no manifest there; run `yibao deploy` first")
         try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ManifestError(f"{path}: no manifest there; run `yibao deploy` first") from None
-        except (OSError, ValueError) as exc:
-            raise ManifestError(f"{path}: unreadable manifest ({exc})") from exc
+            text = inputs.read_text(path)
+        except InputError as exc:
+            raise ManifestError(f"unreadable manifest: {exc}") from None
+        doc = inputs.loads(text, f"{path}: unreadable manifest", error=ManifestError)
         return cls.from_json(doc, str(path))
 
     def verify(self, chain: Chain) -> None:

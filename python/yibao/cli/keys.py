@@ -7,7 +7,6 @@ from a file or stdin (``--private-key-file FILE``, ``-`` for stdin) and encrypte
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from yibao import inputs
 from yibao.cli.options import HomeOpt, JsonOpt, PasswordFileOpt, account_ref, emit, out
 from yibao.errors import InputError
 from yibao.keys import KeyEntry, KeyRing, Passwords, check_name, decrypt_keystore, parse_private_key, read_secret
@@ -95,9 +95,10 @@ def key_import(
         return
     assert keystore is not None
     try:
-        doc = json.loads(keystore.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        text = keystore.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{keystore}: not a readable JSON keystore ({type(exc).__name__})") from None
+    doc = inputs.loads(text, f"{keystore}: not a JSON keystore")
     account = decrypt_keystore(doc, Passwords(password_file).get(name), str(keystore))
     doc["address"] = account.address[2:].lower()
     entry = ring.store_keystore(name, doc)

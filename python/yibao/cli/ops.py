@@ -21,9 +21,20 @@ from yibao.cli.options import (
     PasswordFileOpt,
     RpcOpt,
     account_ref,
+    bench_history,
+    bench_singles,
+    claim_batch,
+    day_text,
+    demo_claims,
+    demo_people,
+    dump_interval,
     emit,
     err,
     out,
+    out_folder,
+    port_number,
+    random_seed,
+    unix_time,
 )
 from yibao.errors import InputError
 from yibao.identity import KEY_ENV, PseudonymKey
@@ -41,13 +52,16 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def node(
-    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8545,
+    port: Annotated[int, typer.Option(parser=port_number, help="port on 127.0.0.1")] = 8545,
     state: Annotated[Path | None, typer.Option(help="keep chain state in this file")] = None,
-    timestamp: Annotated[int | None, typer.Option(help="the genesis block's time (unix seconds)")] = None,
+    timestamp: Annotated[int | None, typer.Option(
+        parser=unix_time, help="the genesis block's time (unix seconds)")] = None,
     start: Annotated[str | None, typer.Option(
+        parser=day_text,
         help="YYYY-MM-DD: the chain starts at 12:00 CST the day before, so a demo or scenario whose first "
              "day is START or later can run on it (--rpc)")] = None,
-    state_interval: Annotated[int | None, typer.Option(help="with --state: also write it every N seconds")] = None,
+    state_interval: Annotated[int | None, typer.Option(
+        parser=dump_interval, help="with --state: also write it every N seconds (1..86400)")] = None,
 ) -> None:
     """Run a local anvil node (Prague rules) until interrupted (Ctrl-C or SIGTERM stop it and anvil)."""
     import signal
@@ -58,10 +72,10 @@ def node(
 
     if timestamp is not None and start is not None:
         raise InputError("give either --timestamp or --start, not both")
-    if timestamp is not None and timestamp < 0:
-        raise InputError(f"--timestamp must not be negative, not {timestamp}")
-    if not 1 <= port <= 65535:
-        raise InputError(f"--port must be between 1 and 65535, not {port}")
+    if state_interval is not None and state is None:
+        raise InputError("--state-interval needs --state")
+    if state is not None and state.is_dir():
+        raise InputError(f"--state {state}: is a folder, not a file")
     genesis = noon_cst(parse_date(start, "--start")) - 86_400 if start is not None else timestamp
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     n = None
@@ -151,9 +165,11 @@ def simulate(
 def bench(
     rpc: RpcOpt = None,
     anvil: Annotated[bool, typer.Option("--anvil", help="also run on an anvil node started here")] = False,
-    history: Annotated[int, typer.Option(help="earlier claims before the last gas figure")] = 10_000,
-    batch: Annotated[int, typer.Option(help="claims per batched transaction")] = 50,
-    singles: Annotated[int, typer.Option(help="claims sent one per transaction for the speed figure")] = 100,
+    history: Annotated[int, typer.Option(
+        parser=bench_history, help="earlier claims before the last gas figure")] = 10_000,
+    batch: Annotated[int, typer.Option(parser=claim_batch, help="claims per batched transaction")] = 50,
+    singles: Annotated[int, typer.Option(
+        parser=bench_singles, help="claims sent one per transaction for the speed figure")] = 100,
     as_json: JsonOpt = False,
 ) -> None:
     """Measure claim gas and speed (one per transaction vs batched, and as history grows)."""
@@ -215,17 +231,18 @@ def _bench_table(results: list[dict[str, Any]], history: int) -> None:
 
 def demo(
     rpc: RpcOpt = None, as_json: JsonOpt = False,
-    people: Annotated[int, typer.Option(help="people to enrol")] = 1000,
-    claims: Annotated[int, typer.Option(help="claims to submit")] = 10_000,
-    seed: Annotated[int, typer.Option(help="random seed")] = 7,
-    out_dir: Annotated[str, typer.Option("--out", help="folder for the demo's outputs")] = "out/demo",
+    people: Annotated[int, typer.Option(parser=demo_people, help="people to enrol (20..1,000,000)")] = 1000,
+    claims: Annotated[int, typer.Option(parser=demo_claims, help="claims to submit")] = 10_000,
+    seed: Annotated[int, typer.Option(parser=random_seed, help="random seed")] = 7,
+    out_dir: Annotated[Path, typer.Option(
+        "--out", parser=out_folder, help="folder for the demo's outputs")] = Path("out/demo"),
 ) -> None:
     """Run the demo: deploy, set up regions and institutions, enrol people, submit claims, settle."""
     from yibao.demo import run_demo
 
     if rpc:
         _dev_node_only(rpc, "demo")
-    doc = run_demo(rpc=rpc, people=people, claims=claims, seed=seed, out_dir=Path(out_dir),
+    doc = run_demo(rpc=rpc, people=people, claims=claims, seed=seed, out_dir=out_dir,
                    console=None if as_json else err)
     emit(as_json, doc, lambda: _print_demo(doc))
 

@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import inspect
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,6 +111,67 @@ def claim_batch(text: str | int) -> int:
     return whole_number(text, 1, 200, "claims per transaction")
 
 
+def port_number(text: str | int) -> int:
+    """A TCP port, 1..65535."""
+    return whole_number(text, 1, 65_535, "a port")
+
+
+LAST_SECOND = 253_402_300_799  # 9999-12-31 23:59:59 UTC
+
+
+def unix_time(text: str | int) -> int:
+    """A block time in unix seconds, 0 (1970) to the last second of 9999."""
+    return whole_number(text, 0, LAST_SECOND, "unix seconds")
+
+
+def dump_interval(text: str | int) -> int:
+    """Seconds between state dumps of ``yibao node``, 1..86400."""
+    return whole_number(text, 1, 86_400, "seconds between state dumps")
+
+
+def random_seed(text: str | int) -> int:
+    """A random seed, 0..2^63-1."""
+    return whole_number(text, 0, (1 << 63) - 1, "a seed")
+
+
+def demo_people(text: str | int) -> int:
+    """People in the demo's world, 20..1,000,000 (its regions need twenty)."""
+    return whole_number(text, 20, 1_000_000, "people (the demo needs at least 20)")
+
+
+def demo_claims(text: str | int) -> int:
+    """Claims in the demo's year, 1..10,000,000."""
+    return whole_number(text, 1, 10_000_000, "claims")
+
+
+def bench_history(text: str | int) -> int:
+    """Earlier claims before the bench's last gas figure, 0..10,000,000."""
+    return whole_number(text, 0, 10_000_000, "claims of history")
+
+
+def bench_singles(text: str | int) -> int:
+    """Claims sent one per transaction for the bench's speed figure, 1..100,000."""
+    return whole_number(text, 1, 100_000, "claims sent singly")
+
+
+def out_folder(text: str | Path) -> Path:
+    """A folder to write into: an existing folder, or one that can be made in a writable one."""
+    path = Path(text)
+    t = str(text)
+    if not t.strip() or "\0" in t:
+        raise InputError(f"{t[:80]!r}: not a folder name")
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(f"{t[:80]}: {probe} is not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"{t[:80]}: cannot write in {probe}")
+    return path
+
+
 EPOCH = dt.date(1970, 1, 1)
 
 
@@ -160,21 +222,10 @@ def national_id_text(text: str) -> str:
 
 def text_file(text: str) -> Path:
     """A readable UTF-8 text file without NUL bytes (CSV and JSON inputs)."""
-    path = Path(text)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{text[:80]}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    except ValueError:  # an embedded NUL in the path
-        raise InputError(f"{text[:80]!r}: not a file name") from None
-    try:
-        body = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
-    if "\0" in body:
-        raise InputError(f"{path}:{body[:body.index(chr(0))].count(chr(10)) + 1}: a NUL byte")
-    return path
+    from yibao.inputs import read_text
+
+    read_text(text)
+    return Path(text)
 
 
 def secret_file(text: str | Path) -> Path:
@@ -335,6 +386,7 @@ def person_of(ws: Workspace, national_id: str | None, pseudonym: str | None) -> 
 
 __all__ = [
     "EPOCH",
+    "LAST_SECOND",
     "U64",
     "AsOpt",
     "ChainOptions",
@@ -349,11 +401,16 @@ __all__ = [
     "account_ref",
     "address_text",
     "batch_size",
+    "bench_history",
+    "bench_singles",
     "chain_options",
     "claim_batch",
     "claim_id_text",
     "claimed_fund",
     "day_text",
+    "demo_claims",
+    "demo_people",
+    "dump_interval",
     "emit",
     "err",
     "fen",
@@ -361,9 +418,12 @@ __all__ = [
     "money",
     "national_id_text",
     "out",
+    "out_folder",
     "person_of",
+    "port_number",
     "positive_fen",
     "pseudonym_text",
+    "random_seed",
     "reason_code",
     "region_code",
     "secret_file",
@@ -371,5 +431,6 @@ __all__ = [
     "text_file",
     "tx",
     "tx_fields",
+    "unix_time",
     "whole_number",
 ]

@@ -17,7 +17,7 @@ from yibao.chain.backend import Chain, dev_account
 from yibao.chain.deployment import Manifest, deploy
 from yibao.client.roles import describe_role
 from yibao.client.types import TxResult
-from yibao.errors import AccessDenied, InputError
+from yibao.errors import AccessDenied, InputError, KeyRefused
 
 T = TypeVar("T")
 
@@ -39,7 +39,8 @@ class LedgerCore:
         self._contract = chain.w3.eth.contract(address=Web3.to_checksum_address(self.address), abi=abi)
         self._events = EventDecoder(abi)
         chain.decoder = ErrorDecoder(abi)
-        self.account: LocalAccount = account or dev_account(0)
+        #: The signing account, or ``None`` for a read-only client (calls carry no sender).
+        self.account: LocalAccount | None = account
         self._outputs = {
             item["name"]: [_abi_type(o) for o in item["outputs"]]
             for item in abi
@@ -54,7 +55,14 @@ class LedgerCore:
 
     @classmethod
     def deploy(cls, chain: Chain, deployer: LocalAccount | None = None, admin: str | None = None) -> Self:
-        deployer = deployer or dev_account(0)
+        """Deploy the contracts, signed by ``deployer`` (by default dev key 0, on a dev chain only)."""
+        from yibao.keys import is_dev_chain
+
+        if deployer is None:
+            if not is_dev_chain(chain):
+                raise KeyRefused(f"Ledger.deploy needs a deployer account on chain id {chain.chain_id} "
+                                 "(dev key 0 is the default on dev chains only)")
+            deployer = dev_account(0)
         manifest = deploy(chain, deployer, admin)
         return cls(chain, manifest, deployer)
 
@@ -71,6 +79,19 @@ class LedgerCore:
         other.account = account
         return other
 
+    @property
+    def signer(self) -> LocalAccount:
+        """The account that signs this client's transactions (refused for a read-only client)."""
+        if self.account is None:
+            raise KeyRefused("this ledger client is read-only (opened without a signing key): "
+                             "open it with an account, or use acting_as(account)")
+        return self.account
+
+    @property
+    def sender(self) -> str | None:
+        """The ``from`` of this client's calls: its account's address, or none when read-only."""
+        return self.account.address if self.account is not None else None
+
     # ------------------------------------------------------------------ plumbing
 
     def _calldata(self, fn: str, args: tuple[Any, ...]) -> bytes:
@@ -86,7 +107,7 @@ class LedgerCore:
     def transact(self, fn: str, *args: Any, gas: int | None = None) -> TxResult:
         data = self._calldata(fn, args)
         try:
-            sent = self.chain.send(self.account, self.address, data, gas=gas)
+            sent = self.chain.send(self.signer, self.address, data, gas=gas)
         except AccessDenied as exc:
             raise self._explain(exc) from None
         events = [e for e in (self._events.decode(log) for log in sent.receipt["logs"]) if e]
@@ -129,7 +150,7 @@ class LedgerCore:
 
     def call(self, fn: str, *args: Any) -> Any:
         data = self._calldata(fn, args)
-        raw = self.chain.call(self.address, data, sender=self.account.address)
+        raw = self.chain.call(self.address, data, sender=self.sender)
         values = abi_decode(self._outputs[fn], raw)
         return values[0] if len(values) == 1 else values
 

@@ -23,7 +23,7 @@ from eth_utils.abi import function_signature_to_4byte_selector
 
 from yibao import codec
 from yibao.chain import artifacts
-from yibao.client import ClaimInput, ClaimView, Enrolment, Ledger, iter_chunks, role_ids
+from yibao.client import ClaimInput, ClaimView, Enrolment, Ledger, iter_chunks
 from yibao.client.claims import claim_view
 from yibao.errors import ContractError, InputError
 from yibao.model.types import ClaimStatus, Flag, Reason, VisitType, flag_names
@@ -70,65 +70,12 @@ class EnrolmentReport:
                 "transactions": self.transactions, "gas_used": self.gas_used}
 
 
-def _differences(e: Enrolment, ledger: Ledger) -> list[str]:
-    """The fields in which the stored person differs from ``e``."""
-    p = ledger.person(e.person)
-    have = (p.region, p.scheme, p.coverage_from, p.coverage_to, (p.wallet or "").lower())
-    want = (e.region, e.scheme, e.coverage_from, e.coverage_to, (e.wallet or "").lower())
-    names = ("region", "scheme", "coverage_from", "coverage_to", "wallet")
-    return [f"{n} {h.name if hasattr(h, 'name') else h} on chain" for n, h, w in zip(names, have, want, strict=True)
-            if h != w]
-
-
-def plan_enrolment(ledger: Ledger, people: Sequence[Enrolment],
-                   labels: Sequence[str] | None = None) -> tuple[list[Enrolment], list[Enrolment]]:
-    """Check every entry as the contract would, for the acting account, and split the list
-    into (to enrol, already enrolled with the same data). Raises one :class:`InputError`
-    naming the first bad entry: a bad pseudonym, an unregistered region, a region whose
-    operator role the acting account lacks, reversed coverage, a person listed twice, or a
-    person enrolled on chain with other data."""
-    names = _labels(len(people), labels)
-    regions = set(ledger.region_codes())
-    allowed: dict[int, bool] = {}
-    seen: dict[bytes, str] = {}
-    signer = ledger.account.address
-    for label, e in zip(names, people, strict=True):
-        if len(e.person) != 32 or e.person == bytes(32):
-            raise InputError(f"{label}: pseudonym must be 32 non-zero bytes")
-        if e.region not in regions:
-            raise InputError(f"{label}: region {e.region} is not registered")
-        if e.region not in allowed:
-            allowed[e.region] = ledger.has_role(role_ids(e.region)[f"operator of {e.region}"], signer)
-        if not allowed[e.region]:
-            raise InputError(f"{label}: {signer} lacks the role operator of {e.region}")
-        if e.coverage_to < e.coverage_from:
-            raise InputError(f"{label}: coverage_to is before coverage_from")
-        if e.person in seen:
-            raise InputError(f"{label}: the same person as {seen[e.person]}")
-        seen[e.person] = label
-    fresh: list[Enrolment] = []
-    skipped: list[Enrolment] = []
-    for start in range(0, len(people), 1000):
-        chunk = people[start:start + 1000]
-        for j, exists in enumerate(ledger.call("enrolled", [e.person for e in chunk])):
-            e = chunk[j]
-            if not exists:
-                fresh.append(e)
-                continue
-            diff = _differences(e, ledger)
-            if diff:
-                raise InputError(f"{names[start + j]}: person 0x{e.person.hex()[:12]}… is already enrolled "
-                                 f"with other data ({', '.join(diff)})")
-            skipped.append(e)
-    return fresh, skipped
-
-
 def enrol_resumable(ledger: Ledger, people: Sequence[Enrolment], labels: Sequence[str] | None = None,
                     batch_size: int = 200, progress: Progress | None = None) -> EnrolmentReport:
-    """Enrol ``people`` in batches after :func:`plan_enrolment`; those already enrolled with
+    """Enrol ``people`` in batches after :meth:`~yibao.client.Ledger.plan_enrolment`; those already enrolled with
     the same data are skipped (and counted in ``progress``), so a rerun resumes."""
     size = _batch_size(batch_size, MAX_ENROL_BATCH)
-    fresh, skipped = plan_enrolment(ledger, people, labels)
+    fresh, skipped = ledger.plan_enrolment(people, labels)
     if progress and skipped:
         progress(len(skipped))
     gas = txs = 0
@@ -204,7 +151,7 @@ def stored_claims(ledger: Ledger, claim_ids: Sequence[bytes]) -> list[ClaimView 
     selector = function_signature_to_4byte_selector("claimInfo(bytes32)")
     types = _claim_info_types()
     out: list[ClaimView | None] = []
-    for raw in ledger.chain.call_many(ledger.address, [selector + cid for cid in claim_ids], ledger.account.address):
+    for raw in ledger.chain.call_many(ledger.address, [selector + cid for cid in claim_ids], ledger.sender):
         if isinstance(raw, ContractError) and raw.name == "ClaimUnknown":
             out.append(None)
             continue
@@ -225,7 +172,7 @@ def check_claims(ledger: Ledger, claims: Sequence[ClaimInput], labels: Sequence[
     Refused (one :class:`InputError` naming the entry): an acting account that is no
     registered institution, an inpatient claim from a pharmacy, two claims with one id."""
     names = _labels(len(claims), labels)
-    signer = ledger.account.address
+    signer = ledger.signer.address
     try:
         level = ledger.institution(signer).level
     except ContractError as exc:
@@ -285,7 +232,6 @@ __all__ = [
     "EnrolmentReport",
     "check_claims",
     "enrol_resumable",
-    "plan_enrolment",
     "stored_claim",
     "stored_claims",
     "submit_resumable",

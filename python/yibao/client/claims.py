@@ -62,7 +62,7 @@ class ClaimCalls(LedgerCore):
                 bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
             out.append(ClaimResult(
                 claim_id=d.claim_id,
-                institution=self.account.address,  # the submitter (ClaimDecided has no topic for it)
+                institution=self.signer.address,  # the submitter (ClaimDecided has no topic for it)
                 member=d.member,
                 visit=_visit(d.visit),
                 status=ClaimStatus(d.status),

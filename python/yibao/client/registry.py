@@ -100,30 +100,69 @@ class RegistryCalls(LedgerCore):
             gas=min(50_000_000, 200_000 + _GAS_PER_ENROLMENT * len(batch)),
         )
 
+    def plan_enrolment(self, people: Sequence[Enrolment],
+                       labels: Sequence[str] | None = None) -> tuple[list[Enrolment], list[Enrolment]]:
+        """Check every entry as the contract would, for the acting account, and split the list
+        into (to enrol, already enrolled with the same data). Raises one :class:`InputError`
+        naming the first bad entry (``labels[i]``, or ``entry i+1``): a bad pseudonym, an
+        unregistered region, a region whose operator role the acting account lacks, reversed
+        coverage, a person listed twice, or a person enrolled on chain with other data."""
+        if labels is not None and len(labels) != len(people):
+            raise ValueError("one label per entry")
+        names = labels if labels is not None else [f"entry {i + 1}" for i in range(len(people))]
+        regions = set(self.region_codes())
+        allowed: dict[int, bool] = {}
+        seen: dict[bytes, str] = {}
+        signer = self.signer.address
+        for label, e in zip(names, people, strict=True):
+            if len(e.person) != 32 or e.person == bytes(32):
+                raise InputError(f"{label}: pseudonym must be 32 non-zero bytes")
+            if e.region not in regions:
+                raise InputError(f"{label}: region {e.region} is not registered")
+            if e.region not in allowed:
+                allowed[e.region] = self.has_role(self.operator_role(e.region), signer)
+            if not allowed[e.region]:
+                raise InputError(f"{label}: {signer} lacks the role operator of {e.region}")
+            if e.coverage_to < e.coverage_from:
+                raise InputError(f"{label}: coverage_to is before coverage_from")
+            if e.person in seen:
+                raise InputError(f"{label}: the same person as {seen[e.person]}")
+            seen[e.person] = label
+        fresh: list[Enrolment] = []
+        skipped: list[Enrolment] = []
+        for start in range(0, len(people), 1000):
+            chunk = people[start:start + 1000]
+            for j, exists in enumerate(self.call("enrolled", [e.person for e in chunk])):
+                e = chunk[j]
+                if not exists:
+                    fresh.append(e)
+                    continue
+                diff = self._differences(e)
+                if diff:
+                    raise InputError(f"{names[start + j]}: person 0x{e.person.hex()[:12]}… is already enrolled "
+                                     f"with other data ({', '.join(diff)})")
+                skipped.append(e)
+        return fresh, skipped
+
+    def _differences(self, e: Enrolment) -> list[str]:
+        """The fields in which the stored person differs from ``e``."""
+        p = self.person(e.person)
+        have = (p.region, p.scheme, p.coverage_from, p.coverage_to, (p.wallet or "").lower())
+        want = (e.region, e.scheme, e.coverage_from, e.coverage_to, (e.wallet or "").lower())
+        names = ("region", "scheme", "coverage_from", "coverage_to", "wallet")
+        return [f"{n} {h.name if hasattr(h, 'name') else h} on chain"
+                for n, h, w in zip(names, have, want, strict=True) if h != w]
+
     def enrol_many(self, people: Sequence[Enrolment], batch_size: int = ENROL_BATCH,
             progress: Callable[[int], None] | None = None) -> list[TxResult]:
-        """Enrol many people in batches. Everything is checked first (duplicates in the list,
-        people already enrolled), so a bad entry is refused before anything is written."""
-        seen: set[bytes] = set()
-        regions = {int(c) for c in self.call("regionCodes")}
-        for i, e in enumerate(people):
-            if len(e.person) != 32 or e.person == bytes(32):
-                raise InputError(f"entry {i + 1}: pseudonym must be 32 non-zero bytes")
-            if e.region not in regions:
-                raise InputError(f"entry {i + 1}: region {e.region} is not registered")
-            if e.coverage_to < e.coverage_from:
-                raise InputError(f"entry {i + 1}: coverage_to is before coverage_from")
-            if e.person in seen:
-                raise InputError(f"entry {i + 1}: the same person appears twice")
-            seen.add(e.person)
-        for start in range(0, len(people), 1000):
-            chunk = [e.person for e in people[start:start + 1000]]
-            for j, exists in enumerate(self.call("enrolled", chunk)):
-                if exists:
-                    raise InputError(f"entry {start + j + 1}: person already enrolled")
+        """Enrol many people in batches after :meth:`plan_enrolment`: everything is checked
+        first, so a bad entry is refused before anything is sent, and a person already
+        enrolled with the same data is skipped (a rerun resumes). ``progress`` is told the
+        people of each batch sent. The transactions sent (none when all were enrolled)."""
+        fresh, _ = self.plan_enrolment(people)
         results = []
-        for start in range(0, len(people), batch_size):
-            batch = people[start:start + batch_size]
+        for start in range(0, len(fresh), batch_size):
+            batch = fresh[start:start + batch_size]
             results.append(self.enrol_batch(batch))
             if progress:
                 progress(len(batch))

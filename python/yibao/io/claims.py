@@ -23,13 +23,12 @@ here, by field, so that nothing of a file is sent when one of its claims is malf
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yibao import codec
+from yibao import codec, inputs
 from yibao.client import ClaimInput
 from yibao.errors import InputError
 from yibao.identity import parse_pseudonym
@@ -169,21 +168,13 @@ def read_claims_jsonl(path: Path, pseudonym_of: Callable[[str], bytes], today: d
         digest: Callable[[str], bytes]) -> list[ClaimEntry]:
     """Parse and check a whole claims file; the first bad line is named with its field.
     ``pseudonym_of`` turns a national ID into a pseudonym; ``today`` is a missing date."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 (byte {exc.start})") from None
+    text = inputs.read_text(path)
     entries: list[ClaimEntry] = []
     invoices: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            doc = json.loads(line)
-        except ValueError as exc:
-            raise InputError(f"{path}:{number}: not JSON ({str(exc).split(':')[0]})") from None
+        doc = inputs.loads(line, f"{path}:{number}")
         if not isinstance(doc, dict):
             raise InputError(f"{path}:{number}: must be a JSON object with the fields of `claim submit`")
         try:

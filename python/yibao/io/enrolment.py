@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from collections.abc import Iterable
 from pathlib import Path
 
 from web3 import Web3
 
+from yibao import inputs
 from yibao.client import Enrolment
 from yibao.errors import InputError
 from yibao.identity import PseudonymKey
@@ -46,16 +48,9 @@ def _enrolment(row: list[str], has_wallet: bool, key: PseudonymKey) -> Enrolment
 def read_enrolment_rows(path: Path, key: PseudonymKey) -> list[tuple[str, Enrolment]]:
     """Parse and validate a whole enrolment CSV: each person with its label ``FILE:LINE``
     (which later checks name); a bad row is named by its line number."""
-    try:
-        f = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     people: list[tuple[str, Enrolment]] = []
-    with f:
-        try:
-            _read_rows(path, f, key, people)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not UTF-8 (byte {exc.start})") from None
+    with io.StringIO(inputs.read_text(path), newline="") as f:
+        _read_rows(path, f, key, people)
     if not people:
         raise InputError(f"{path}: no rows")
     return people

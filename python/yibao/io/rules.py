@@ -10,32 +10,26 @@ version not after the latest) writes nothing.
 from __future__ import annotations
 
 import csv
-import json
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from yibao import inputs
 from yibao.client import ITEM_BATCH, Ledger, TxResult, iter_chunks
 from yibao.codec import item_tuple, policy_tuple
 from yibao.errors import InputError
-from yibao.model.types import CatalogueItem, PolicyVersion
 from yibao.io.schema import Item, Policy, one_line
+from yibao.model.types import CatalogueItem, PolicyVersion
 
 ITEM_COLUMNS = ("region", "code", "category", "price_cap", "inpatient_only", "max_qty", "min_interval_days")
 _INT_COLUMNS = ("region", "price_cap", "max_qty", "min_interval_days")
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    return inputs.loads(inputs.read_text(path), str(path))
 
 
 def _validate(model: Any, doc: Any, where: str) -> Any:
@@ -110,12 +104,8 @@ def _read_item_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
         return [(f"{path}[{i}]", e) for i, e in enumerate(doc)]
     if path.suffix.lower() != ".csv":
         raise InputError(f"{path}: give a .csv or .json file")
-    try:
-        f = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     rows: list[tuple[str, dict[str, Any]]] = []
-    with f:
+    with io.StringIO(inputs.read_text(path), newline="") as f:
         reader = csv.reader(f)
         header = [h.strip() for h in next(reader, [])]
         if not header:

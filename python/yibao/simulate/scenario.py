@@ -18,17 +18,29 @@ admission, ...) is left to the run.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Annotated, Any, Literal, TypeAlias, get_args
 
 from pydantic import Field, ValidationError, model_validator
 
-from yibao import codec
-from yibao.errors import ScenarioError
+from yibao import codec, inputs
+from yibao.errors import InputError, ScenarioError
 from yibao.io.schema import (
-    Day, FilingIn, GradeName, Institution, Item, ItemCode, Model, Money, Name, Person, Policy, Region, RegionCode,
-    ShortCode, one_line
+    Day,
+    FilingIn,
+    GradeName,
+    Institution,
+    Item,
+    ItemCode,
+    Model,
+    Money,
+    Name,
+    Person,
+    Policy,
+    Region,
+    RegionCode,
+    ShortCode,
+    one_line,
 )
 from yibao.model.types import Claim, ClaimKey, ClaimLine, VisitType
 from yibao.simulate.references import check_references
@@ -259,16 +271,10 @@ def parse_scenario(data: object) -> Scenario:
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario file; raises :class:`ScenarioError` (one line)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read {os.fspath(path)}: {exc}") from None
-    try:
-        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
+        text = inputs.read_text(os.fspath(path))
+    except InputError as exc:
+        raise ScenarioError(str(exc)) from None
+    data = inputs.loads(text, error=ScenarioError, object_pairs_hook=_no_duplicate_keys)
     return parse_scenario(data)
 
 
