@@ -18,10 +18,10 @@ $(PY_OK): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# `npm install` with the committed lock (package.json pins exact versions). Not `npm ci`:
-# npm 11 refuses the lock because anvil's other-platform binaries are absent from it.
+# `npm ci`: exactly the committed lock (package.json pins exact versions, the lock the rest, with
+# anvil's binaries for every platform), and it never writes the lock, so the tree stays clean.
 $(NODE_OK): package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## regenerate python/yibao/artifacts/contracts.json from contracts/

@@ -21,7 +21,14 @@ class BuildError(YibaoError):
 
 
 class InputError(YibaoError, ValueError):
-    """Bad input from a user or a file: a malformed ID, date, CSV row or option."""
+    """Bad input from a user or a file: a malformed ID, date, CSV row or option.
+
+    ``problems`` lists each problem when a file had several (the message then sums them up
+    on one line); it is empty for a single problem."""
+
+    def __init__(self, message: str = "", problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 class ScenarioError(InputError):

@@ -11,9 +11,10 @@ as "nested too deeply".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,55 @@ def loads(text: str | bytes, where: str = "", *, error: type[YibaoError] = Input
         sys.setrecursionlimit(old)
 
 
+class Problems:
+    """The problems of one file, collected so that a reader reports all of them at once.
+
+    >>> problems = Problems("people.csv")
+    >>> with problems.entry():
+    ...     raise InputError("people.csv:2: region 1 is not registered")
+    >>> problems.raise_if_any()  # raises one InputError naming every problem
+
+    One problem is raised as it was; several as one line, ``FILE: N problems: A; B; …``
+    with at most :attr:`shown` of them (``and K more``), and all of them in the error's
+    ``problems``.
+    """
+
+    shown = 10
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.found: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.found.append(message)
+
+    @contextlib.contextmanager
+    def entry(self) -> Iterator[None]:
+        """Record an :class:`InputError` raised in the block, and go on."""
+        try:
+            yield
+        except InputError as exc:
+            self.found.extend(exc.problems or (str(exc),))
+
+    def _short(self, problem: str) -> str:
+        """``FILE:3: …`` as ``3: …`` and ``FILE[2]: …`` as ``[2]: …`` (the line names FILE once)."""
+        rest = problem[len(self.where):]
+        if not problem.startswith(self.where) or not rest.startswith((":", "[")):
+            return problem
+        return rest.removeprefix(":").lstrip()
+
+    def raise_if_any(self) -> None:
+        if not self.found:
+            return
+        if len(self.found) == 1:
+            raise InputError(self.found[0])
+        short = [self._short(p) for p in self.found[:self.shown]]
+        more = len(self.found) - len(short)
+        tail = f"; and {more} more" if more else ""
+        raise InputError(f"{self.where}: {len(self.found)} problems: {'; '.join(short)}{tail}",
+                         tuple(self.found))
+
+
 def read_text(path: Path | str) -> str:
     """The text of a UTF-8 file (a leading byte-order mark dropped) without NUL bytes; a file
     that cannot be read, is not UTF-8 or holds a NUL byte is refused naming its line."""
@@ -64,4 +114,4 @@ def read_text(path: Path | str) -> str:
     return text
 
 
-__all__ = ["PARSE_RECURSION_LIMIT", "loads", "read_text"]
+__all__ = ["PARSE_RECURSION_LIMIT", "Problems", "loads", "read_text"]

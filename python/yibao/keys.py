@@ -364,17 +364,19 @@ class KeyRing:
             raise InputError(f"{what} {ref}: no key in {self.path} has this address (see `yibao key list`)")
         return same[0]
 
-    def address(self, who: str) -> str:
-        """The address of ``who``: an address (any), or a key name."""
+    def address(self, who: str, what: str = "account") -> str:
+        """The address of ``who``: an address (any), or a key name (``what`` names the parameter
+        it came from in a refusal: ``ACCOUNT``, ``--institution`` …)."""
         if who.startswith("0x") and not _PRIVATE_KEY.fullmatch(who):
-            return checksum_address(who)
-        return self.entry(who, "account").address
+            return checksum_address(who, what)
+        return self.entry(who, what).address
 
-    def signer(self, who: str, passwords: Passwords | None = None) -> LocalAccount:
-        """The signing account of ``who`` (a keystore is decrypted here)."""
+    def signer(self, who: str, passwords: Passwords | None = None, what: str = "--as") -> LocalAccount:
+        """The signing account of ``who`` (a keystore is decrypted here; ``what`` names where
+        ``who`` came from in a refusal)."""
         from yibao.chain.backend import dev_account
 
-        e = self.entry(who)
+        e = self.entry(who, what)
         if e.dev is not None:
             return dev_account(e.dev)
         if e.keystore is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from yibao.errors import InputError
 
@@ -71,15 +72,55 @@ def yuan(fen: int, digits: int = 2) -> str:
     return f"{sign}{whole:,}" + (f".{part:0{digits}d}" if digits else "")
 
 
+#: The units an amount typed in yuan ends with (``123.45元``, ``123.45yuan``).
+YUAN_UNITS = ("元", "yuan")
+#: Yuan as people type them: ASCII digits, at most two decimals, then the unit.
+_YUAN = re.compile(r"(?P<whole>[0-9]{1,78})(?:\.(?P<part>[0-9]{1,2}))?(?:元|yuan)")
+_FEN = re.compile(r"[+-]?[0-9]{1,80}")  # ASCII digits only: int() also takes "1_000" and "١٢٣"
+
+
+def parse_yuan(text: str, what: str = "") -> int:
+    """An amount written in yuan with its unit, ``123.45元`` or ``123.45yuan``, as integer fen
+    (``12345``), exactly: ASCII digits, at most two decimals, no sign, no separators, no float.
+    Anything else is a one-line :class:`InputError` (naming ``what`` when given)."""
+    t = text.strip()
+    m = _YUAN.fullmatch(t)
+    if m is None:
+        where = f"{what}: " if what else ""
+        if re.fullmatch(r"[0-9]+\.[0-9]{3,}(?:元|yuan)", t):
+            raise InputError(f"{where}{t[:40]!r} has more than two decimals (a fen is 0.01元)")
+        raise InputError(f"{where}{t[:40]!r} is not an amount in yuan (123.45元 or 123.45yuan: "
+                         "ASCII digits, at most two decimals)")
+    return int(m["whole"]) * 100 + int((m["part"] or "0").ljust(2, "0"))
+
+
+def parse_money(text: str | int, what: str = "") -> int:
+    """An amount as typed on the command line: whole fen (``12345``, the default unit), or yuan
+    with the unit (``123.45元``, ``123.45yuan``; :func:`parse_yuan`). The result is integer fen,
+    not range-checked (a negative whole number passes, for the caller's range to name)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    t = str(text).strip()
+    if t.endswith(YUAN_UNITS):
+        return parse_yuan(t, what)
+    if not _FEN.fullmatch(t):
+        where = f"{what}: " if what else ""
+        raise InputError(f"{where}{t[:40]!r} is not an amount: whole fen (12345) or yuan with the unit (123.45元)")
+    return int(t)
+
+
 __all__ = [
     "CST",
     "EPOCH",
+    "YUAN_UNITS",
     "cst_minute",
     "cst_time",
     "day_of_timestamp",
     "from_day",
     "noon_cst",
     "parse_date",
+    "parse_money",
+    "parse_yuan",
     "to_day",
     "yuan",
 ]

@@ -17,13 +17,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_account.signers.local import LocalAccount
 
 from yibao.chain.backend import Chain
 from yibao.chain.deployment import Manifest
 from yibao.keys import KeyEntry, KeyRing, Passwords
+
+if TYPE_CHECKING:
+    from yibao.client import Ledger
 
 DEFAULT_HOME = Path(".yibao")
 
@@ -59,13 +62,15 @@ class Workspace:
 
     def account(self, who: str | None, password_file: Path | None = None) -> LocalAccount:
         """The signing key named ``who`` (or whose address ``who`` is); default ``$YIBAO_AS``,
-        else ``admin``. A keystore is decrypted with a password from :class:`yibao.keys.Passwords`."""
-        who = who or os.environ.get("YIBAO_AS") or "admin"
-        return KeyRing(self.home).signer(who, Passwords(password_file))
+        else ``admin``. A keystore is decrypted with a password from :class:`yibao.keys.Passwords`.
+        A refusal names where the key came from (``--as``, ``$YIBAO_AS`` or the default)."""
+        name, what = signer_source(who)
+        return KeyRing(self.home).signer(name, Passwords(password_file), what)
 
-    def resolve_account(self, who: str) -> str:
-        """An address given as 0x… (any account) or as a key name in keys.json."""
-        return KeyRing(self.home).address(who)
+    def resolve_account(self, who: str, what: str = "ACCOUNT") -> str:
+        """An address given as 0x… (any account) or as a key name in keys.json; ``what`` names
+        the parameter it came from in a refusal (``ACCOUNT``, ``--institution``, ``--admin`` …)."""
+        return KeyRing(self.home).address(who, what)
 
     # ------------------------------------------------------------------ chain
 
@@ -78,12 +83,40 @@ class Workspace:
             return Chain.connect(url), manifest
         return self.embedded_chain(), manifest
 
-    def embedded_chain(self, fresh: bool = False) -> Chain:
-        """The persisted embedded chain: replay the journal (or start one), holding its lock
-        until the chain is closed or collected (:class:`yibao.chain.journal.Journal`)."""
+    def embedded_chain(self, fresh: bool = False, clock: int | None = None) -> Chain:
+        """The persisted embedded chain: replay the journal (or start one, its clock pinned at
+        ``clock`` if given), holding its lock until the chain is closed or collected
+        (:class:`yibao.chain.journal.Journal`)."""
         from yibao.chain.journal import Journal
 
-        return Journal(self.journal_path).open_chain(fresh=fresh)
+        return Journal(self.journal_path).open_chain(fresh=fresh, clock=clock)
+
+    def ledger(self, who: str | None = None, *, signs: bool = True, rpc: str | None = None,
+               manifest: Path | None = None, password_file: Path | None = None) -> Ledger:
+        """The home's deployment as the CLI's commands open it, from Python: signing as ``who``
+        (a key name or address; default ``$YIBAO_AS``, else ``admin``) or, with ``signs=False``,
+        read-only. A well-known dev key is refused on a chain that is not a dev chain. Close
+        the chain (``ledger.chain.close()``) to let the next command of the home run."""
+        from yibao.client import Ledger
+        from yibao.keys import check_signer, fund_on_dev_chain
+
+        account = self.account(who, password_file) if signs else None
+        chain, found = self.open_chain(rpc, manifest)
+        if account is not None:
+            check_signer(chain, account.address, *signer_source(who))
+            fund_on_dev_chain(chain, account.address)
+        return Ledger.open(chain, found, account)
+
+
+def signer_source(who: str | None) -> tuple[str, str]:
+    """The signing key's name or address and where it came from, for messages: ``--as``, else
+    ``$YIBAO_AS``, else the default ``admin``."""
+    if who:
+        return who, "--as"
+    env = os.environ.get("YIBAO_AS")
+    if env:
+        return env, "$YIBAO_AS"
+    return "admin", "no --as given; the default key"
 
 
 def to_jsonable(v: Any) -> Any:
@@ -99,5 +132,6 @@ def to_jsonable(v: Any) -> Any:
 __all__ = [
     "DEFAULT_HOME",
     "Workspace",
+    "signer_source",
     "to_jsonable",
 ]

@@ -132,7 +132,7 @@ def test_json_error_document(cli: Cli) -> None:
     _code, out, _ = cli("region", "add", "500000", "Again", "--json", ok=False)
     doc = json.loads(out.strip().splitlines()[-1])
     assert doc == {"ok": False, "error": "ContractError", "name": "RegionExists",
-                   "message": "RegionExists(region=500000)"}
+                   "message": "RegionExists(region=500000)", "args": {"region": 500000}}
 
 
 def test_no_manifest_is_named(tmp_path: Path, capsys) -> None:

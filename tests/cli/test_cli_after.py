@@ -194,7 +194,7 @@ def _check_show_contribute_clear_freeze(cli: Cli, c1: dict) -> None:
     assert ct["events"][0]["event"] == "ContributionRecorded" and ct["events"][0]["amount"] == 50_000
     doc, err = cli.refused("clear", "500000", "440100", "--as", "dev1")
     assert doc == {"ok": False, "error": "ContractError", "name": "NothingToClear",
-                   "message": "NothingToClear(from=500000, to=440100)"}
+                   "message": "NothingToClear(from=500000, to=440100)", "args": {"from": 500000, "to": 440100}}
     fz = cli.json("freeze", "dev7", "--as", "dev1")
     assert [(e["event"], e["institution"].lower(), e["frozen"]) for e in fz["events"]] == [
         ("InstitutionFreezeChanged", INST.lower(), True)]

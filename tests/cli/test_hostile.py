@@ -165,7 +165,8 @@ def test_a_refused_contract_call_exits_2_with_its_json_document(home: Home) -> N
     code, out, err = home("region", "add", "500000", "Again", "--json")
     assert_refused(code, out, err, ["--json"])
     assert json.loads(out.strip().splitlines()[-1]) == {
-        "ok": False, "error": "ContractError", "name": "RegionExists", "message": "RegionExists(region=500000)"}
+        "ok": False, "error": "ContractError", "name": "RegionExists", "message": "RegionExists(region=500000)",
+        "args": {"region": 500000}}
     err = refused(home, "institution", "add", "dev7", "--region", "500000", "--level", "3", "--as", "dev3")
     assert "lacks the role regulator of 500000" in err
     assert refused(home, "institution", "show", "dev7")  # not added
@@ -214,7 +215,10 @@ HOSTILE: dict[str, list[str]] = {
     "national_id": ["", "123", ID1[:-1] + ("0" if ID1[-1] != "0" else "1"), "名" * 18, "x" * 1000, ID1 + "1"],
     "pseudonym": ["", "0x" + "00" * 32, "0x12", HEX64, "0x" + "g" * 64],
     "line": ["", "A", "A:1", "A:-1:5", ":1:1", f"A:{U256}:1", f"A:1:{2**40}", "名:1:1", "A:1:1.5", "A:1_0:1",
-             "A" * 40 + ":1:1"],
+             "A" * 40 + ":1:1", "A:1:1.234元", "A:1:-1元", "A:1:１元", f"A:1:{2**40}元"],
+    # money: whole fen or yuan with the unit (at most two decimals, ASCII digits, no sign)
+    "money": [*INTS, "1.234元", "-1元", "1e3元", "１元", "1,000元", "元", ".5元", "1.元", "1 元", "1.5", "¥1",
+              "1.5YUAN", f"{2**64}元", "NaN元"],
     "key_name": ["", "0x1", "1abc", "名", "a" * 33, HEX64, "a b", "-x", "dev1", "admin"],
     "enum": ["", "BOGUS", "名", "x" * 300, "-1"],
     "free": ["", "名", "x" * 3000, "\t", "a\nb"],
@@ -225,10 +229,11 @@ KIND_OF = {
     "wallet": "account", "address": "account",
     "claim_id": "claim_id", "national_id": "national_id", "pseudonym": "pseudonym", "line": "line",
     "coverage_from": "date", "coverage_to": "date", "start": "date", "end": "date", "date": "date",
-    "discharge": "date",
+    "discharge": "date", "to": "date", "since": "date",
     "file": "file", "csv_file": "file", "keystore": "file", "password_file": "secret", "private_key_file": "secret",
     "kind": "enum", "status": "enum", "grade": "enum", "visit": "enum", "scheme": "enum",
     "invoice": "free", "documents": "free", "evidence": "free", "ref": "free",
+    "amount": "money", "fund": "money", "claimed_fund": "money",
 }
 NEVER_ALONE = {"free", "flag"}  # values that may be valid: an example also needs one that is not
 

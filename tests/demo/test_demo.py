@@ -5,8 +5,11 @@ report."""
 
 from __future__ import annotations
 
+import base64
 import csv
+import io
 import json
+import re
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fontTools.ttLib import TTFont
 from web3 import Web3
 
 from yibao import demo
@@ -27,6 +31,9 @@ from yibao.chain.abi import EventDecoder
 from yibao.client import AlertKind, Ledger
 from yibao.units import from_day
 from yibao.demo import STATUSES, DemoRun, play_demo, run_demo
+from yibao.demo.font import FONT_FAMILY, cjk_chars
+from yibao.demo.html import render_html
+from yibao.demo.labels import ALERT_LABELS, RULE_LABELS, code_label
 from yibao.demo.world import INSTITUTIONS
 from yibao.demo.world_rules import CQ, GZ
 from yibao.model.types import ClaimStatus, Reason, Scheme
@@ -310,8 +317,10 @@ def test_html_and_csv_files(out: Path, report: dict[str, Any]) -> None:
     page = (out / "report.html").read_text(encoding="utf-8")
     assert (
         page.startswith("<!doctype html>")
-        and "<script" not in page
+        and page.count("<script") == 1  # the alert filter, inline
+        and "<script src" not in page
         and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+        and "https://" not in page
     )
     assert page.count("<svg") >= 4
     for title in ("fund balance", "claims by status", "fund paid per institution", "alerts by kind"):
@@ -354,3 +363,89 @@ def test_same_seed_same_report(report: dict[str, Any], tmp_path: Path) -> None:
 def test_the_ledger_is_usable_afterwards(run: DemoRun) -> None:
     assert isinstance(run.ledger, Ledger)
     assert run.ledger.today() >= from_day(0)
+
+
+DATA_URL = re.compile(r"url\(data:font/woff2;base64,([A-Za-z0-9+/=]+)\)")
+
+
+def test_the_page_embeds_a_font_with_every_cjk_character_it_uses(out: Path) -> None:
+    """Chinese renders without a CJK font installed: every CJK character of the page's text is in
+    the cmap of the font embedded in it, and the font has nothing the page does not use."""
+    page = (out / "report.html").read_text(encoding="utf-8")
+    found = DATA_URL.findall(page)
+    assert len(found) == 1
+    font = TTFont(io.BytesIO(base64.b64decode(found[0])))
+    assert font["name"].getDebugName(1) == FONT_FAMILY
+    cmap = {chr(u) for u in font.getBestCmap()}
+    text = DATA_URL.sub("", page)
+    used = cjk_chars(text)
+    assert len(used) > 100 and "医" in used and "预" in used
+    assert used - cmap == set()
+    assert cmap <= set(text)
+    assert f"font:14px/1.45 '{FONT_FAMILY}'" in page and f"font-family:'{FONT_FAMILY}'" in page
+    assert "Not in the font" not in page
+
+
+def test_a_character_not_in_the_font_is_reported(run: DemoRun) -> None:
+    doc = {**run.doc, "title": run.doc["title"] + " 龘"}
+    with pytest.warns(UserWarning, match="龘"):
+        page = render_html(doc)
+    assert "Not in the font (shown in the reader&#x27;s own fonts): 龘" in page
+
+
+def _rows(page: str, heading: str) -> list[list[str]]:
+    """The cells' text of the first table after ``heading``."""
+    part = page[page.index(heading):]
+    part = part[: part.index("</table>")]
+    return [
+        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr)]
+        for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", part)
+        if "<td" in tr
+    ]
+
+
+def test_alerts_have_names_severities_and_a_filter(out: Path, report: dict[str, Any]) -> None:
+    page = (out / "report.html").read_text(encoding="utf-8")
+    a = report["alerts"]
+    assert sum(a["by_severity"].values()) == a["total"]
+    assert a["by_severity"]["low"] == a["by_kind"]["INSTITUTION_GRADE"] + a["by_kind"]["REVIEW_THRESHOLD"]
+    assert a["severity"] == {k.name: ALERT_LABELS[k].severity for k in AlertKind}
+    grade = a["by_kind"]["INSTITUTION_GRADE"]
+    assert f"INSTITUTION_GRADE (机构信用等级, low severity) alone is {grade:,} of the {a['total']:,} alerts" in page
+    kinds = _rows(page, "alert 预警")
+    assert [r[0] for r in kinds] == [k.name for k in AlertKind]
+    assert [int(r[4].replace(",", "")) for r in kinds] == [a["by_kind"][k.name] for k in AlertKind]
+    assert all(r[1] and r[2] for r in kinds)
+    boxes = re.findall(r"<input type='checkbox' value='([A-Z_]+)' checked>", page)
+    assert boxes == [k.name for k in AlertKind]
+    for tr in re.findall(r"<tr data-alerts='1'>(.*?)</tr>", page):  # the filter recounts from these
+        counts = [int(n) for n in re.findall(r"data-n='(\d+)'", tr)]
+        shown = re.search(r"<td class='shown'>([\d,]+)</td>", tr)
+        assert shown and len(counts) == len(AlertKind) and sum(counts) == int(shown.group(1).replace(",", ""))
+    by_inst = {i["name"]: i["alerts"] for i in a["top_institutions"]}
+    assert len(re.findall(r"<tr data-alerts='1'>", page)) == len(by_inst) + len(a["top_people"])
+    assert report["labels"]["alerts"]["INSTITUTION_GRADE"]["zh"] == "机构信用等级"
+    for rule in report["reviews"]["by_rule"]:
+        assert rule in report["labels"]["review_rules"], rule
+        assert f"rule {code_label(RULE_LABELS, rule)}" in page.replace("&#x27;", "'")
+
+
+def test_every_timing_row_is_labelled(out: Path, report: dict[str, Any]) -> None:
+    page = (out / "report.html").read_text(encoding="utf-8")
+    rows = _rows(page, "Wall-clock time")
+    assert rows and all(r[0].strip() for r in rows), rows
+    labels = [r[0].strip() for r in rows]
+    assert "write the report files" in labels and "of which claims (理赔申报)" in labels
+    year = [k for k in report["timing"] if k.startswith("year_") and k != "year_s"]
+    assert len([x for x in labels if x.startswith("of which")]) == len(year)
+
+
+def test_developer_wording_is_in_the_appendix_only(out: Path) -> None:
+    page = (out / "report.html").read_text(encoding="utf-8")
+    cut = page.index("Technical appendix 技术附录")
+    before, after = page[:cut], page[cut:]
+    for words in ("claimInfo", "fundOf()", "semantics", "institutionInfo()", "owedBetween()", "Events", "events"):
+        assert words not in before, words
+    for words in ("claimInfo() semantics", "fundOf() read from the chain", "owedBetween()", "Wall-clock time", "Gas"):
+        assert words in after, words
+    assert "Technical appendix" in page[page.index("Alerts 预警"):]

@@ -1,7 +1,7 @@
 """Seeded random scenario worlds for the differential test (contracts against the model).
 
 :func:`random_world` returns a scenario *document* — the JSON-shaped ``dict`` that
-:func:`yibao.simulate.scenario.parse_scenario` accepts (shared/docs/scenario.md) — built only from
+:func:`yibao.simulate.scenario.parse_scenario` accepts (docs/rules/scenario.md) — built only from
 ``random.Random`` instances seeded from ``seed``: the same arguments give the same
 document on every machine and every run (no global randomness, no wall clock, no set
 iteration).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
@@ -17,6 +18,7 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.crypto import keccak
 
 from yibao.errors import AccessDenied, ContractError
+from yibao.units import from_day
 
 ABI = list[dict[str, Any]]
 
@@ -77,11 +79,64 @@ class ErrorDecoder:
             values = abi_decode(d.types, bytes(data[4:]))
         except Exception:  # noqa: BLE001 - malformed payload: keep raw
             values = ()
-        inputs = dict(zip(d.names, values, strict=False))  # values is () when undecodable
+        inputs = {name: enum_argument(d.name, name, v) for name, v in zip(d.names, values, strict=False)}
         if d.name == "Panic" and values:
             inputs["meaning"] = _PANIC_CODES.get(int(values[0]), "unknown panic")
         cls = AccessDenied if d.name == "AccessControlUnauthorizedAccount" else ContractError
-        return cls(d.name, tuple(values), inputs, "0x" + data[:4].hex())
+        error = cls(d.name, tuple(values), inputs, "0x" + data[:4].hex())
+        error.args = (f"{d.name}({', '.join(f'{k}={_shown(d.name, k, v)}' for k, v in inputs.items())})",)
+        return error
+
+
+def _enum_arguments() -> dict[tuple[str, str], type[IntEnum]]:
+    """The error arguments that carry an enum of :mod:`yibao.model.types`, by (error, argument)
+    name; ``("*", argument)`` serves every error with that argument name."""
+    from yibao.model.types import ClaimStatus, Grade, InstitutionStatus, PersonStatus, Scheme, VisitType
+
+    return {
+        ("*", "scheme"): Scheme, ("*", "visit"): VisitType, ("*", "grade"): Grade,
+        ("ClaimNotReviewable", "status"): ClaimStatus,
+        ("InstitutionStatusInvalid", "status"): InstitutionStatus,
+        ("PersonStatusTransitionInvalid", "from"): PersonStatus,
+        ("PersonStatusTransitionInvalid", "to"): PersonStatus,
+    }
+
+
+ENUM_ARGUMENTS: dict[tuple[str, str], type[IntEnum]] = _enum_arguments()
+
+
+def enum_argument(error: str, name: str, value: Any) -> Any:
+    """An error's argument as its enum member (``ClaimStatus.APPROVED``, still equal to 3) when
+    the argument carries one and the number is a member; else the value as decoded."""
+    kind = ENUM_ARGUMENTS.get((error, name)) or ENUM_ARGUMENTS.get(("*", name))
+    if kind is None or isinstance(value, bool) or not isinstance(value, int):
+        return value
+    try:
+        return kind(value)
+    except ValueError:  # a number outside the enum (what an *Invalid error reports): as it is
+        return value
+
+
+#: The error arguments that are day numbers (days since 1970-01-01, CST), by (error, argument)
+#: name as in :data:`ENUM_ARGUMENTS`: a message shows them as dates, ``inputs`` keeps the number.
+DAY_ARGUMENTS = frozenset({
+    ("*", "day"), ("*", "today"), ("*", "lastDay"), ("*", "effectiveFrom"), ("*", "latest"),
+    ("*", "coverageFrom"), ("*", "coverageTo"), ("*", "admission"), ("*", "discharge"),
+    ("FilingInvalid", "from"), ("FilingInvalid", "to"), ("FilingUnknown", "from"),
+})
+_LAST_DAY = 2_932_896  # 9999-12-31
+
+
+def _shown(error: str, name: str, v: Any) -> str:
+    """An error argument as a message shows it: an enum by name, a day as its date, bytes as 0x hex."""
+    if isinstance(v, IntEnum):
+        return v.name
+    if isinstance(v, bytes):
+        return "0x" + v.hex()
+    if ((error, name) in DAY_ARGUMENTS or ("*", name) in DAY_ARGUMENTS) and isinstance(v, int) \
+            and 0 <= v <= _LAST_DAY:
+        return from_day(v).isoformat()
+    return str(v)
 
 
 _HEX_RE = re.compile(r"0x[0-9a-fA-F]{8,}")
@@ -181,8 +236,11 @@ def _is_dynamic(typ: str) -> bool:
 
 __all__ = [
     "ABI",
+    "DAY_ARGUMENTS",
+    "ENUM_ARGUMENTS",
     "ErrorDecoder",
     "EventDecoder",
+    "enum_argument",
     "revert_data_from_exception",
     "signature",
 ]

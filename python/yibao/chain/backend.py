@@ -301,9 +301,9 @@ class Chain:
 
         On a journaled (persisted) embedded chain a call is tried first: a refused command then
         mines nothing and leaves the journal, the nonce and the state as they were."""
+        self._tick()  # first: the call below runs in the pending block, at the time the transaction will
         if self.journal is not None and to is not None and data:
             self.call(to, data, sender=account.address, block="pending")
-        self._tick()
         tx: dict[str, Any] = {
             "chainId": self.chain_id,
             "nonce": self._nonce(account.address),

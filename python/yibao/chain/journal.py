@@ -1,8 +1,10 @@
 """The embedded chain's journal: every signed transaction and its block time, replayed by
 each command into a fresh in-memory EVM (same genesis, same bytes, same times → same state).
 
-The file is JSON Lines: a header ``{"genesis_timestamp": T}``, then one ``{"t": ts, "tx":
-hex}`` per mined transaction. Three rules keep it whole:
+The file is JSON Lines: a header ``{"genesis_timestamp": T}`` (with ``"clock": C`` for a
+home whose clock is pinned, see :meth:`Journal.open_chain`), then one ``{"t": ts, "tx": hex}``
+per mined transaction, and ``{"t": ts, "mine": true}`` where a pinned clock was moved on (an
+empty block). Three rules keep it whole:
 
 - **One writer at a time.** :meth:`Journal.open_chain` takes an exclusive OS lock
   (``fcntl.flock`` on ``<journal>.lock``) before it replays and holds it until the chain is
@@ -107,13 +109,18 @@ class Journal:
 
     # ------------------------------------------------------------------ opening
 
-    def open_chain(self, fresh: bool = False) -> Chain:
+    def open_chain(self, fresh: bool = False, clock: int | None = None) -> Chain:
         """The embedded chain the journal describes (a new journal when ``fresh`` or absent),
         holding the lock until the chain is closed or collected. Each transaction the chain
-        mines is appended (and fsynced) before :meth:`Chain.send` returns."""
+        mines is appended (and fsynced) before :meth:`Chain.send` returns.
+
+        ``clock`` (a new journal only) pins the chain's clock: the genesis block is a day
+        before it and every command runs at that time (one second later per transaction)
+        instead of the wall clock, until :meth:`set_clock` moves it on: a trial home whose
+        days are chosen, so that a story, a test or a training runs the same on any day."""
         acquire_lock(self.lock_path, self.timeout)
         try:
-            chain = self._start() if fresh or not self.path.exists() else self._replay()
+            chain = self._start(clock) if fresh or not self.path.exists() else self._replay()
         except BaseException:
             release_lock(self.lock_path)
             raise
@@ -122,11 +129,42 @@ class Journal:
         chain.on_close.append(released)
         return chain
 
-    def _start(self) -> Chain:
+    def _start(self, clock: int | None) -> Chain:
         # the genesis time is pinned in the header, so a replay rebuilds the same chain
-        header = {"genesis_timestamp": int(time.time())}
-        self._write_whole([json.dumps(header)])
-        return Chain.embedded(genesis_timestamp=header["genesis_timestamp"])
+        header: dict[str, int] = {"genesis_timestamp": int(time.time())}
+        if clock is not None:
+            header = {"genesis_timestamp": clock - 86_400, "clock": clock}
+        lines = [json.dumps(header)]
+        chain = Chain.embedded(genesis_timestamp=header["genesis_timestamp"])
+        if clock is not None:  # the first block is at the pinned time, so calls see that day
+            chain.set_next_timestamp(clock)
+            lines.append(json.dumps({"t": clock, "mine": True}))
+        self._write_whole(lines)
+        return chain
+
+    @staticmethod
+    def _pin(chain: Chain, clock: int | None) -> None:
+        """Run the chain's next transactions at the pinned ``clock`` (never before its last block)."""
+        if clock is not None:
+            chain.set_clock(max(clock, chain.timestamp() + 1))
+
+    @property
+    def clock(self) -> int | None:
+        """The pinned clock of the journal's header, or ``None`` for the wall clock."""
+        try:
+            header = json.loads(self.path.read_bytes().split(b"\n", 1)[0])
+            return int(header["clock"]) if "clock" in header else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def set_clock(self, chain: Chain, ts: int) -> None:
+        """Move a pinned clock forward to ``ts`` (the chain must be this journal's, open and so
+        locked): an empty block is mined at ``ts``, so calls see the new day, and journaled as
+        ``{"t": ts, "mine": true}``; later commands run from the last block on."""
+        if self.clock is None:
+            raise ChainError(f"{self.path}: this home runs on the wall clock (deploy it with --start to pin one)")
+        chain.set_next_timestamp(ts)  # refuses a time not after the last block
+        self._append_line(json.dumps({"t": ts, "mine": True}))
 
     def _replay(self) -> Chain:
         data = self.path.read_bytes()
@@ -144,6 +182,8 @@ class Journal:
         if aside:
             self._set_aside(lines[0], kept, aside)
             chain, _ = self._apply(genesis, [lines[0], *kept], [])  # exactly what later commands replay
+        clock = header.get("clock")
+        self._pin(chain, int(clock) if clock is not None else None)
         return chain
 
     def _apply(self, genesis: int, lines: list[bytes], aside: list[SetAside]) -> tuple[Chain, list[bytes]]:
@@ -155,8 +195,14 @@ class Journal:
                 continue
             try:
                 entry = json.loads(line)
-                ts, raw = int(entry["t"]), bytes.fromhex(entry["tx"])
-            except (ValueError, KeyError, TypeError) as exc:
+                ts = int(entry["t"])
+                if entry.get("mine") is True:  # a pinned clock moved on: an empty block at ts
+                    if ts > chain.timestamp():
+                        chain.set_next_timestamp(ts)
+                    kept.append(line)
+                    continue
+                raw = bytes.fromhex(entry["tx"])
+            except (ValueError, KeyError, TypeError, ChainError) as exc:
                 aside.append(SetAside(number, f"unreadable ({type(exc).__name__})", line.decode("utf-8", "replace")))
                 continue
             if ts > chain.timestamp():
@@ -205,7 +251,10 @@ class Journal:
 
     def append(self, ts: int, raw: bytes) -> None:
         """Append one entry: a single write of the whole line, then fsync."""
-        line = (json.dumps({"t": ts, "tx": raw.hex()}) + "\n").encode()
+        self._append_line(json.dumps({"t": ts, "tx": raw.hex()}))
+
+    def _append_line(self, text: str) -> None:
+        line = (text + "\n").encode()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
         try:
             if os.write(fd, line) != len(line):

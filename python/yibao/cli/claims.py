@@ -11,10 +11,14 @@ from rich.table import Table
 
 from yibao.cli.options import (
     ChainOptions,
-    account_ref,
+    ClaimIdArg,
+    ClaimInstitutionOpt,
+    ClaimInvoiceOpt,
+    ClaimRef,
+    amount,
     chain_options,
     claim_batch,
-    claim_id_text,
+    claim_ref,
     claimed_fund as fund_share,
     day_text,
     err,
@@ -26,7 +30,7 @@ from yibao.cli.options import (
     whole_number,
 )
 from yibao.keys import check_signer_ref
-from yibao.errors import InputError
+from yibao.errors import ContractError, InputError
 from yibao.evidence import digest_in
 from yibao.units import parse_date
 
@@ -36,9 +40,6 @@ if TYPE_CHECKING:
 
 claim_app = typer.Typer(no_args_is_help=True, help="Claims (结算单): submit, show, history")
 
-ClaimIdArg = Annotated[str | None, typer.Argument(parser=claim_id_text, help="0x claim id")]
-InstitutionOpt = Annotated[str | None, typer.Option(parser=account_ref, help="institution account (with --invoice)")]
-InvoiceOpt = Annotated[str | None, typer.Option(help="invoice number (with --institution)")]
 InstitutionAsOpt = Annotated[
     str | None, typer.Option("--institution-as", "--as", parser=check_signer_ref,
                              help="the institution's signing key: a key name or its address")
@@ -46,17 +47,21 @@ InstitutionAsOpt = Annotated[
 
 
 def parse_line(text: str) -> ClaimLine:
-    """A claim line given as ``CODE:QTY:PRICE`` (price in fen)."""
+    """A claim line given as ``CODE:QTY:PRICE`` (the unit price in fen, or in yuan with the unit:
+    ``XA01:2:12550`` or ``XA01:2:125.50元``)."""
     from yibao.model.types import ClaimLine
 
     parts = text.rsplit(":", 2)
     shown = repr(text[:60])
     if len(parts) != 3 or not parts[0]:
-        raise InputError(f"--line {shown}: expected CODE:QTY:PRICE (price in fen)")
+        raise InputError(f"--line {shown}: expected CODE:QTY:PRICE (price in fen, or yuan as 125.50元)")
     if not (parts[0].isascii() and parts[0].isprintable() and len(parts[0]) <= 32):
         raise InputError(f"--line {shown}: the item code must be 1-32 printable ASCII characters")
     qty = whole_number(parts[1], 0, (1 << 32) - 1, f"--line {shown}: QTY")
-    price = whole_number(parts[2], 0, (1 << 40) - 1, f"--line {shown}: PRICE in fen")
+    try:
+        price = amount(parts[2], 0, (1 << 40) - 1, "PRICE in fen")
+    except InputError as exc:
+        raise InputError(f"--line {shown}: {exc}") from None
     return ClaimLine(parts[0], qty, price)
 
 
@@ -66,21 +71,12 @@ def _line_text(text: str) -> str:
 
 
 def _claim_target(opts: ChainOptions, claim_id: str | None, institution: str | None,
-                  invoice: str | None) -> tuple[bytes, Ledger]:
+                  invoice: str | None) -> tuple[ClaimRef, Ledger]:
     """The claim named by its id or by institution and invoice, and the ledger to read it from."""
-    from yibao.client import claim_id_of
-    from yibao.client.history import parse_claim_id
-
-    if claim_id and (institution or invoice):
-        raise InputError("give either a claim id or --institution and --invoice, not both")
-    if claim_id:
-        cid = parse_claim_id(claim_id)
-    elif institution and invoice:
-        cid = claim_id_of(opts.workspace().resolve_account(institution), invoice)
-    else:
-        raise InputError("give a claim id (0x…) or both --institution and --invoice")
+    ref = claim_ref(opts.workspace(), claim_id, institution, invoice)
     _, ledger = opts.open()
-    return cid, ledger
+    ref.require(ledger)
+    return ref, ledger
 
 
 def _claim_doc(r: ClaimResult, lines: list[ClaimLine], service_date: dt.date, discharge: dt.date | None,
@@ -136,7 +132,7 @@ def claim_submit(
     invoice: Annotated[str | None, typer.Option(help="the institution's invoice number")] = None,
     line: Annotated[list[str] | None,
                     typer.Option("--line", parser=_line_text,
-                                 help="CODE:QTY:PRICE (price in fen); repeat per line")] = None,
+                                 help="CODE:QTY:PRICE (price in fen, or yuan as 125.50元); repeat per line")] = None,
     national_id: Annotated[str | None, typer.Option(
         "--id", parser=national_id_text, help="patient's national ID (hashed locally)")] = None,
     pseudonym: Annotated[str | None, typer.Option(parser=pseudonym_text, help="patient's 0x pseudonym")] = None,
@@ -147,7 +143,7 @@ def claim_submit(
     discharge: Annotated[str | None, typer.Option(
         parser=day_text, help="discharge date YYYY-MM-DD (inpatient)")] = None,
     claimed_fund: Annotated[int | None, typer.Option(
-        parser=fund_share, help="fund share the institution computed, fen")] = None,
+        parser=fund_share, help="fund share the institution computed: fen, or yuan as 153.00元")] = None,
     documents: Annotated[
         str | None, typer.Option(help="supporting documents reference (stored as its keyed hash)")] = None,
     file: Annotated[Path | None, typer.Option(
@@ -180,7 +176,14 @@ def claim_submit(
     day = day or ledger.today()
     docs = digest_in(ws.home)(documents or "")
     claim = ClaimInput(invoice, person, kind, day, lines, out_day, claimed_fund, docs)
-    result = ledger.submit_claim(claim)
+    try:
+        result = ledger.submit_claim(claim)
+    except ContractError as exc:
+        if exc.name != "InstitutionUnknown" or exc.inputs.get("account", "").lower() != str(ledger.sender).lower():
+            raise
+        role = ledger.institution_role()  # the signer is no institution: name a key that is one
+        raise opts.hint(exc, lambda lg, address: lg.has_role(role, address), "is an institution",
+                        "--institution-as") from None
     doc = _claim_doc(result, lines, day, out_day, person)
     opts.emit(doc, lambda: _print_claim(doc, "claim"))
 
@@ -221,13 +224,14 @@ def _submit_file(opts: ChainOptions, path: Path, batch: int) -> None:
 
 @claim_app.command("show")
 @chain_options(signer=None)
-def claim_show(opts: ChainOptions, claim_id: ClaimIdArg = None, institution: InstitutionOpt = None,
-               invoice: InvoiceOpt = None) -> None:
-    """Show a stored claim: status, amounts, lines, alerts, review."""
+def claim_show(opts: ChainOptions, claim_id: ClaimIdArg = None, institution: ClaimInstitutionOpt = None,
+               invoice: ClaimInvoiceOpt = None) -> None:
+    """Show a stored claim: status, amounts, lines, alerts, review. Name it by CLAIM_ID, or by
+    --institution and --invoice."""
     from yibao.client.history import claim_details
 
-    cid, ledger = _claim_target(opts, claim_id, institution, invoice)
-    doc = claim_details(ledger, cid)
+    ref, ledger = _claim_target(opts, claim_id, institution, invoice)
+    doc = claim_details(ledger, ref.claim_id)
 
     def human() -> None:
         _print_claim(doc, "claim")
@@ -269,16 +273,17 @@ def _step_text(s: dict[str, Any]) -> str:
 
 @claim_app.command("history")
 @chain_options(signer=None)
-def claim_history_cmd(opts: ChainOptions, claim_id: ClaimIdArg = None, institution: InstitutionOpt = None,
-                      invoice: InvoiceOpt = None) -> None:
-    """A claim's whole history from the chain's events, in order.
+def claim_history_cmd(opts: ChainOptions, claim_id: ClaimIdArg = None, institution: ClaimInstitutionOpt = None,
+                      invoice: ClaimInvoiceOpt = None) -> None:
+    """A claim's whole history from the chain's events, in order. Name it by CLAIM_ID, or by
+    --institution and --invoice.
 
     Each step has its CST time, block, transaction and sender."""
     from yibao.client.history import claim_history
 
-    cid, ledger = _claim_target(opts, claim_id, institution, invoice)
-    steps = claim_history(ledger, cid)
-    doc = {"claim_id": "0x" + cid.hex(), "steps": steps}
+    ref, ledger = _claim_target(opts, claim_id, institution, invoice)
+    steps = claim_history(ledger, ref.claim_id)
+    doc = {"claim_id": ref.hex, "steps": steps}
 
     def human() -> None:
         t = Table(title=f"claim {doc['claim_id']}")

@@ -22,8 +22,8 @@ from typing import Any
 import typer
 import typer.main
 
-from yibao.cli import claims, keys, ops, registry, rules, settlement
-from yibao.errors import YibaoError
+from yibao.cli import claims, clock, keys, ops, queries, registry, rules, settlement
+from yibao.errors import ContractError, YibaoError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="yibao — 医保 on an EVM ledger")
 
@@ -31,15 +31,16 @@ for _name, _command in (
     ("node", ops.node), ("deploy", ops.deploy), ("enrol", registry.enrol), ("appeal", settlement.appeal),
     ("clawback", settlement.clawback), ("settle", settlement.settle), ("clear", settlement.clear),
     ("freeze", settlement.freeze), ("unfreeze", settlement.unfreeze), ("contribute", settlement.contribute),
-    ("simulate", ops.simulate), ("bench", ops.bench), ("demo", ops.demo),
+    ("simulate", ops.simulate), ("bench", ops.bench), ("demo", ops.demo), ("alerts", queries.alerts),
 ):
     app.command(_name)(_command)
+claims.claim_app.command("list")(queries.claim_list)
 
 for _name, _group in (
     ("institution", registry.institution_app), ("person", registry.person_app), ("region", registry.region_app),
     ("role", registry.role_app), ("claim", claims.claim_app), ("review", settlement.review_app),
     ("fund", settlement.fund_app), ("policy", rules.policy_app), ("catalogue", rules.catalogue_app),
-    ("key", keys.key_app),
+    ("key", keys.key_app), ("clock", clock.clock_app),
 ):
     app.add_typer(_group, name=_name)
 
@@ -53,12 +54,31 @@ def _one_line(text: str) -> str:
     return " ".join(text.replace("Value error, ", "").split()) or "failed"
 
 
-def _refuse(argv: list[str], kind: str, name: str | None, message: str) -> int:
+def _refuse(argv: list[str], kind: str, name: str | None, message: str, problems: list[str] | None = None,
+            args: dict[str, object] | None = None) -> int:
+    """The one error line (and with ``--json`` the error document; a file's ``problems``, each
+    on its own, when it had several; a contract error's ``args`` as decoded, an enum as its number)."""
     msg = _one_line(message)
     if "--json" in argv:
-        print(json.dumps({"ok": False, "error": kind, "name": name, "message": msg}, ensure_ascii=False))
+        doc: dict[str, object] = {"ok": False, "error": kind, "name": name, "message": msg}
+        if problems:
+            doc["problems"] = [_one_line(p) for p in problems]
+        if args is not None:
+            doc["args"] = args
+        print(json.dumps(doc, ensure_ascii=False))
     print(f"error: {msg}", file=sys.stderr)
     return EXIT_REFUSED
+
+
+def _error_args(exc: YibaoError) -> dict[str, object] | None:
+    """A contract error's arguments by name for the JSON error document (numbers as numbers, the
+    message shows an enum by name; bytes as 0x hex), else None."""
+    if not isinstance(exc, ContractError):
+        return None
+    from yibao.workspace import to_jsonable
+
+    return {k: int(v) if isinstance(v, int) and not isinstance(v, bool) else to_jsonable(v)
+            for k, v in exc.inputs.items()}
 
 
 @functools.cache
@@ -74,7 +94,8 @@ def run(argv: list[str] | None = None) -> int:
     try:
         _click_app().main(args=argv, prog_name="yibao", standalone_mode=False)
     except YibaoError as exc:
-        return _refuse(argv, type(exc).__name__, getattr(exc, "name", None), str(exc) or type(exc).__name__)
+        return _refuse(argv, type(exc).__name__, getattr(exc, "name", None), str(exc) or type(exc).__name__,
+                       list(getattr(exc, "problems", ())), _error_args(exc))
     except typer.Exit as exc:
         return int(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):

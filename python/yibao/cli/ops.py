@@ -34,6 +34,7 @@ from yibao.cli.options import (
     out_folder,
     port_number,
     random_seed,
+    text_file,
     unix_time,
 )
 from yibao.errors import InputError
@@ -41,6 +42,7 @@ from yibao.identity import KEY_ENV, PseudonymKey
 
 if TYPE_CHECKING:
     from yibao.chain import Chain
+    from yibao.simulate.scenario import Scenario
 
 
 class _Stop(Exception):
@@ -102,6 +104,9 @@ def deploy(
         parser=account_ref, help="admin account: a key name or an address (default: the deployer)")] = None,
     who: AsOpt = None,
     password_file: PasswordFileOpt = None,
+    start: Annotated[str | None, typer.Option(
+        parser=day_text, help="embedded chain only: pin the home's clock at 12:00 CST of this day (a trial home; "
+                              "`yibao clock advance` moves it on)")] = None,
 ) -> None:
     """Deploy the contracts and write the manifest (and name the dev keys on a dev chain).
 
@@ -114,18 +119,22 @@ def deploy(
     opts = ChainOptions(rpc=rpc, manifest=manifest, home=home, who=who, as_json=as_json,
                         password_file=password_file)
     ws = opts.workspace()
+    from yibao.units import noon_cst, parse_date
+
+    if start is not None and rpc:
+        raise InputError("--start pins the embedded chain's clock; for a node use `yibao node --start`")
     node = Chain.connect(rpc) if rpc else None
     if node is None or is_dev_chain(node):
         ws.write_dev_keys()
     deployer = ws.account(who, password_file)
-    admin_address = ws.resolve_account(admin) if admin else None
+    admin_address = ws.resolve_account(admin, "--admin") if admin else None
     if node is not None:  # checked before anything is sent or written
         check_signer(node, deployer.address, who or "admin")
         check_signer(node, admin_address or deployer.address, admin or who or "admin", role="--admin")
     private_dir(ws.home)
     if not ws.pseudonym_key_path.exists() and not os.environ.get(KEY_ENV):
         PseudonymKey.generate().save(ws.pseudonym_key_path)
-    chain = node or ws.embedded_chain(fresh=True)
+    chain = node or ws.embedded_chain(fresh=True, clock=noon_cst(parse_date(start, "--start")) if start else None)
     fund_on_dev_chain(chain, deployer.address)
     ledger = Ledger.deploy(chain, deployer, admin_address)
     path = manifest or ws.manifest_path
@@ -137,18 +146,30 @@ def deploy(
 
 
 def simulate(
-    file: Annotated[Path, typer.Argument(help="scenario JSON (docs: shared/docs/scenario.md)")],
+    file: Annotated[Path, typer.Argument(help="scenario JSON (the format: docs/rules/scenario.md)")],
     model: Annotated[bool, typer.Option("--model", help="run the Python reference model")] = False,
     rpc: RpcOpt = None,
+    compare: Annotated[Path | None, typer.Option(
+        parser=text_file, help="a variant: a scenario of the same world, or a policy file (as `policy add` "
+                               "reads) replacing or adding versions; prints base vs variant")] = None,
+    report: Annotated[Path | None, typer.Option(
+        parser=out_folder, help="with --compare: write the comparison as HTML (compare.html) in this folder")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Play a scenario through the contracts (a fresh embedded chain, or --rpc) and print
-    every outcome as JSON; --model plays it through the Python reference model instead."""
+    every outcome as JSON; --model plays it through the Python reference model instead.
+    With --compare, play it and its variant on identical worlds and print the difference."""
     from yibao.simulate import Engine, ModelEngine, run_scenario
     from yibao.simulate.scenario import load_scenario
 
     scenario = load_scenario(file)
     if model and rpc:
         raise InputError("give either --model or --rpc, not both")
+    if compare is not None:
+        _simulate_compare(file, scenario, compare, model=model, rpc=rpc, report=report, as_json=as_json)
+        return
+    if report is not None:
+        raise InputError("--report needs --compare")
     if rpc:
         _dev_node_only(rpc, "simulate")
     engine: Engine
@@ -160,6 +181,41 @@ def simulate(
         engine = ChainEngine(rpc)
     doc = run_scenario(scenario, engine)
     print(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+def _simulate_compare(file: Path, scenario: Scenario, variant_file: Path, *, model: bool, rpc: str | None,
+                      report: Path | None, as_json: bool) -> None:
+    """``simulate --compare``: the variant is read and checked before anything is played."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID
+
+    from yibao.simulate import Engine, ModelEngine
+    from yibao.simulate.compare import compare, load_variant
+    from yibao.simulate.compare_report import print_comparison, write_report
+
+    if rpc:
+        raise InputError("--compare plays both worlds on fresh chains: give --model or no --rpc")
+    variant = load_variant(scenario, variant_file)
+    make: Callable[[], Engine] = ModelEngine
+    if not model:
+        from yibao.simulate.chain_engine import ChainEngine
+
+        make = ChainEngine
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  console=err, disable=as_json or not err.is_terminal, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def note(play: str, done: int, total: int) -> None:
+            if play not in tasks:
+                tasks[play] = bar.add_task(f"{play} steps", total=total)
+            bar.update(tasks[play], completed=done)
+
+        figures = compare(scenario, variant, make, note)
+    doc = {"base": str(file), "variant": str(variant_file), "engine": "model" if model else "chain", **figures}
+    if report is not None:
+        doc["report"] = str(write_report(doc, report))
+    emit(as_json, doc, lambda: print_comparison(doc, out))
+    if report is not None and not as_json:
+        err.print(f"report written to {doc['report']}")
 
 
 def bench(

@@ -28,7 +28,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Concatenate, ParamSpec, TypeVar
 
@@ -36,10 +36,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from yibao.errors import InputError
+from yibao.errors import AccessDenied, ContractError, InputError
 from yibao.identity import PseudonymKey, normalise_id, parse_pseudonym
 from yibao.keys import check_private, check_signer_ref, checksum_address
-from yibao.units import yuan
+from yibao.units import parse_money, yuan
 
 if TYPE_CHECKING:
     from yibao.client import Ledger, TxResult
@@ -76,19 +76,30 @@ def region_code(text: str | int) -> int:
     return whole_number(text, 100_000, 999_999, "a region code of 6 digits")
 
 
+def amount(text: str | int, lo: int, hi: int, what: str = "fen") -> int:
+    """An amount of money in ``lo..hi`` fen, typed as whole fen (``12345``, the default unit) or
+    as yuan with the unit (``123.45元``, ``123.45yuan``): :func:`yibao.units.parse_money`,
+    integers only; ``what`` names it in a refusal."""
+    n = parse_money(text)
+    if not lo <= n <= hi:
+        t = str(text).strip()[:40]
+        raise InputError(f"{what} must be {lo}..{hi}, not {t}" + ("" if t.lstrip("+-").isdigit() else f" ({n} fen)"))
+    return n
+
+
 def fen(text: str | int) -> int:
-    """An amount of money in fen, as the chain stores it: 0 ≤ fen < 2^64."""
-    return whole_number(text, 0, U64 - 1, "fen")
+    """An amount of money, as the chain stores it: 0 ≤ fen < 2^64 (fen, or yuan as ``123.45元``)."""
+    return amount(text, 0, U64 - 1)
 
 
 def positive_fen(text: str | int) -> int:
-    """A paid amount in fen: 1 ≤ fen < 2^64."""
-    return whole_number(text, 1, U64 - 1, "fen")
+    """A paid amount: 1 ≤ fen < 2^64 (fen, or yuan as ``123.45元``)."""
+    return amount(text, 1, U64 - 1)
 
 
 def claimed_fund(text: str | int) -> int:
-    """The fund share an institution claims, in fen: 0 ≤ fen < 2^63."""
-    return whole_number(text, 0, (1 << 63) - 1, "fen")
+    """The fund share an institution claims: 0 ≤ fen < 2^63 (fen, or yuan as ``123.45元``)."""
+    return amount(text, 0, (1 << 63) - 1)
 
 
 def reason_code(text: str | int) -> int:
@@ -210,6 +221,15 @@ def claim_id_text(text: str) -> str:
     return t
 
 
+def invoice_text(text: str) -> str:
+    """An invoice number as a claim carries it: 1 to 31 UTF-8 bytes travel as themselves, any
+    other non-empty text as its hash (:func:`yibao.codec.invoice_word`)."""
+    from yibao.codec import invoice_word
+
+    invoice_word(text)
+    return text
+
+
 def pseudonym_text(text: str) -> str:
     parse_pseudonym(text)
     return text.strip()
@@ -245,8 +265,67 @@ NationalIdOpt = Annotated[str | None, typer.Option("--id", parser=national_id_te
 PseudonymOpt = Annotated[str | None, typer.Option(parser=pseudonym_text, help="0x pseudonym")]
 RegionArg = Annotated[int, typer.Argument(parser=region_code, help="region code (6 digits)")]
 
+# ---------------------------------------------------------------------- one claim, by id or by invoice
+
+#: A command on one claim takes these three and gives them to :func:`claim_ref`: the claim's id,
+#: or the institution that submitted it and its invoice number (the id is derived from those two
+#: as the chain derives it, ``claimIdOf``).
+ClaimIdArg = Annotated[str | None, typer.Argument(
+    metavar="CLAIM_ID", parser=claim_id_text, help="0x claim id (or give --institution and --invoice)")]
+ClaimInstitutionOpt = Annotated[str | None, typer.Option(
+    "--institution", parser=account_ref, help="the claim's institution: key name or 0x address (with --invoice)")]
+ClaimInvoiceOpt = Annotated[str | None, typer.Option(
+    "--invoice", parser=invoice_text, help="the claim's invoice number (with --institution)")]
+
+
+@dataclass(frozen=True)
+class ClaimRef:
+    """A claim as the command line named it: its id, and how it was named (for messages)."""
+
+    claim_id: bytes
+    named: str
+
+    @property
+    def hex(self) -> str:
+        return "0x" + self.claim_id.hex()
+
+    def require(self, ledger: Ledger) -> Any:
+        """The stored claim (:class:`yibao.client.ClaimView`), or ``InputError("no claim …")``
+        naming the claim as it was given."""
+        from yibao.client.history import require_claim
+
+        try:
+            return require_claim(ledger, self.claim_id)
+        except InputError as exc:
+            if str(exc).startswith("no claim"):
+                raise InputError(f"no claim {self.named}") from None
+            raise
+
+
+def claim_ref(ws: Workspace, claim_id: str | None, institution: str | None, invoice: str | None) -> ClaimRef:
+    """The claim named by exactly one of CLAIM_ID and ``--institution`` with ``--invoice``."""
+    from yibao.client.history import parse_claim_id
+    from yibao.codec import claim_id_of
+
+    if claim_id is not None and (institution is not None or invoice is not None):
+        raise InputError("give either CLAIM_ID or --institution and --invoice, not both")
+    if claim_id is not None:
+        cid = parse_claim_id(claim_id)
+        return ClaimRef(cid, "0x" + cid.hex())
+    if institution is None or invoice is None:
+        if institution is not None:
+            raise InputError("--institution needs --invoice: the claim's invoice number")
+        if invoice is not None:
+            raise InputError("--invoice needs --institution: the account that submitted the claim")
+        raise InputError("name the claim: CLAIM_ID (0x and 64 hex digits), or --institution ACCOUNT --invoice TEXT")
+    address = ws.resolve_account(institution, "--institution")
+    cid = claim_id_of(address, invoice)
+    return ClaimRef(cid, f"0x{cid.hex()} (institution {address}, invoice {invoice[:40]!r})")
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
+E = TypeVar("E", bound=ContractError)
 
 
 @dataclass(frozen=True)
@@ -261,6 +340,8 @@ class ChainOptions:
     as_json: bool = False
     password_file: Path | None = None
     signs: bool = True  #: False for a read-only command: no key is looked up or decrypted
+    #: The ledger :meth:`open` opened (for :meth:`explain`); not an option.
+    opened: list[Ledger] = field(default_factory=list, compare=False, repr=False)
 
     def workspace(self) -> Workspace:
         from yibao.workspace import Workspace
@@ -270,16 +351,37 @@ class ChainOptions:
     def open(self) -> tuple[Workspace, Ledger]:
         """The home folder and the ledger of its deployment, acting as ``--as`` (refused when
         that is a well-known dev key and the chain is not a dev chain)."""
-        from yibao.client import Ledger
-        from yibao.keys import check_signer, fund_on_dev_chain
-
         ws = self.workspace()
-        account = ws.account(self.who, self.password_file) if self.signs else None
-        chain, manifest = ws.open_chain(self.rpc, self.manifest)
-        if account is not None:
-            check_signer(chain, account.address, self.who or "admin")
-            fund_on_dev_chain(chain, account.address)
-        return ws, Ledger.open(chain, manifest, account)
+        ledger = ws.ledger(self.who, signs=self.signs, rpc=self.rpc, manifest=self.manifest,
+                           password_file=self.password_file)
+        self.opened.append(ledger)
+        return ws, ledger
+
+    def explain(self, exc: AccessDenied) -> AccessDenied:
+        """A missing role met by the default signer (no ``--as``), with a hint naming a key of
+        the home that holds the role: ``…; dev1 has it: add --as dev1``. Best effort: ``exc``
+        as it is when no key is known to hold it."""
+        role = exc.inputs.get("neededRole")
+        if not isinstance(role, bytes):
+            return exc
+        return self.hint(exc, lambda ledger, address: ledger.has_role(role, address), "has it", "--as")
+
+    def hint(self, exc: E, fits: Callable[[Ledger, str], bool], what: str, flag: str) -> E:
+        """``exc`` met by the default signer (no ``--as``), its message followed by the first key of
+        the home that can sign and ``fits``: ``…; dev1 {what}: add {flag} dev1``; else as it is."""
+        if self.who or not self.signs or not self.opened:
+            return exc
+        ledger = self.opened[-1]
+        try:
+            names = [name for name, e in self.workspace().keys().items()
+                     if e.kind != "address" and e.address != ledger.sender and fits(ledger, e.address)]
+        except Exception:  # noqa: BLE001 - a hint is best effort; the refusal stands as it is
+            return exc
+        if not names:
+            return exc
+        hinted = type(exc)(exc.name, exc.error_args, exc.inputs, exc.selector)
+        hinted.args = (f"{exc}; {names[0]} {what}: add {flag} {names[0]}",)
+        return hinted
 
     def emit(self, doc: object, human: Callable[[], None] | None = None) -> None:
         emit(self.as_json, doc, human)
@@ -322,7 +424,10 @@ def chain_options(
         @functools.wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> R:  # what typer parsed, passed through
             opts = ChainOptions(**{name: kwargs.pop(name) for name in options}, signs=signer is not None)
-            return target(opts, *args, **kwargs)
+            try:
+                return target(opts, *args, **kwargs)
+            except AccessDenied as exc:
+                raise opts.explain(exc) from None
 
         params = [*own, *added]
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
@@ -358,19 +463,33 @@ def tx(as_json: bool, what: str, result: TxResult) -> None:
 
 
 def money(fen: int) -> str:
-    """Fen as printed for people: ``¥1,234.56``, ``-¥0.05``."""
-    return f"{'-' if fen < 0 else ''}¥{yuan(abs(fen))}"
+    """Fen as printed for people, in yuan with two decimals and the unit: ``1,234.56 元``,
+    ``-0.05 元`` (JSON documents carry the integer fen)."""
+    return f"{yuan(fen)} 元"
+
+
+#: The fields of a document that hold money (integer fen): :func:`table` prints them as
+#: :func:`money` does, in yuan; the JSON document keeps the fen.
+MONEY_FIELDS = frozenset({
+    "amount", "annual_cap", "balance", "billed", "cash", "claimed_fund", "clearing_in", "clearing_out",
+    "contributions", "debt", "deductible", "eligible", "expected_balance", "fund", "netted", "op_annual_cap",
+    "op_deductible", "opening", "opening_balance", "owed", "paid", "patient", "payable", "price_cap",
+    "recovered", "review_threshold", "settled", "still_owed", "unit_price",
+})
 
 
 def table(title: str, doc: dict[str, object]) -> None:
-    """A two-column table of a document's fields."""
+    """A two-column table of a document's fields (money in yuan: :data:`MONEY_FIELDS`)."""
     from yibao.workspace import to_jsonable
 
     t = Table(title=title, show_header=False)
     t.add_column("field", style="bold")
     t.add_column("value")
     for k, v in doc.items():
-        t.add_row(k, json.dumps(to_jsonable(v), ensure_ascii=False) if isinstance(v, (list, dict)) else str(v))
+        if k in MONEY_FIELDS and isinstance(v, int) and not isinstance(v, bool):
+            t.add_row(k, money(v))
+        else:
+            t.add_row(k, json.dumps(to_jsonable(v), ensure_ascii=False) if isinstance(v, (list, dict)) else str(v))
     out.print(t)
 
 
@@ -387,9 +506,14 @@ def person_of(ws: Workspace, national_id: str | None, pseudonym: str | None) -> 
 __all__ = [
     "EPOCH",
     "LAST_SECOND",
+    "MONEY_FIELDS",
     "U64",
     "AsOpt",
     "ChainOptions",
+    "ClaimIdArg",
+    "ClaimInstitutionOpt",
+    "ClaimInvoiceOpt",
+    "ClaimRef",
     "HomeOpt",
     "JsonOpt",
     "ManifestOpt",
@@ -400,12 +524,14 @@ __all__ = [
     "RpcOpt",
     "account_ref",
     "address_text",
+    "amount",
     "batch_size",
     "bench_history",
     "bench_singles",
     "chain_options",
     "claim_batch",
     "claim_id_text",
+    "claim_ref",
     "claimed_fund",
     "day_text",
     "demo_claims",
@@ -414,6 +540,7 @@ __all__ = [
     "emit",
     "err",
     "fen",
+    "invoice_text",
     "level",
     "money",
     "national_id_text",

@@ -21,6 +21,7 @@ from yibao.cli.options import (
     err,
     fen,
     level,
+    money,
     out,
     person_of,
     reason_code,
@@ -28,6 +29,7 @@ from yibao.cli.options import (
     table,
     text_file,
 )
+from yibao.cli.query_options import NameOpt, SchemeOpt, names_of, rows_table
 from yibao.errors import InputError
 from yibao.identity import PseudonymKey
 from yibao.units import parse_date
@@ -52,7 +54,7 @@ ReasonOpt = Annotated[int, typer.Option(parser=reason_code, help="reason code (0
 @chain_options()
 def region_add(
     opts: ChainOptions, code: RegionArg, name: str,
-    fund: Annotated[int, typer.Option(parser=fen, help="opening fund balance, fen")] = 0,
+    fund: Annotated[int, typer.Option(parser=fen, help="opening fund balance: fen, or yuan as 1000000.00元")] = 0,
 ) -> None:
     """Register a region (admin)."""
     _, ledger = opts.open()
@@ -67,7 +69,18 @@ def region_show(opts: ChainOptions, code: RegionArg) -> None:
     r = ledger.region(code)
     if not r["exists"]:
         raise InputError(f"region {code} is not registered")
-    opts.emit(r, lambda: out.print(f"{r['code']} {r['name']} opening fund {r['opening_balance']:,} fen"))
+    opts.emit(r, lambda: out.print(f"{r['code']} {r['name']} opening fund {money(r['opening_balance'])}"))
+
+
+@region_app.command("list")
+@chain_options(signer=None)
+def region_list(opts: ChainOptions) -> None:
+    """List the regions with their names and fund balances."""
+    from yibao.client.listings import list_regions
+
+    _, ledger = opts.open()
+    rows = list_regions(ledger)
+    opts.emit({"regions": rows}, lambda: rows_table(rows, ("code", "name", "opening_balance", "balance")))
 
 
 def _role(ledger: Ledger, kind: str, region: int) -> bytes:
@@ -112,11 +125,30 @@ def institution_add(
     region: RegionOpt,
     level: Annotated[int, typer.Option(parser=level, help="0 pharmacy, 1-3 hospital level")],
     grade: Annotated[str, typer.Option(help="credit grade A-E")] = "A",
+    name: NameOpt = None,
 ) -> None:
-    """Designate an institution (regulator of its region)."""
+    """Designate an institution (regulator of its region); --name is kept off chain (names.json)."""
     ws, ledger = opts.open()
     addr = ws.resolve_account(account)
-    opts.tx(f"institution {addr} added", ledger.add_institution(addr, region, level, grade))
+    result = ledger.add_institution(addr, region, level, grade)
+    if name:
+        names = names_of(opts, ws, ledger)
+        names.set_institution(addr, name)
+        names.save()
+    opts.tx(f"institution {addr} added" + (f" as {name}" if name else ""), result)
+
+
+@institution_app.command("list")
+@chain_options(signer=None)
+def institution_list(opts: ChainOptions, region: Annotated[int | None, typer.Option(
+        parser=region_code, help="only this region's")] = None) -> None:
+    """List the designated institutions (of a region) with their names, in order of designation."""
+    from yibao.client.listings import list_institutions
+
+    ws, ledger = opts.open()
+    rows = list_institutions(ledger, region, names_of(opts, ws, ledger))
+    opts.emit({"institutions": rows}, lambda: rows_table(
+        rows, ("account", "name", "region", "level", "grade", "status", "frozen", "payable", "paid", "debt")))
 
 
 @institution_app.command("show")
@@ -125,6 +157,7 @@ def institution_show(opts: ChainOptions, account: AccountArg) -> None:
     """Show an institution."""
     ws, ledger = opts.open()
     doc = ledger.institution(ws.resolve_account(account)).to_json()
+    doc = {"account": doc["account"], "name": names_of(opts, ws, ledger).institution(doc["account"]), **doc}
     opts.emit(doc, lambda: table("Institution", doc))
 
 
@@ -215,11 +248,84 @@ def _enrol_csv(opts: ChainOptions, ledger: Ledger, key: PseudonymKey, path: Path
 
 @person_app.command("show")
 @chain_options(signer=None)
-def person_show(opts: ChainOptions, national_id: NationalIdOpt = None, pseudonym: PseudonymOpt = None) -> None:
-    """Show a person by national ID (hashed locally) or pseudonym."""
+def person_show(
+    opts: ChainOptions, national_id: NationalIdOpt = None, pseudonym: PseudonymOpt = None,
+    date: Annotated[str | None, typer.Option(
+        parser=day_text, help="counters of this date's year and month (default: the chain's today)")] = None,
+) -> None:
+    """Show a person by national ID (hashed locally) or pseudonym, with the year's counters:
+    deductible used and left, caps left, visits this month (under the policy in force)."""
+    from yibao.client.listings import person_year
+
     ws, ledger = opts.open()
-    doc = ledger.person(person_of(ws, national_id, pseudonym)).to_json()
-    opts.emit(doc, lambda: table("Person", doc))
+    person = ledger.person(person_of(ws, national_id, pseudonym))
+    year = person_year(ledger, person, parse_date(date, "--date") if date else ledger.today())
+    doc = {**person.to_json(), "year": year}
+
+    def human() -> None:
+        table("Person", person.to_json())
+        shown = {k: money(v) if isinstance(v, int) and k.endswith(("used", "left", "deductible", "cap"))
+                 and not k.startswith("visits") else v for k, v in year.items()}
+        table(f"Year {year['year']} (as of {year['as_of']})", shown)
+
+    opts.emit(doc, human)
+
+
+@person_app.command("renew")
+@chain_options()
+def person_renew(
+    opts: ChainOptions,
+    coverage_to: Annotated[str, typer.Option("--to", parser=day_text, help="new coverage end YYYY-MM-DD")],
+    coverage_from: Annotated[str | None, typer.Option(
+        "--from", parser=day_text, help="coverage start (default: the stored one)")] = None,
+    scheme: SchemeOpt = None,
+    national_id: NationalIdOpt = None,
+    pseudonym: PseudonymOpt = None,
+) -> None:
+    """Extend a person's coverage into a new year (operator of the home region); the scheme and
+    the coverage start stay as stored unless given."""
+    ws, ledger = opts.open()
+    pid = person_of(ws, national_id, pseudonym)
+    p = ledger.person(pid)
+    start = parse_date(coverage_from, "--from") if coverage_from else p.coverage_from
+    end = parse_date(coverage_to, "--to")
+    if end < start:
+        raise InputError(f"--to {end} is before the coverage start {start}")
+    if end < p.coverage_to:
+        raise InputError(f"--to {end} is before the coverage end {p.coverage_to} on chain: renew extends coverage")
+    opts.tx(f"coverage {start}..{end}", ledger.update_person(pid, scheme or p.scheme, start, end))
+
+
+@person_app.command("set-wallet")
+@chain_options()
+def person_set_wallet(
+    opts: ChainOptions,
+    wallet: Annotated[str | None, typer.Option(parser=address_text, help="the person's wallet address")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="remove the wallet")] = False,
+    national_id: NationalIdOpt = None,
+    pseudonym: PseudonymOpt = None,
+) -> None:
+    """Set or clear a person's wallet (operator of the home region)."""
+    if bool(wallet) == clear:
+        raise InputError("give either --wallet ADDRESS or --clear")
+    ws, ledger = opts.open()
+    opts.tx("wallet cleared" if clear else f"wallet set to {wallet}",
+            ledger.set_person_wallet(person_of(ws, national_id, pseudonym), wallet))
+
+
+@person_app.command("cancel-filing")
+@chain_options()
+def person_cancel_filing(
+    opts: ChainOptions,
+    region: Annotated[int, typer.Option(parser=region_code, help="region of care of the filing")],
+    start: Annotated[str, typer.Option("--from", parser=day_text, help="the filing's start YYYY-MM-DD")],
+    national_id: NationalIdOpt = None,
+    pseudonym: PseudonymOpt = None,
+) -> None:
+    """Cancel a cross-region filing (operator of the home region)."""
+    ws, ledger = opts.open()
+    opts.tx("filing cancelled", ledger.cancel_filing(
+        person_of(ws, national_id, pseudonym), region, parse_date(start, "--from")))
 
 
 def _person_action(name: str, action: Callable[[Ledger, bytes, int], TxResult], help_: str) -> None:

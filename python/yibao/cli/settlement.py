@@ -11,12 +11,15 @@ from rich.table import Table
 
 from yibao.cli.options import (
     ChainOptions,
+    ClaimIdArg,
+    ClaimInstitutionOpt,
+    ClaimInvoiceOpt,
     NationalIdOpt,
     PseudonymOpt,
     RegionArg,
     account_ref,
     chain_options,
-    claim_id_text,
+    claim_ref,
     money,
     out,
     person_of,
@@ -25,7 +28,7 @@ from yibao.cli.options import (
     tx_fields,
 )
 from yibao.codec import reason_word
-from yibao.errors import InputError
+from yibao.errors import ContractError, InputError
 from yibao.evidence import digest_in
 
 if TYPE_CHECKING:
@@ -34,24 +37,40 @@ if TYPE_CHECKING:
 review_app = typer.Typer(no_args_is_help=True, help="Reviewers' decisions on flagged and appealed claims")
 fund_app = typer.Typer(no_args_is_help=True, help="Regional funds (统筹基金)")
 
-ClaimIdArg = Annotated[str, typer.Argument(parser=claim_id_text, help="0x claim id")]
 ReasonOpt = Annotated[str, typer.Option(help="reason code: 1-32 of A-Z, 0-9, _")]
 EvidenceOpt = Annotated[str, typer.Option(help="evidence reference (stored as its keyed hash)")]
 InstitutionArg = Annotated[str, typer.Argument(parser=account_ref, help="institution: 0x address or key name")]
 
 
-def _on_claim(opts: ChainOptions, claim_id: str, what: str, act: Callable[[Ledger, bytes], TxResult]) -> None:
-    """Act on a stored claim and report the transaction with the claim's new status."""
-    from yibao.client.history import parse_claim_id, require_claim
-
-    cid = parse_claim_id(claim_id)
+def _on_claim(opts: ChainOptions, claim: tuple[str | None, str | None, str | None], what: str,
+              act: Callable[[Ledger, bytes], TxResult]) -> None:
+    """Act on a stored claim, named by ``(CLAIM_ID, --institution, --invoice)``
+    (:func:`yibao.cli.options.claim_ref`), and report the transaction with its new status."""
+    ref = claim_ref(opts.workspace(), *claim)
     _, ledger = opts.open()
-    require_claim(ledger, cid)
-    result = act(ledger, cid)
-    status = ledger.claim(cid).status.name
-    doc = {"ok": True, "action": what, "claim_id": "0x" + cid.hex(), "status": status, **tx_fields(result)}
-    opts.emit(doc, lambda: out.print(f"[green]✓[/] {what}: claim 0x{cid.hex()} is {status} "
+    view = ref.require(ledger)
+    try:
+        result = act(ledger, ref.claim_id)
+    except ContractError as exc:
+        if exc.name != "ClaimNotOwned":
+            raise
+        raise opts.hint(exc, _owns(int(view.institution)), "is its institution", "--as") from None
+    status = ledger.claim(ref.claim_id).status.name
+    doc = {"ok": True, "action": what, "claim_id": ref.hex, "status": status, **tx_fields(result)}
+    opts.emit(doc, lambda: out.print(f"[green]✓[/] {what}: claim {ref.hex} is {status} "
                                      f"(gas {result.gas_used:,})"))
+
+
+def _owns(index: int) -> Callable[[Ledger, str], bool]:
+    """Whether an account is the institution of this index (the claim's institution, as stored)."""
+
+    def owns(ledger: Ledger, address: str) -> bool:
+        try:
+            return index > 0 and ledger.institution(address).index == index
+        except ContractError:  # not an institution
+            return False
+
+    return owns
 
 
 def _evidence(opts: ChainOptions, text: str) -> bytes:
@@ -63,12 +82,14 @@ def _evidence(opts: ChainOptions, text: str) -> bytes:
 def _review(decision: str) -> None:
     approve = decision == "approve"
 
-    def command(opts: ChainOptions, claim_id: ClaimIdArg, reason: ReasonOpt = "", evidence: EvidenceOpt = "") -> None:
+    def command(opts: ChainOptions, claim_id: ClaimIdArg = None, institution: ClaimInstitutionOpt = None,
+                invoice: ClaimInvoiceOpt = None, reason: ReasonOpt = "", evidence: EvidenceOpt = "") -> None:
         reason_word(reason)  # a reason that is not a code is refused before anything is touched
-        _on_claim(opts, claim_id, f"review {decision}",
+        _on_claim(opts, (claim_id, institution, invoice), f"review {decision}",
                   lambda ledger, cid: ledger.review(cid, approve, reason, _evidence(opts, evidence)))
 
-    command.__doc__ = f"{decision.capitalize()} a FLAGGED claim, or decide an APPEALED one (reviewer of its region)."
+    command.__doc__ = (f"{decision.capitalize()} a FLAGGED claim, or decide an APPEALED one (reviewer of its "
+                       "region). Name it by CLAIM_ID, or by --institution and --invoice.")
     review_app.command(decision)(chain_options()(command))
 
 
@@ -77,17 +98,20 @@ _review("reject")
 
 
 @chain_options()
-def appeal(opts: ChainOptions, claim_id: ClaimIdArg) -> None:
-    """Appeal a reviewer's rejection (the claim's institution, within appeal_days)."""
-    _on_claim(opts, claim_id, "appeal", lambda ledger, cid: ledger.appeal(cid))
+def appeal(opts: ChainOptions, claim_id: ClaimIdArg = None, institution: ClaimInstitutionOpt = None,
+           invoice: ClaimInvoiceOpt = None) -> None:
+    """Appeal a reviewer's rejection (the claim's institution, within appeal_days). Name the claim
+    by CLAIM_ID, or by --institution and --invoice."""
+    _on_claim(opts, (claim_id, institution, invoice), "appeal", lambda ledger, cid: ledger.appeal(cid))
 
 
 @chain_options()
-def clawback(opts: ChainOptions, claim_id: ClaimIdArg, reason: ReasonOpt = "", evidence: EvidenceOpt = "") -> None:
+def clawback(opts: ChainOptions, claim_id: ClaimIdArg = None, institution: ClaimInstitutionOpt = None,
+             invoice: ClaimInvoiceOpt = None, reason: ReasonOpt = "", evidence: EvidenceOpt = "") -> None:
     """Claw back a settled claim (regulator of the institution's region); its fund share
-    becomes the institution's debt."""
+    becomes the institution's debt. Name the claim by CLAIM_ID, or by --institution and --invoice."""
     reason_word(reason)
-    _on_claim(opts, claim_id, "clawback",
+    _on_claim(opts, (claim_id, institution, invoice), "clawback",
               lambda ledger, cid: ledger.clawback(cid, reason, _evidence(opts, evidence)))
 
 
@@ -119,7 +143,8 @@ def clear(
     opts: ChainOptions,
     from_region: Annotated[int, typer.Argument(metavar="FROM", parser=region_code, help="paying (home) region")],
     to_region: Annotated[int, typer.Argument(metavar="TO", parser=region_code, help="receiving (treating) region")],
-    amount: Annotated[int | None, typer.Option(parser=positive_fen, help="fen (default: all that is owed)")] = None,
+    amount: Annotated[int | None, typer.Option(
+        parser=positive_fen, help="fen, or yuan as 123.45元 (default: all that is owed)")] = None,
 ) -> None:
     """Pay what FROM's fund owes TO's fund for cross-region care (regulator of FROM)."""
     if amount is not None and amount < 0:
@@ -152,7 +177,7 @@ unfreeze = _freeze_command(False)
 @chain_options()
 def contribute(
     opts: ChainOptions,
-    amount: Annotated[int, typer.Option(parser=positive_fen, help="fen, 1 to 2^64 - 1")],
+    amount: Annotated[int, typer.Option(parser=positive_fen, help="fen (1 to 2^64 - 1), or yuan as 123.45元")],
     national_id: NationalIdOpt = None,
     pseudonym: PseudonymOpt = None,
 ) -> None:
@@ -161,7 +186,10 @@ def contribute(
         raise InputError("--amount must not be negative")
     ws, ledger = opts.open()
     person = person_of(ws, national_id, pseudonym)
-    opts.tx(f"contribution of {money(amount)} recorded", ledger.contribute(person, amount))
+    result = ledger.contribute(person, amount)
+    doc = {"ok": True, "action": "contribute", "person": "0x" + person.hex(), "amount": amount, **tx_fields(result)}
+    opts.emit(doc, lambda: out.print(f"[green]✓[/] contribution of {money(amount)} recorded "
+                                     f"(gas {result.gas_used:,})"))
 
 
 @fund_app.command("show")
@@ -176,7 +204,7 @@ def fund_show(opts: ChainOptions, region: RegionArg) -> None:
     def human() -> None:
         t = Table(title=f"Fund of {region} {doc['name']}", show_header=False)
         t.add_column("field", style="bold")
-        t.add_column("fen", justify="right")
+        t.add_column("元", justify="right")
         for k in ("opening", "contributions", "settled", "clearing_in", "clearing_out", "recovered", "balance"):
             t.add_row(k.replace("_", " "), money(doc[k]))
         out.print(t)

@@ -21,6 +21,7 @@ from eth_typing import HexStr
 from web3 import Web3
 
 from yibao import codec
+from yibao.chain.logs import read_logs
 from yibao.client.ledger import Ledger
 from yibao.units import cst_time, from_day
 from yibao.errors import ContractError, InputError
@@ -79,22 +80,16 @@ class _Reader:
         self._txs: dict[str, Any] = {}
 
     def logs(self, topics: list[Any]) -> list[_Log]:
-        raw = self.w3.eth.get_logs({
-            "address": Web3.to_checksum_address(self.ledger.address),
-            "fromBlock": self.ledger.manifest.block,
-            "toBlock": "latest",
-            "topics": topics,
-        })
+        # yibao.chain.logs: linear in the history on the embedded chain (eth-tester's get_logs is not)
+        wanted = [None if t is None else bytes.fromhex(t[2:]) for t in topics]
         out = []
-        for log in raw:
-            e = self.ledger.decode_log(log)
+        for log in read_logs(self.ledger.chain, self.ledger.address, wanted, self.ledger.manifest.block):
+            e = self.ledger.decode_log(log.raw())
             if e is None:
                 continue
-            tx = log["transactionHash"]
-            out.append(_Log(int(log["blockNumber"]), int(log["logIndex"]),
-                            "0x" + bytes(tx).hex() if not isinstance(tx, str) else tx,
-                            e["event"], e["args"]))
-        out.sort(key=lambda x: (x.block, x.index))
+            if log.timestamp is not None:
+                self._times[log.block] = log.timestamp
+            out.append(_Log(log.block, log.index, log.tx, e["event"], e["args"]))
         return out
 
     def time(self, block: int) -> int:

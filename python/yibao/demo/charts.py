@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-FONT = "font-family:'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
+from yibao.demo.font import FONT_STACK
+
+FONT = f"font-family:{FONT_STACK}"
 
 
 def esc(x: Any) -> str:

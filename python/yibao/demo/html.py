@@ -1,18 +1,47 @@
-"""report.html of the demo: one self-contained page (inline CSS and SVG charts, no JavaScript,
-no network), rendered section by section from the report document.
+"""report.html of the demo: one self-contained page (inline CSS, SVG charts and the embedded
+font, one small inline script that filters the alerts, no network), rendered section by section
+from the report document.
 
 Everything is laid out from the document that :mod:`yibao.demo.readback` read from the chain;
-nothing is computed here beyond sums and layout.
+nothing is computed here beyond sums and layout. Codes are shown with their names in Chinese
+and English (:mod:`yibao.demo.labels`); which view or event each figure comes from is in the
+technical appendix (:mod:`yibao.demo.html_appendix`) at the end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import warnings
 from typing import Any
 
 from yibao.demo.charts import Stacks, esc, hbars, line_chart, stacked_bars
+from yibao.demo.font import EmbeddedFont, embed_font
+from yibao.demo.html_alerts import alerts
+from yibao.demo.html_appendix import appendix, font_note
+from yibao.demo.html_parts import (
+    CSS,
+    Doc,
+    Raw,
+    claims_of,
+    counts_text,
+    heat,
+    kinds_text,
+    note,
+    panel,
+    table,
+    two_columns,
+)
+from yibao.demo.labels import (
+    INSTITUTION_STATUS_LABELS,
+    NOTE_LABELS,
+    REASON_LABELS,
+    RULE_LABELS,
+    SCHEME_LABELS,
+    STATUS_LABELS,
+    code_label,
+)
 from yibao.demo.world_rules import CQ, GZ
+from yibao.model.types import ClaimStatus, Reason
 from yibao.units import yuan
 
 STATUS_COLOURS = {
@@ -25,76 +54,6 @@ STATUS_COLOURS = {
 }
 REGION_COLOURS = {CQ: "#1e88e5", GZ: "#f4511e"}
 REGION_LABEL = {CQ: "重庆 500000", GZ: "广州 440100"}
-
-CSS = """
-body{margin:0;background:#f5f6f8;color:#222;font:14px/1.45 'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',
-'PingFang SC',system-ui,sans-serif}
-main{max-width:1100px;margin:0 auto;padding:24px 28px 60px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:34px 0 8px;border-bottom:2px solid #dde;padding-bottom:4px}
-h3{font-size:15px;margin:18px 0 6px}.sub{color:#666;margin:0 0 16px}
-.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:10px;margin:14px 0}
-.card{background:#fff;border-radius:8px;padding:10px 14px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
-.card b{display:block;font-size:22px}.card span{color:#666;font-size:12px}
-.panel{background:#fff;border-radius:8px;padding:12px 14px;box-shadow:0 1px 2px rgba(0,0,0,.08);margin:10px 0;
-overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right}
-th{background:#fafafa;font-weight:600}td:first-child,th:first-child{text-align:left}
-.heat{display:inline-block;min-width:34px;padding:1px 4px;border-radius:3px}
-.ok{color:#2e7d32;font-weight:600}.bad{color:#c62828;font-weight:600}
-.note{color:#666;font-size:12.5px}code{font-size:12px}
-.two{display:grid;grid-template-columns:1fr 1fr;gap:14px}
-"""
-
-Doc = dict[str, Any]
-
-
-class Raw(str):
-    """HTML that is already safe."""
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], cls: str = "") -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{c if isinstance(c, Raw) else esc(c)}</td>" for c in r) + "</tr>" for r in rows
-    )
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def heat(value: int, median: float) -> Raw:
-    """A cell shaded by how far the month is above the institution's own median month."""
-    r = value / median if median else 0.0
-    a = max(0.0, min(1.0, (r - 1.0) / 2.0))  # 1× median: none; 3× or more: full
-    bg = f"rgba(229,57,53,{0.06 + 0.84 * a:.2f})" if value else "transparent"
-    fg = "#fff" if a > 0.5 else "#222"
-    return Raw(f'<span class="heat" style="background:{bg};color:{fg}">{value:,}</span>')
-
-
-def note(text: str) -> str:
-    return f"<p class='note'>{text}</p>"
-
-
-def panel(heading: str, *parts: str) -> str:
-    """A heading and a white panel of ``parts`` below it."""
-    return heading + "<div class='panel'>" + "".join(parts) + "</div>"
-
-
-def two_columns(left: str, right: str) -> str:
-    return f"<div class='two'><div>{left}</div><div>{right}</div></div>"
-
-
-def counts_text(counts: dict[str, int]) -> str:
-    """``A 1,234, B 5`` of a name → count mapping."""
-    return ", ".join(f"{k} {v:,}" for k, v in counts.items())
-
-
-def claims_of(row: dict[str, Any]) -> list[int]:
-    return [row["claims"], row["rejected"]]
-
-
-def kinds_text(kinds: dict[str, int]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in kinds.items())
-
 
 # ------------------------------------------------------------------------------------ sections
 
@@ -114,12 +73,10 @@ def head(doc: Doc) -> str:
         (f"{g['per_claim']:,}", "gas per claim (batched)"),
     ]
     return (
-        f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>{esc(doc['title'])}</title>"
-        f"<style>{CSS}</style></head><body><main>"
         f"<h1>{esc(doc['title'])}</h1><p class='sub'>医保 enrolment, claims and supervision played through the "
         f"yibao contracts · seed {doc['seed']} · {doc['size']['people']:,} people · "
-        f"{doc['size']['claims_requested']:,} claims requested · chain <code>{esc(doc['chain'])}</code> · "
-        f"ledger <code>{esc(doc['ledger'])}</code> · period {doc['period']['from']} – {doc['period']['to']}</p>"
+        f"{doc['size']['claims_requested']:,} claims requested · period {doc['period']['from']} – "
+        f"{doc['period']['to']} · synthetic data</p>"
         "<div class='cards'>"
         + "".join(f"<div class='card'><b>{esc(v)}</b><span>{esc(k)}</span></div>" for v, k in cards)
         + "</div>"
@@ -151,15 +108,33 @@ def funds(doc: Doc) -> str:
         "<h2>Fund balance over time 基金余额</h2>",
         line_chart(series, colours, unit="万元", title="fund balance"),
         note(
-            "fundOf() read from the chain at the end of every Sunday, every 1st of the month "
-            "and every day with a settlement, clearing or contribution. Contributions: employees monthly (15th), "
-            "residents' 2027 premium Sep–Dec; settlements on the 10th; clearing quarterly."
+            "The balance of each region's pooled fund (统筹基金), every week and on every day money moved. "
+            "Contributions: employees monthly (15th), residents' 2027 premium Sep–Dec; settlements with the "
+            "institutions on the 10th; cross-region clearing quarterly."
         ),
         table([*headers, "balance", "identity"], rows),
         note(
-            "identity: balance = opening + contributions − settled + clearing in − clearing out "
-            "+ recovered (adjudication.md), checked on the chain's own figures."
+            "identity 恒等式: balance = opening + contributions − settled + clearing in − clearing out "
+            "+ recovered, checked on the chain's own figures."
         ),
+    )
+
+
+def status_head(name: str) -> str:
+    """A status's column head: its code and its Chinese name."""
+    return f"{name} {STATUS_LABELS[ClaimStatus[name]].zh}"
+
+
+def reasons_table(c: Doc) -> str:
+    """Rejections by reason, now and at submission, each reason with its names."""
+    now, first = c["rejected_by_reason"], c["rejected_at_submission_by_reason"]
+    rows = [
+        [r.name, REASON_LABELS[r].zh, REASON_LABELS[r].en, f"{now.get(r.name, 0):,}", f"{first.get(r.name, 0):,}"]
+        for r in Reason
+        if now.get(r.name) or first.get(r.name)
+    ]
+    return "<h3>Rejections by reason 拒付原因</h3>" + table(
+        ["reason", "中文", "English", "rejected now", "rejected at submission"], rows
     )
 
 
@@ -176,11 +151,13 @@ def claims_per_month(doc: Doc) -> str:
         "<h2>Claims by status per month 理赔状态</h2>",
         stacked_bars(Stacks(labels, stacks, STATUS_COLOURS), title="claims by status", unit=per),
         note(
-            f"Status now (claimInfo semantics, followed through ClaimDecided, ClaimReviewed, "
-            f"Settled and ClaimClawedBack events). Rejected by reason: {esc(counts_text(c['rejected_by_reason']))}. "
-            f"At submission: {esc(counts_text(c['at_submission']))}."
+            "Each claim by the month of the visit and where it stands now: decided on submission, then reviewed, "
+            "appealed, settled or clawed back. At submission: "
+            + esc(", ".join(f"{code_label(STATUS_LABELS, k)} {v:,}" for k, v in c["at_submission"].items()))
+            + "."
         ),
-        table(["month", *shown, "total", "fund settled (元)"], rows),
+        table(["month", *[status_head(s) for s in shown], "total", "fund settled (元)"], rows),
+        reasons_table(c),
     )
 
 
@@ -204,7 +181,8 @@ def institutions(doc: Doc) -> str:
     counts = ["claims", "flagged_at_submission", "rejected"]
     rows = [
         [
-            *[i[k] for k in ("name", "region", "level", "grade", "status")],
+            *[i[k] for k in ("name", "region", "level", "grade")],
+            code_label(INSTITUTION_STATUS_LABELS, i["status"]),
             "yes" if i["frozen"] else "",
             *[f"{i[k]:,}" for k in counts],
             i["settlements"],
@@ -219,8 +197,8 @@ def institutions(doc: Doc) -> str:
         chart,
         table([*headers, "settlements", *money], rows),
         note(
-            "paid, debt and payable: institutionInfo() at the end; settlements, netting and "
-            "clawbacks: Settled and ClaimClawedBack events."
+            "paid: cash the fund paid the institution; debt: clawbacks not yet netted against its settlements; "
+            "payable: approved claims not settled yet, at the end of the period."
         ),
     )
 
@@ -244,35 +222,13 @@ def institution_months(doc: Doc) -> str:
     )
 
 
-def alerts(doc: Doc) -> str:
-    a = doc["alerts"]
-    kinds = list(a["by_kind"])
-    counts = {"alerts": [a["by_kind"][k] for k in kinds]}
-    chart = hbars(Stacks(kinds, counts, {"alerts": "#e53935"}), label_w=180, title="alerts by kind", bar=20)
-    people = [
-        [Raw(f"<code>{esc(p['pseudonym'])}</code>"), p["home"], p["alerts"], kinds_text(p["kinds"]), *claims_of(p)]
-        for p in a["top_people"]
-    ]
-    insts = [[i["name"], i["alerts"], kinds_text(i["kinds"]), i["rejected"]] for i in a["top_institutions"]]
-    return panel(
-        "<h2>Alerts 预警</h2>",
-        chart,
-        note("Alert events of the claim submissions (kind, claim, institution)."),
-        two_columns(
-            "<h3>Most-flagged people (pseudonym prefix)</h3>"
-            + table(["pseudonym", "home", "alerts", "kinds", "claims", "rejected"], people),
-            "<h3>Most-flagged institutions</h3>" + table(["institution", "alerts", "kinds", "rejected"], insts),
-        ),
-    )
-
-
 def reviews(doc: Doc) -> str:
     rv = doc["reviews"]
     rows = [
         ["flagged claims reviewed", rv["reviews"]],
         ["approved", rv["approved"]],
         ["rejected", rv["rejected"]],
-        *[[f"  rule {k}", v] for k, v in rv["by_rule"].items()],
+        *[[f"  rule {code_label(RULE_LABELS, k)}", v] for k, v in rv["by_rule"].items()],
         ["appeals filed by institutions", rv["appeals_filed"]],
         ["appeals approved (other reviewer)", rv["appeals_approved"]],
         ["appeals rejected", rv["appeals_rejected"]],
@@ -300,9 +256,9 @@ def cross_region(doc: Doc) -> str:
     ]
     headers = ["异地就医 home → treating", "claims", "unfiled", "owed booked 元", "cleared 元", "owed now 元"]
     return table(headers, rows) + note(
-        f"{cr['filed']['claims']:,} claims with a filing, {cr['unfiled']['claims']:,} without "
-        f"(ratio cut). Home region from PersonEnrolled, filings from FilingAdded, debts from CrossRegionOwed "
-        f"and Cleared events, owed now from owedBetween()."
+        f"{cr['filed']['claims']:,} claims with a filing (异地备案), {cr['unfiled']['claims']:,} without "
+        "(paid at a lower ratio). The home region's fund owes the treating region's what it paid; quarterly "
+        "clearing settles the debt."
     )
 
 
@@ -328,7 +284,7 @@ def supervision(doc: Doc) -> str:
 
 def policy_cells(p: Doc) -> list[Any]:
     return [
-        f"{p['region']} {p['scheme']}",
+        f"{p['region']} {code_label(SCHEME_LABELS, p['scheme'])}",
         p["effective_from"],
         yuan(p["op_deductible"], 0),
         " / ".join(yuan(x, 0) for x in p["ip_deductible"]),
@@ -377,45 +333,13 @@ def rules(doc: Doc) -> str:
     return panel(
         "<h2>Policies and catalogues on chain 政策与目录</h2>",
         table(POLICY_HEADERS, [policy_cells(p) for p in doc["policies"]]),
-        "<h3>Catalogues (CatalogueItemSet events)</h3>",
+        "<h3>Catalogues 目录</h3>",
         table(list(CATALOGUE_COLUMNS.values()), cats),
-        note(f"Line notes on decided claims: {esc(counts_text(doc['claims']['line_notes']))}."),
-    )
-
-
-def timing(t: Doc) -> str:
-    """The measured wall-clock seconds, when the document has them."""
-    if not t:
-        return ""
-    year = [(k[5:-2].replace("_", " "), v) for k, v in t.items() if k.startswith("year_") and k.endswith("_s")]
-    rows = [
-        ["total", t.get("total_s", "")],
-        ["build the world", t.get("world_s", "")],
-        ["set up on chain", t.get("setup_s", "")],
-        ["play the year", t.get("year_s", "")],
-        *[[f"  {k}", v] for k, v in year],
-        ["read back from the chain", t.get("read_back_s", "")],
-        ["claims per second in the year", round(t.get("claims_per_second_in_year", 0), 1)],
-    ]
-    return "<h3>Wall-clock time (seconds, measured)</h3>" + table(["step", "s"], rows)
-
-
-def gas(doc: Doc) -> str:
-    g = doc["gas"]
-    rows = [
-        [k, f"{v['transactions']:,}", f"{v['gas']:,}", f"{v['gas'] // max(1, v['transactions']):,}"]
-        for k, v in g["by_kind"].items()
-    ]
-    rows.append(["total", f"{g['transactions']:,}", f"{g['total']:,}", ""])
-    per_claim = (
-        f"{g['per_claim']:,} gas per claim submission (mean batch {g['mean_batch']}, "
-        f"largest {g['largest_batch']}). Deployment not included."
-    )
-    return panel(
-        "<h2>Gas and time</h2>",
-        table(["kind", "transactions", "gas", "gas per transaction"], rows),
-        note(per_claim),
-        timing(doc.get("timing", {})),
+        note(
+            "Line notes on decided claims: "
+            + esc(", ".join(f"{code_label(NOTE_LABELS, k)} {v:,}" for k, v in doc["claims"]["line_notes"].items()))
+            + "."
+        ),
     )
 
 
@@ -424,18 +348,31 @@ def foot(doc: Doc) -> str:
         note(
             "Synthetic data: people, IDs, institutions' behaviour and amounts are generated from "
             "the seed; only keyed pseudonyms go on chain. Every figure above is read from the chain's state or "
-            "from the events in the receipts of the transactions."
+            "from the events in the receipts of the transactions (technical appendix)."
         )
         + "</main></body></html>"
     )
 
 
-SECTIONS = [head, funds, claims_per_month, institutions, institution_months, alerts, supervision, rules, gas, foot]
+SECTIONS = [head, funds, claims_per_month, institutions, institution_months, alerts, supervision, rules, appendix]
+
+
+def page_head(doc: Doc, font: EmbeddedFont) -> str:
+    """The page up to ``<main>``: its title, the embedded font face and the style sheet."""
+    return (
+        f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>{esc(doc['title'])}</title>"
+        f"<style>{font.css}{CSS}</style></head><body><main>"
+    )
 
 
 def render_html(doc: Doc) -> str:
-    """The whole page of the report document ``doc``."""
-    return "".join(section(doc) for section in SECTIONS)
+    """The whole page of the report document ``doc``, with the embedded font cut down to the
+    characters of the page; a CJK character the font lacks is named in a warning and on the page."""
+    body = "".join(section(doc) for section in SECTIONS)
+    font = embed_font(doc["title"] + body)
+    if font.missing:
+        warnings.warn(f"report.html: not in the embedded font: {''.join(sorted(font.missing))}", stacklevel=2)
+    return page_head(doc, font) + body + font_note(font) + foot(doc)
 
 
 __all__ = [
@@ -448,7 +385,6 @@ __all__ = [
     "STATUS_COLOURS",
     "Doc",
     "Raw",
-    "alerts",
     "claims_of",
     "claims_per_month",
     "clawbacks",
@@ -456,7 +392,6 @@ __all__ = [
     "cross_region",
     "foot",
     "funds",
-    "gas",
     "head",
     "heat",
     "institution_label",
@@ -464,13 +399,15 @@ __all__ = [
     "institutions",
     "kinds_text",
     "note",
+    "page_head",
     "panel",
     "policy_cells",
+    "reasons_table",
     "render_html",
     "reviews",
     "rules",
+    "status_head",
     "supervision",
     "table",
-    "timing",
     "two_columns",
 ]

@@ -16,6 +16,7 @@ from typing import Any
 
 from yibao.client import AlertKind, Ledger
 from yibao.client.reports import fund_expected_balance
+from yibao.demo.labels import ALERT_LABELS, SEVERITIES, labels_doc
 from yibao.demo.player import Player, Rec
 from yibao.demo.world import INSTITUTIONS
 from yibao.demo.world_rules import CQ, END, GZ, JAN1, MID_YEAR, REGIONS, SETUP_DAY, YEAR
@@ -271,6 +272,10 @@ def read_alerts(pl: Player, counts: AlertCounts, institutions: list[dict[str, An
     return {
         "total": sum(counts.kind.values()),
         "by_kind": {k.name: counts.kind.get(k.name, 0) for k in AlertKind},
+        "severity": {k.name: ALERT_LABELS[k].severity for k in AlertKind},
+        "by_severity": {
+            s: sum(counts.kind.get(k.name, 0) for k in AlertKind if ALERT_LABELS[k].severity == s) for s in SEVERITIES
+        },
         "by_institution": {k: sum(v.values()) for k, v in counts.inst.items()},
         "top_people": top_people(pl, counts),
         "top_institutions": [
@@ -422,6 +427,7 @@ def build_doc(pl: Player, seed: int, people: int, claims: int) -> dict[str, Any]
         "freezes": pl.freezes,
         "terminations": len(pl.terminations),
         "gas": read_gas(pl, claims_doc["submitted"]),
+        "labels": labels_doc(),
     }
     doc["checks"] = self_check(pl, doc, seed)
     doc["summary"] = summary_lines(doc)

@@ -164,27 +164,36 @@ def _claim(doc: dict[str, Any], pseudonym_of: Callable[[str], bytes], today: dt.
     return claim
 
 
+def _entry(path: Path, number: int, line: str, invoices: dict[str, int], pseudonym_of: Callable[[str], bytes],
+           today: dt.date, digest: Callable[[str], bytes]) -> ClaimEntry:
+    """Line ``number`` of the file as a claim; ``invoices`` (invoice → line) grows by it."""
+    doc = inputs.loads(line, f"{path}:{number}")
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}:{number}: must be a JSON object with the fields of `claim submit`")
+    try:
+        claim = _claim(doc, pseudonym_of, today, digest)
+    except _Bad as exc:
+        raise InputError(f"{path}:{number}: {exc}") from None
+    if claim.invoice in invoices:
+        raise InputError(f"{path}:{number}: invoice: {claim.invoice!r} is also on line {invoices[claim.invoice]}")
+    invoices[claim.invoice] = number
+    return ClaimEntry(f"{path}:{number}", number, claim)
+
+
 def read_claims_jsonl(path: Path, pseudonym_of: Callable[[str], bytes], today: dt.date,
         digest: Callable[[str], bytes]) -> list[ClaimEntry]:
-    """Parse and check a whole claims file; the first bad line is named with its field.
+    """Parse and check a whole claims file; every bad line is named with its field.
     ``pseudonym_of`` turns a national ID into a pseudonym; ``today`` is a missing date."""
     text = inputs.read_text(path)
     entries: list[ClaimEntry] = []
     invoices: dict[str, int] = {}
+    problems = inputs.Problems(str(path))
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        doc = inputs.loads(line, f"{path}:{number}")
-        if not isinstance(doc, dict):
-            raise InputError(f"{path}:{number}: must be a JSON object with the fields of `claim submit`")
-        try:
-            claim = _claim(doc, pseudonym_of, today, digest)
-        except _Bad as exc:
-            raise InputError(f"{path}:{number}: {exc}") from None
-        if claim.invoice in invoices:
-            raise InputError(f"{path}:{number}: invoice: {claim.invoice!r} is also on line {invoices[claim.invoice]}")
-        invoices[claim.invoice] = number
-        entries.append(ClaimEntry(f"{path}:{number}", number, claim))
+        with problems.entry():
+            entries.append(_entry(path, number, line, invoices, pseudonym_of, today, digest))
+    problems.raise_if_any()
     if not entries:
         raise InputError(f"{path}: no claims")
     return entries

@@ -2,7 +2,8 @@
 
 The header is ``national_id,region,scheme,coverage_from,coverage_to`` with an optional
 ``wallet`` column. National IDs are turned into pseudonyms with the operator's key as they
-are read; a bad row is one :class:`~yibao.errors.InputError` naming the file and its line.
+are read; the bad rows are one :class:`~yibao.errors.InputError` naming the file and each
+row's line (all of them, see :class:`yibao.inputs.Problems`).
 """
 
 from __future__ import annotations
@@ -64,22 +65,25 @@ def _read_rows(path: Path, f: Iterable[str], key: PseudonymKey, people: list[tup
     has_wallet = len(header) > 5 and header[5].strip() == "wallet"
     want = 6 if has_wallet else 5
     seen: dict[bytes, int] = {}
+    problems = inputs.Problems(str(path))
     for row in reader:
         line = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue
-        if len(row) not in (5, want):
-            raise InputError(f"{path}:{line}: expected {want} fields, got {len(row)}")
-        try:
-            person = _enrolment(row, has_wallet, key)
-        except InputError as exc:
-            raise InputError(f"{path}:{line}: {exc}") from None
-        except ValueError:
-            raise InputError(f"{path}:{line}: region {row[1]!r} is not a number") from None
-        if person.person in seen:
-            raise InputError(f"{path}:{line}: same person as line {seen[person.person]}")
-        seen[person.person] = line
-        people.append((f"{path}:{line}", person))
+        with problems.entry():
+            if len(row) not in (5, want):
+                raise InputError(f"{path}:{line}: expected {want} fields, got {len(row)}")
+            try:
+                person = _enrolment(row, has_wallet, key)
+            except InputError as exc:
+                raise InputError(f"{path}:{line}: {exc}") from None
+            except ValueError:
+                raise InputError(f"{path}:{line}: region {row[1]!r} is not a number") from None
+            if person.person in seen:
+                raise InputError(f"{path}:{line}: same person as line {seen[person.person]}")
+            seen[person.person] = line
+            people.append((f"{path}:{line}", person))
+    problems.raise_if_any()
 
 
 def read_enrolment_csv(path: Path, key: PseudonymKey) -> list[Enrolment]:

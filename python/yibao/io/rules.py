@@ -21,10 +21,11 @@ from yibao import inputs
 from yibao.client import ITEM_BATCH, Ledger, TxResult, iter_chunks
 from yibao.codec import item_tuple, policy_tuple
 from yibao.errors import InputError
-from yibao.io.schema import Item, Policy, one_line
+from yibao.io.schema import Item, Policy, one_line, problem_lines
 from yibao.model.types import CatalogueItem, PolicyVersion
+from yibao.names import check_name
 
-ITEM_COLUMNS = ("region", "code", "category", "price_cap", "inpatient_only", "max_qty", "min_interval_days")
+ITEM_COLUMNS = ("region", "code", "category", "price_cap", "inpatient_only", "max_qty", "min_interval_days", "name")
 _INT_COLUMNS = ("region", "price_cap", "max_qty", "min_interval_days")
 
 
@@ -38,7 +39,7 @@ def _validate(model: Any, doc: Any, where: str) -> Any:
     try:
         return model.model_validate(doc)
     except ValidationError as exc:
-        raise InputError(f"{where}: {one_line(exc)}") from None
+        raise InputError(f"{where}: {one_line(exc)}", tuple(f"{where}: {p}" for p in problem_lines(exc))) from None
 
 
 # ---------------------------------------------------------------------- policies
@@ -55,7 +56,12 @@ def read_policies(path: Path) -> list[PolicyVersion]:
     def where(i: int) -> str:
         return f"{path}[{i}]" if listed else str(path)
 
-    out = [_validate(Policy, e, where(i)).to_model() for i, e in enumerate(entries)]
+    problems = inputs.Problems(str(path))
+    out = []
+    for i, e in enumerate(entries):
+        with problems.entry():
+            out.append(_validate(Policy, e, where(i)).to_model())
+    problems.raise_if_any()
     last: dict[tuple[int, int], tuple[int, Any]] = {}
     for i, p in enumerate(out):
         key = (p.region, int(p.scheme))
@@ -105,6 +111,7 @@ def _read_item_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     if path.suffix.lower() != ".csv":
         raise InputError(f"{path}: give a .csv or .json file")
     rows: list[tuple[str, dict[str, Any]]] = []
+    problems = inputs.Problems(str(path))
     with io.StringIO(inputs.read_text(path), newline="") as f:
         reader = csv.reader(f)
         header = [h.strip() for h in next(reader, [])]
@@ -117,29 +124,52 @@ def _read_item_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
             where = f"{path}:{reader.line_num}"
             if not row or all(not c.strip() for c in row):
                 continue
-            if len(row) != len(header):
-                raise InputError(f"{where}: expected {len(header)} fields, got {len(row)}")
-            rows.append((where, {h: _csv_value(h, v, where) for h, v in zip(header, row, strict=True)
-                                 if v.strip()}))
+            with problems.entry():
+                if len(row) != len(header):
+                    raise InputError(f"{where}: expected {len(header)} fields, got {len(row)}")
+                rows.append((where, _csv_entry(header, row, where)))
+    problems.raise_if_any()
     return rows
 
 
-def read_items(path: Path, region: int | None = None) -> dict[int, list[CatalogueItem]]:
+def _csv_entry(header: list[str], row: list[str], where: str) -> dict[str, Any]:
+    """A CSV row as an entry (empty cells left out); every bad cell of the row named."""
+    problems = inputs.Problems(where)
+    entry: dict[str, Any] = {}
+    for h, v in zip(header, row, strict=True):
+        if v.strip():
+            with problems.entry():
+                entry[h] = _csv_value(h, v, where)
+    problems.raise_if_any()
+    return entry
+
+
+def read_items(path: Path, region: int | None = None,
+               names: dict[tuple[int, str], str] | None = None) -> dict[int, list[CatalogueItem]]:
     """Catalogue items of a file by region; ``region`` fills entries that name none.
-    A code given twice for one region is refused (line named)."""
+    A code given twice for one region is refused (line named). An entry's human ``name``
+    (kept off chain, :mod:`yibao.names`) is checked and put in ``names`` by (region, code)."""
     rows = _read_item_rows(path)
     if not rows:
         raise InputError(f"{path}: no items")
     out: dict[int, list[CatalogueItem]] = {}
     seen: dict[tuple[int, str], str] = {}
+    problems = inputs.Problems(str(path))
     for where, entry in rows:
         if region is not None and isinstance(entry, dict) and "region" not in entry:
             entry = {**entry, "region": region}
-        it = _validate(Item, entry, where)
-        if (it.region, it.code) in seen:
-            raise InputError(f"{where}: item {it.code} of {it.region} already given at {seen[(it.region, it.code)]}")
-        seen[(it.region, it.code)] = where
-        out.setdefault(it.region, []).append(it.to_model())
+        name = entry.pop("name", None) if isinstance(entry, dict) else None
+        with problems.entry():
+            label = None if name is None else check_name(name, f"{where}: name")
+            it = _validate(Item, entry, where)
+            if names is not None and label is not None:
+                names[(it.region, it.code)] = label
+            if (it.region, it.code) in seen:
+                raise InputError(f"{where}: item {it.code} of {it.region} already given at "
+                                 f"{seen[(it.region, it.code)]}")
+            seen[(it.region, it.code)] = where
+            out.setdefault(it.region, []).append(it.to_model())
+    problems.raise_if_any()
     return out
 
 

@@ -246,26 +246,38 @@ def _path(loc: Sequence[int | str]) -> str:
 
 
 def one_line(error: ValidationError) -> str:
-    """One line for the first problem pydantic found."""
+    """One line for the first problem pydantic found (and how many more there are)."""
     first = error.errors(include_url=False)[0]
-    where = _path(first["loc"])
-    kind = first["type"]
-    msg = str(first["msg"])
+    line = _problem(first)
+    if not _path(first["loc"]) or (first["type"] == "value_error" and not first["loc"]):
+        return line
+    extra = len(error.errors()) - 1
+    suffix = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
+    return f"{line}{suffix}"
+
+
+def problem_lines(error: ValidationError) -> list[str]:
+    """One line for each problem pydantic found, in its order."""
+    return [_problem(e) for e in error.errors(include_url=False)]
+
+
+def _problem(e: Any) -> str:
+    where = _path(e["loc"])
+    kind = e["type"]
+    msg = str(e["msg"])
     if kind == "extra_forbidden":
         msg = "unknown key"
     elif kind == "missing":
         msg = "missing key"
     else:
         msg = msg.removeprefix("Value error, ")
-        value: Any = first.get("input")
+        value: Any = e.get("input")
         scalar = isinstance(value, str | int | float | bool) or value is None
         if scalar and (kind != "value_error" or where):
             msg += f" (got {json.dumps(value, ensure_ascii=False)})"
-    if not where or (kind == "value_error" and not first["loc"]):
+    if not where or (kind == "value_error" and not e["loc"]):
         return msg
-    extra = len(error.errors()) - 1
-    suffix = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
-    return f"{where}: {msg}{suffix}"
+    return f"{where}: {msg}"
 
 
 __all__ = [
@@ -294,4 +306,5 @@ __all__ = [
     "SchemeName",
     "ShortCode",
     "one_line",
+    "problem_lines",
 ]

@@ -146,13 +146,15 @@ def _action(step: Step, engine: Engine, keys: dict[str, ClaimKey]) -> Callable[[
     raise AssertionError(f"unhandled step kind {step.kind}")  # pragma: no cover
 
 
-def run_scenario(scenario: Scenario, engine: Engine) -> dict[str, Any]:
+def run_scenario(scenario: Scenario, engine: Engine,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Play ``scenario`` through ``engine`` and return the output document of scenario.md.
 
     The setup is played at ``start`` (a refusal there is raised: a valid scenario sets
     up cleanly); then each timeline step at its ``at`` day. A refused step is reported
     ``ok: false`` with the error's name and the run goes on. ``gas`` appears only when
-    the engine reports gas.
+    the engine reports gas. ``progress(done, total)``, when given, is called after each
+    timeline step (it changes nothing in the document).
     """
     _setup(scenario, engine)
     keys: dict[str, ClaimKey] = {}
@@ -177,6 +179,8 @@ def run_scenario(scenario: Scenario, engine: Engine) -> dict[str, Any]:
         steps.append(
             {"at": step.at.isoformat(), "kind": step.kind, "ok": error is None, "error": error}
         )
+        if progress is not None:
+            progress(len(steps), len(scenario.timeline))
 
     claims: dict[str, Any] = {}
     for claim_id, duplicate in submitted.items():

@@ -1,4 +1,4 @@
-"""Scenario files (docs: shared/docs/scenario.md) as strict pydantic models.
+"""Scenario files (the format: docs/rules/scenario.md) as strict pydantic models.
 
 A scenario is one JSON file describing a small world and a timeline of what happens in
 it. :func:`load_scenario` reads and validates one; every problem becomes a one-line

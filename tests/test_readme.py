@@ -1,0 +1,117 @@
+"""The README's story runs exactly as printed (issue 11 §1): the shell block after
+``<!-- story: sh -->`` command by command, then the Python block after ``<!-- story: python
+-->``, in a fresh folder beside the repository's ``docs/`` (so ``docs/examples/…`` resolve as
+they do in a clone), on the default home ``./.yibao``. Nothing is copied out of the README
+into this file: the commands are read from it each run, and the figures its prose states are
+checked against the chain."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from yibao.cli import run
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def block(kind: str) -> str:
+    """The fenced block right after the marker ``<!-- story: KIND -->``."""
+    m = re.search(rf"<!-- story: {kind} -->\s*```[a-z]*\n(.*?)```", README, re.S)
+    assert m, f"README.md has no <!-- story: {kind} --> block"
+    return m.group(1)
+
+
+def commands(text: str) -> list[list[str]]:
+    """The shell block's commands: ``\\``-continued lines joined, ``#`` comments dropped."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    out = []
+    for line in joined.splitlines():
+        argv = shlex.split(line, comments=True)
+        if argv:
+            out.append(argv)
+    return out
+
+
+@contextlib.contextmanager
+def inside(folder: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def yibao(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder where the shell story ran, every command exiting 0."""
+    folder = tmp_path_factory.mktemp("story")
+    (folder / "docs").symlink_to(ROOT / "docs")
+    with inside(folder):
+        for argv in commands(block("sh")):
+            assert argv[0] == "yibao", f"the story runs yibao commands only: {argv}"
+            code, _, err = yibao(*argv[1:])
+            assert code == 0, f"`{shlex.join(argv)}` failed: {err}"
+        yield folder
+
+
+def test_the_story_names_only_files_a_clone_has() -> None:
+    for argv in commands(block("sh")):
+        for arg in argv:
+            if arg.startswith("docs/"):
+                assert (ROOT / arg).is_file(), arg
+    assert "../shared" not in README
+
+
+def test_the_shell_story_runs_as_printed_and_its_figures_are_the_chains(story: Path) -> None:
+    with inside(story):
+        def claim(invoice: str) -> dict:
+            code, out, err = yibao("claim", "show", "--institution", "dev7", "--invoice", invoice, "--json")
+            assert code == 0, err
+            return json.loads(out)
+
+        worked = claim("INV-0002")
+        assert worked["status"] == "SETTLED" and worked["fund"] == 15300
+        assert "153.00 元" in README
+        flagged = claim("INV-0004")
+        assert flagged["status"] == "SETTLED" and flagged["fund"] == 217000 and "2,170.00 元" in README
+        code, out, _ = yibao("fund", "show", "500000", "--json")
+        balance = json.loads(out)["balance"]
+        assert code == 0 and f"{balance // 100:,}.{balance % 100:02d} 元" in README
+
+
+def test_the_python_story_runs_as_printed_after_it(story: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = block("python")
+    with inside(story):
+        exec(compile(code, "README.md <!-- story: python -->", "exec"), {"__name__": "readme"})
+    printed = capsys.readouterr().out.split()
+    assert printed[:2] == ["APPROVED", "0"], printed  # what the README says the snippet prints
+    assert re.search(r"# APPROVED 0\b", code)
+
+
+def test_the_comparison_table_is_the_worked_examples() -> None:
+    """The 基金测算 table's figures are those of docs/examples/compare/README.md (which
+    tests/scenario/test_compare.py holds to the command's output)."""
+    example = (ROOT / "docs" / "examples" / "compare" / "README.md").read_text(encoding="utf-8")
+    section = README.split("## 基金测算", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "元" in line]
+    assert len(rows) == 4
+    for row in rows:
+        for figure in re.findall(r"[0-9][0-9,]*\.[0-9]{2}", row):
+            assert figure in example, (figure, row)
