@@ -154,6 +154,11 @@ class Chain:
                         f"after {self.retry.attempts} tries); rerun the command to resume") from exc
                 time.sleep(wait)
 
+    def request(self, what: str, request: Callable[[], Any]) -> Any:
+        """A read of the node (``what`` names it in an error) under the chain's retry policy:
+        retried with backoff while it fails in transit, then :class:`NodeUnreachable`."""
+        return self._retrying(what, request)
+
     @classmethod
     def for_run(cls, first: dt.date, rpc: str | None, what: str) -> Self:
         """The chain of a run whose first transaction is mined at 12:00 CST of ``first``

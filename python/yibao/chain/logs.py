@@ -13,6 +13,7 @@ free.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,8 +115,8 @@ def _node_logs(chain: Chain, address: str, topics: Sequence[Topic], first: int, 
     checksum = Web3.to_checksum_address(address)
     for start in range(first, last + 1, RPC_CHUNK):
         end = min(last, start + RPC_CHUNK - 1)
-        raw = chain.w3.eth.get_logs({"address": checksum, "fromBlock": start, "toBlock": end,
-                                     "topics": [hexed(t) for t in topics]})
+        query: Any = {"address": checksum, "fromBlock": start, "toBlock": end, "topics": [hexed(t) for t in topics]}
+        raw = chain.request("eth_getLogs", functools.partial(chain.w3.eth.get_logs, query))
         for log in raw:
             tx = log["transactionHash"]
             out.append(Log(int(log["blockNumber"]), int(log["logIndex"]),
@@ -127,7 +128,7 @@ def _node_logs(chain: Chain, address: str, topics: Sequence[Topic], first: int, 
 
 def block_time(chain: Chain, block: int) -> int:
     """A block's timestamp (unix seconds)."""
-    return int(chain.w3.eth.get_block(block)["timestamp"])
+    return int(chain.request("eth_getBlockByNumber", lambda: chain.w3.eth.get_block(block))["timestamp"])
 
 
 def first_block_at(chain: Chain, timestamp: int, lo: int, hi: int | None = None) -> int:

@@ -26,7 +26,7 @@ from typing import Any
 from web3 import Web3
 
 from yibao import codec
-from yibao.chain.logs import Log, Topic, first_block_at, head, read_logs
+from yibao.chain.logs import Log, Topic, block_time, first_block_at, head, read_logs
 from yibao.client.ledger import Ledger
 from yibao.errors import ContractError, InputError
 from yibao.model.types import AlertKind, ClaimStatus, Flag, Reason, VisitType, flag_names
@@ -201,7 +201,7 @@ def _name(cls: Any, v: Any) -> str:
 
 
 def _block_time(ledger: Ledger, block: int) -> int:
-    return int(ledger.chain.w3.eth.get_block(block)["timestamp"])
+    return block_time(ledger.chain, block)
 
 
 # ---------------------------------------------------------------------- alerts
