@@ -16,8 +16,6 @@ names or the new ones, never half a file. Region names are on chain (``addRegion
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from web3 import Web3
 
 from yibao import inputs
 from yibao.errors import InputError
+from yibao.keys import write_secret
 
 #: The longest name kept (characters).
 NAME_MAX = 64
@@ -108,19 +107,8 @@ class Names:
                 "items": {str(r): dict(sorted(v.items())) for r, v in sorted(self.items.items()) if v}}
 
     def save(self) -> None:
-        """Write the file atomically (mode 0600)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".names.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self.to_json(), f, ensure_ascii=False, indent=1)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Write the file atomically (mode 0600, as the home's key files: :func:`yibao.keys.write_secret`)."""
+        write_secret(self.path, json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n")
 
 
 def _address(text: object, where: Path) -> str:

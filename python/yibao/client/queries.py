@@ -181,7 +181,7 @@ def list_claims(ledger: Ledger, query: ClaimQuery, page: Page, names: Names | No
             total -= 1  # its stored status moved on since the events were read
             continue
         account = accounts.get(view.institution)
-        ts = f.log.timestamp if f.log.timestamp is not None else _block_time(ledger, f.log.block)
+        ts = f.log.timestamp if f.log.timestamp is not None else block_time(ledger.chain, f.log.block)
         rows.append({
             "claim_id": "0x" + f.claim_id.hex(), "status": view.status.name, "reason": _name(Reason, view.reason),
             "flags": flag_names(Flag(view.flags)), "visit": _name(VisitType, view.visit),
@@ -198,10 +198,6 @@ def _name(cls: Any, v: Any) -> str:
         return str(cls(int(v)).name)
     except ValueError:
         return str(int(v))
-
-
-def _block_time(ledger: Ledger, block: int) -> int:
-    return block_time(ledger.chain, block)
 
 
 # ---------------------------------------------------------------------- alerts
@@ -233,7 +229,7 @@ def alerts_in(ledger: Ledger, query: AlertQuery, from_block: int, to_block: int,
     rows = []
     for log, _, a in _decoded(ledger, query.topics(ledger), from_block, to_block):
         account = str(Web3.to_checksum_address(a["institution"]))
-        ts = log.timestamp if log.timestamp is not None else _block_time(ledger, log.block)
+        ts = log.timestamp if log.timestamp is not None else block_time(ledger.chain, log.block)
         rows.append({"claim_id": "0x" + bytes(a["claimId"]).hex(), "kind": _name(AlertKind, a["kind"]),
                      "institution": account, "institution_name": names.institution(account) if names else None,
                      "time": cst_time(ts), "block": log.block, "tx": log.tx})
