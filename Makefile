@@ -8,7 +8,10 @@ PY     := $(BIN)/python
 PY_OK  := $(VENV)/.installed
 NODE_OK := node_modules/.installed
 
-.PHONY: install build test test-fast demo lint typecheck slither bench clean
+.PHONY: install build postgres test test-fast demo lint typecheck slither bench clean
+
+# The index tests' PostgreSQL server: a throwaway cluster of this checkout (tools/postgres.py).
+PG_DIR := /tmp/yibao-pg-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-10)
 
 install: $(PY_OK) $(NODE_OK)
 
@@ -28,14 +31,31 @@ $(NODE_OK): package.json package-lock.json
 build: install
 	$(PY) tools/build_contracts.py
 
-# Lint, type checks and Slither first (under a minute), then the tests; the stateful test (about
-# 9 minutes on this 2-core machine) runs in its own processes, apart from the rest.
-test: install
+## Debian's postgresql (the index tests run on it as well as on SQLite): installed when missing;
+## where it cannot be, those tests are skipped with a message that says so
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "installing Debian's postgresql for the index tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  ( $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >/dev/null \
+	    || { $$SUDO apt-get update -q >/dev/null && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	         apt-get install -y -q --no-install-recommends postgresql >/dev/null; } ) \
+	  || echo "postgres: could not install Debian's postgresql; the PostgreSQL tests will be skipped"; \
+	fi
+
+# Lint, type checks and Slither first (under a minute), then the tests; the stateful test runs in
+# its own processes, apart from the rest: its two embedded halves on one worker each, the anvil
+# run beside the first (xdist groups).
+# A PostgreSQL server is started for the run (YIBAO_TEST_POSTGRES) and stopped afterwards, pass or fail.
+test: install postgres
 	$(BIN)/ruff check python tests
 	$(BIN)/mypy python/yibao
 	$(PY) tools/slither_check.py
-	$(PY) -m pytest -q -n 2 --ignore=tests/stateful
-	$(PY) -m pytest -q -n 2 tests/stateful
+	@$(PY) tools/postgres.py stop $(PG_DIR); \
+	url=$$($(PY) tools/postgres.py start $(PG_DIR)) || url=; \
+	export YIBAO_TEST_POSTGRES=$$url; \
+	$(PY) -m pytest -q -n 2 --ignore=tests/stateful && $(PY) -m pytest -q -n 2 --dist loadgroup tests/stateful; \
+	status=$$?; $(PY) tools/postgres.py stop $(PG_DIR); exit $$status
 
 ## everything but the anvil-backed tests
 test-fast: install

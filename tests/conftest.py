@@ -72,3 +72,70 @@ def ledger(deployed: Ledger) -> Iterator[Ledger]:
 @pytest.fixture
 def chain(ledger: Ledger) -> Chain:
     return ledger.chain
+
+
+# ---------------------------------------------------------------------------
+# databases: every index and screening test runs on SQLite and on a real PostgreSQL
+# ---------------------------------------------------------------------------
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a PostgreSQL server: the one ``make test`` started (``YIBAO_TEST_POSTGRES``),
+    or one of this process's own (tools/postgres.py); skipped, saying why, where PostgreSQL
+    is not installed."""
+    import importlib.util
+    import os
+    from pathlib import Path
+
+    given = os.environ.get("YIBAO_TEST_POSTGRES")
+    if given:
+        yield given
+        return
+    spec = importlib.util.spec_from_file_location(
+        "yibao_test_postgres", Path(__file__).resolve().parent.parent / "tools" / "postgres.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    if tool.binaries() is None:
+        pytest.skip("PostgreSQL is not installed here (Debian package postgresql; `make postgres` installs it)")
+    import tempfile
+
+    # not under pytest's own temporary folder: that one is private (0700), and under root the
+    # server runs as an unprivileged user who must reach its data folder
+    folder = Path(tempfile.mkdtemp(prefix="yibao-test-pg-"))
+    url = tool.start(folder)
+    try:
+        yield url
+    finally:
+        tool.stop(folder)
+
+
+_DATABASE_COUNT = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """An empty database for one test: a SQLite file, or a new PostgreSQL database (dropped
+    afterwards)."""
+    import os
+    from pathlib import Path
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{Path(str(tmp_path)) / 'index.db'}"
+        return
+    import sqlalchemy as sa
+
+    server: str = request.getfixturevalue("postgres_server")
+    name = f"t_{os.getpid()}_{next(_DATABASE_COUNT)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -98,6 +98,20 @@ class AccessDenied(ContractError, PermissionError):
     """The caller lacks the role a function needs (OpenZeppelin AccessControl)."""
 
 
+class IndexDatabaseError(YibaoError):
+    """Something went wrong with the event index's database."""
+
+
+class DatabaseUnreachable(IndexDatabaseError, ConnectionError):
+    """The index's database does not answer (a server that is down, a path that cannot be
+    written, a URL of an unknown kind)."""
+
+
+class IndexMismatch(IndexDatabaseError, ValueError):
+    """The index belongs to another chain or another ledger, or its schema is newer than this
+    version of yibao knows."""
+
+
 def _show(v: Any) -> str:
     if isinstance(v, bytes):
         return "0x" + v.hex()
@@ -109,6 +123,9 @@ __all__ = [
     "BuildError",
     "ChainError",
     "ContractError",
+    "DatabaseUnreachable",
+    "IndexDatabaseError",
+    "IndexMismatch",
     "InputError",
     "KeyRefused",
     "ManifestError",

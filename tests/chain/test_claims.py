@@ -1022,3 +1022,50 @@ def test_a_claim_of_255_lines_and_a_batch_of_200_claims_are_accepted(w: World) -
     assert len(h3.submit_claims(batch)) == 200
     words = [x for c in [*batch, w.input("B200", [("XA01", 1, 1)], day=w.D(3, 2))] for x in c.as_words()]
     reverts("BatchSizeInvalid", lambda: h3.transact("submitClaims", words, gas=50_000_000), 201, 200)
+
+
+# ====================================================================== pre-checks (事前提醒)
+
+
+def _same_decision(pre: ClaimResult, sub: ClaimResult) -> None:
+    assert figures(pre) == figures(sub)
+    assert (pre.claim_id, pre.institution, pre.member, pre.visit, pre.lines, pre.alerts) == (
+        sub.claim_id, sub.institution, sub.member, sub.visit, sub.lines, sub.alerts)
+
+
+def test_precheck_is_the_submission_decision_with_nothing_recorded(w: World) -> None:
+    """screening.md: the decision the contract would give now, from a call that changes no
+    state; the same claim submitted the same day gets the same decision."""
+    h3 = w.admin.acting_as(w.accounts["H3"])
+    claims = [w.input("PRE1", [("XA01", 2, 12550), ("XP01", 2, 5000), ("ZZ99", 1, 700)], day=w.D(3, 2)),
+              w.input("PRE2", [("XA01", 40, 12550)], day=w.D(3, 2))]  # above the review threshold
+    w.at(w.D(3, 2))
+    chain = w.admin.chain
+    head, counters = chain.block_number(), w.counters()
+    pre = h3.precheck_claims(claims)
+    assert chain.block_number() == head and w.counters() == counters
+    for invoice in ("PRE1", "PRE2"):
+        with pytest.raises(ContractError, match="ClaimUnknown"):
+            w.stored(invoice)
+    assert pre[0].status is ClaimStatus.APPROVED and pre[1].status is ClaimStatus.FLAGGED
+    assert pre[1].alerts == (AlertKind.REVIEW_THRESHOLD,) and pre[0].tx_hash == ""
+    # a read-only client pre-checks for a named institution
+    assert figures(w.admin.precheck_claims(claims[:1], w.accounts["H3"].address)[0]) == figures(pre[0])
+    sub = h3.submit_claims(claims)
+    for p, s in zip(pre, sub, strict=True):
+        _same_decision(p, s)
+    again = h3.precheck_claims(claims[:1])[0]  # now a duplicate
+    assert (again.status, again.reason, again.alerts) == (
+        ClaimStatus.REJECTED, Reason.DUPLICATE, (AlertKind.DUPLICATE,))
+
+
+def test_precheck_refuses_a_malformed_claim_by_name(w: World) -> None:
+    h3 = w.admin.acting_as(w.accounts["H3"])
+    w.at(w.D(3, 2))
+    bad = w.input("PRE3", [("XA01", 1, 100)], day=w.D(3, 2), visit=IP)  # inpatient without discharge
+    with pytest.raises(ContractError) as exc:
+        h3.precheck_claims([bad])
+    assert exc.value.name == "DischargeMissing"
+    read_only = Ledger(w.admin.chain, w.admin.manifest)
+    with pytest.raises(InputError, match="pre-check"):
+        read_only.precheck_claims([bad])

@@ -239,6 +239,13 @@ class Chain:
             self._rpc("evm_setNextBlockTimestamp", [ts])
         self._last_ts = ts
 
+    def next_timestamp(self) -> int:
+        """The time the next transaction would run at: the client's clock when it is set
+        (see :meth:`set_clock`), else the wall clock, and always after the last block."""
+        last = max(self._last_ts, self.timestamp())
+        base = self._clock if self._clock is not None else int(time.time())
+        return max(base, last + 1)
+
     def set_pending_timestamp(self, ts: int) -> None:
         """Embedded only: the block being built gets timestamp ``ts`` (no empty block mined)."""
         chain = self.tester.backend.chain

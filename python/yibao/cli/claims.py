@@ -35,8 +35,9 @@ from yibao.evidence import digest_in
 from yibao.units import parse_date
 
 if TYPE_CHECKING:
-    from yibao.client import ClaimResult, Ledger
+    from yibao.client import ClaimInput, ClaimResult, Ledger
     from yibao.model.types import ClaimLine
+    from yibao.workspace import Workspace
 
 claim_app = typer.Typer(no_args_is_help=True, help="Claims (结算单): submit, show, history")
 
@@ -125,27 +126,34 @@ def _print_claim(doc: dict[str, Any], title: str) -> None:
         out.print(f"  [yellow]alerts:[/] {', '.join(doc['alerts'])}")
 
 
+InvoiceOpt = Annotated[str | None, typer.Option(help="the institution's invoice number")]
+LineOpt = Annotated[list[str] | None, typer.Option(
+    "--line", parser=_line_text, help="CODE:QTY:PRICE (price in fen, or yuan as 125.50元); repeat per line")]
+PatientIdOpt = Annotated[str | None, typer.Option(
+    "--id", parser=national_id_text, help="patient's national ID (hashed locally)")]
+PatientPseudonymOpt = Annotated[str | None, typer.Option(parser=pseudonym_text, help="patient's 0x pseudonym")]
+VisitOpt = Annotated[str, typer.Option(help="OUTPATIENT | INPATIENT | PHARMACY")]
+DateOpt = Annotated[str | None, typer.Option(
+    parser=day_text, help="service (admission) date YYYY-MM-DD; default: the chain's today")]
+DischargeOpt = Annotated[str | None, typer.Option(parser=day_text, help="discharge date YYYY-MM-DD (inpatient)")]
+ClaimedFundOpt = Annotated[int | None, typer.Option(
+    parser=fund_share, help="fund share the institution computed: fen, or yuan as 153.00元")]
+DocumentsOpt = Annotated[str | None, typer.Option(help="supporting documents reference (stored as its keyed hash)")]
+
+
 @claim_app.command("submit")
 @chain_options(signer=InstitutionAsOpt)
 def claim_submit(
     opts: ChainOptions,
-    invoice: Annotated[str | None, typer.Option(help="the institution's invoice number")] = None,
-    line: Annotated[list[str] | None,
-                    typer.Option("--line", parser=_line_text,
-                                 help="CODE:QTY:PRICE (price in fen, or yuan as 125.50元); repeat per line")] = None,
-    national_id: Annotated[str | None, typer.Option(
-        "--id", parser=national_id_text, help="patient's national ID (hashed locally)")] = None,
-    pseudonym: Annotated[str | None, typer.Option(parser=pseudonym_text, help="patient's 0x pseudonym")] = None,
-    visit: Annotated[str, typer.Option(help="OUTPATIENT | INPATIENT | PHARMACY")] = "OUTPATIENT",
-    date: Annotated[str | None,
-                    typer.Option(parser=day_text,
-                                 help="service (admission) date YYYY-MM-DD; default: the chain's today")] = None,
-    discharge: Annotated[str | None, typer.Option(
-        parser=day_text, help="discharge date YYYY-MM-DD (inpatient)")] = None,
-    claimed_fund: Annotated[int | None, typer.Option(
-        parser=fund_share, help="fund share the institution computed: fen, or yuan as 153.00元")] = None,
-    documents: Annotated[
-        str | None, typer.Option(help="supporting documents reference (stored as its keyed hash)")] = None,
+    invoice: InvoiceOpt = None,
+    line: LineOpt = None,
+    national_id: PatientIdOpt = None,
+    pseudonym: PatientPseudonymOpt = None,
+    visit: VisitOpt = "OUTPATIENT",
+    date: DateOpt = None,
+    discharge: DischargeOpt = None,
+    claimed_fund: ClaimedFundOpt = None,
+    documents: DocumentsOpt = None,
     file: Annotated[Path | None, typer.Option(
         "--file", help="JSON Lines, one claim a line with the fields above; checked whole, sent in batches, "
                        "rerun to resume")] = None,
@@ -153,14 +161,32 @@ def claim_submit(
 ) -> None:
     """Submit one claim as the institution; print its decision with lines and alerts.
     With --file, submit a file of claims (claims already on chain are reported, not sent again)."""
-    from yibao.client import ClaimInput
-    from yibao.model.types import VisitType, parse_enum
-
     if file is not None:
         if invoice or line or national_id or pseudonym or date or discharge or claimed_fund is not None or documents:
             raise InputError("give either --file or the fields of one claim, not both")
         _submit_file(opts, file, batch)
         return
+    _, ledger, claim = _one_claim(opts, invoice, line, national_id, pseudonym, visit, date, discharge,
+                                   claimed_fund, documents)
+    try:
+        result = ledger.submit_claim(claim)
+    except ContractError as exc:
+        if exc.name != "InstitutionUnknown" or exc.inputs.get("account", "").lower() != str(ledger.sender).lower():
+            raise
+        role = ledger.institution_role()  # the signer is no institution: name a key that is one
+        raise opts.hint(exc, lambda lg, address: lg.has_role(role, address), "is an institution",
+                        "--institution-as") from None
+    doc = _claim_doc(result, list(claim.lines), claim.service_date, claim.discharge, claim.person)
+    opts.emit(doc, lambda: _print_claim(doc, "claim"))
+
+
+def _one_claim(opts: ChainOptions, invoice: str | None, line: list[str] | None, national_id: str | None,
+               pseudonym: str | None, visit: str, date: str | None, discharge: str | None,
+               claimed_fund: int | None, documents: str | None) -> tuple[Workspace, Ledger, ClaimInput]:
+    """The claim of ``claim submit``'s and ``claim precheck``'s options, and the ledger."""
+    from yibao.client import ClaimInput
+    from yibao.model.types import VisitType, parse_enum
+
     if not invoice:
         raise InputError("a claim needs --invoice (or --file FILE)")
     lines = [parse_line(x) for x in line or []]
@@ -173,19 +199,8 @@ def claim_submit(
     out_day = parse_date(discharge, "--discharge") if discharge else None
     ws, ledger = opts.open()
     person = person_of(ws, national_id, pseudonym)
-    day = day or ledger.today()
     docs = digest_in(ws.home)(documents or "")
-    claim = ClaimInput(invoice, person, kind, day, lines, out_day, claimed_fund, docs)
-    try:
-        result = ledger.submit_claim(claim)
-    except ContractError as exc:
-        if exc.name != "InstitutionUnknown" or exc.inputs.get("account", "").lower() != str(ledger.sender).lower():
-            raise
-        role = ledger.institution_role()  # the signer is no institution: name a key that is one
-        raise opts.hint(exc, lambda lg, address: lg.has_role(role, address), "is an institution",
-                        "--institution-as") from None
-    doc = _claim_doc(result, lines, day, out_day, person)
-    opts.emit(doc, lambda: _print_claim(doc, "claim"))
+    return ws, ledger, ClaimInput(invoice, person, kind, day or ledger.today(), lines, out_day, claimed_fund, docs)
 
 
 def _submit_file(opts: ChainOptions, path: Path, batch: int) -> None:

@@ -23,6 +23,8 @@ import typer
 import typer.main
 
 from yibao.cli import claims, clock, keys, ops, queries, registry, rules, settlement
+from yibao.cli.screen import screen as screen_command
+from yibao.cli.index import index as index_command
 from yibao.errors import ContractError, YibaoError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="yibao — 医保 on an EVM ledger")
@@ -32,6 +34,8 @@ for _name, _command in (
     ("clawback", settlement.clawback), ("settle", settlement.settle), ("clear", settlement.clear),
     ("freeze", settlement.freeze), ("unfreeze", settlement.unfreeze), ("contribute", settlement.contribute),
     ("simulate", ops.simulate), ("bench", ops.bench), ("demo", ops.demo), ("alerts", queries.alerts),
+    ("screen", screen_command),
+    ("index", index_command),
 ):
     app.command(_name)(_command)
 claims.claim_app.command("list")(queries.claim_list)

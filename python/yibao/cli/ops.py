@@ -154,17 +154,22 @@ def simulate(
                                "reads) replacing or adding versions; prints base vs variant")] = None,
     report: Annotated[Path | None, typer.Option(
         parser=out_folder, help="with --compare: write the comparison as HTML (compare.html) in this folder")] = None,
+    screen: Annotated[bool, typer.Option(
+        "--screen", help="also screen the claims at the end (screening.md) and print the leads")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Play a scenario through the contracts (a fresh embedded chain, or --rpc) and print
     every outcome as JSON; --model plays it through the Python reference model instead.
-    With --compare, play it and its variant on identical worlds and print the difference."""
+    With --compare, play it and its variant on identical worlds and print the difference;
+    with --screen, add the leads screening finds at the end."""
     from yibao.simulate import Engine, ModelEngine, run_scenario
     from yibao.simulate.scenario import load_scenario
 
     scenario = load_scenario(file)
     if model and rpc:
         raise InputError("give either --model or --rpc, not both")
+    if compare is not None and screen:
+        raise InputError("--screen does not go with --compare")
     if compare is not None:
         _simulate_compare(file, scenario, compare, model=model, rpc=rpc, report=report, as_json=as_json)
         return
@@ -179,7 +184,7 @@ def simulate(
         from yibao.simulate.chain_engine import ChainEngine
 
         engine = ChainEngine(rpc)
-    doc = run_scenario(scenario, engine)
+    doc = run_scenario(scenario, engine, screen=screen)
     print(json.dumps(doc, ensure_ascii=False, indent=2))
 
 

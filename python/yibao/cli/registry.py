@@ -200,7 +200,8 @@ def enrol(
     wallet: Annotated[str | None, typer.Option(parser=address_text, help="optional wallet address")] = None,
     csv_file: Annotated[
         Path | None, typer.Option("--csv", parser=text_file,
-                                  help="CSV: national_id,region,scheme,coverage_from,coverage_to[,wallet]")
+                                  help="CSV: national_id,region,scheme,coverage_from,coverage_to"
+                                       "[,wallet][,sex][,birth_date] (sex, birth date: off chain)")
     ] = None,
     batch: Annotated[int, typer.Option(parser=batch_size, help="people per transaction")] = 200,
 ) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 from yibao import codec
 from yibao.client.base import LedgerCore
 from yibao.client.types import GAS_CAP, GAS_PER_CLAIM, ClaimInput, ClaimResult, ClaimView, LineOutcome, TxResult
-from yibao.errors import ChainError
+from web3 import Web3
+
+from yibao.errors import ChainError, InputError
 from yibao.model.types import CLAIM_CHECK_REASONS, AlertKind, ClaimStatus, Flag, LineNote, Reason, VisitType
 from yibao.units import from_day
 
@@ -26,9 +28,30 @@ class ClaimCalls(LedgerCore):
         words = [w for c in claims for w in c.as_words()]
         gas = min(GAS_CAP, sum(c.gas() for c in claims) or GAS_PER_CLAIM)
         tx = self.transact("submitClaims", words, gas=gas)
-        return self._claim_results(tx, [len(c.lines) for c in claims])
+        return self._claim_results(tx, [len(c.lines) for c in claims], self.signer.address)
 
-    def _claim_results(self, tx: TxResult, line_counts: Sequence[int]) -> list[ClaimResult]:
+    def precheck_claims(self, claims: Sequence[ClaimInput], institution: str | None = None) -> list[ClaimResult]:
+        """The decisions the contract would give ``claims`` if ``institution`` (default: the
+        acting account) submitted them now, with nothing recorded (事前提醒).
+
+        The very ``submitClaims`` transaction a submission sends is run without being kept
+        (:func:`yibao.chain.simulation.simulate`) and its events are decoded as a
+        submission's are: the same bytes decide a pre-check and a submission. A malformed
+        claim raises its error as a submission would. The results have no ``tx_hash``.
+        """
+        from yibao.chain.simulation import simulate
+
+        sender = institution or self.sender
+        if sender is None:
+            raise InputError("a pre-check is made for an institution: act as it, or name it")
+        words = [w for c in claims for w in c.as_words()]
+        gas = min(GAS_CAP, sum(c.gas() for c in claims) or GAS_PER_CLAIM)
+        sim = simulate(self.chain, sender, self.address, self._calldata("submitClaims", (words,)), gas)
+        events = [e for e in (self.decode_log(log) for log in sim.logs) if e]
+        return self._claim_results(TxResult(sim.gas_used, events, ""), [len(c.lines) for c in claims],
+                                   Web3.to_checksum_address(sender))
+
+    def _claim_results(self, tx: TxResult, line_counts: Sequence[int], institution: str) -> list[ClaimResult]:
         """Decisions in log order, one per submitted claim (``line_counts`` of them).
 
         A claim's events are ``ClaimDecided`` (the first six lines packed in ``lines``), then
@@ -62,7 +85,7 @@ class ClaimCalls(LedgerCore):
                 bytes(a["claimId"]), int(a["decision"]), words if evaluated else [], n)
             out.append(ClaimResult(
                 claim_id=d.claim_id,
-                institution=self.signer.address,  # the submitter (ClaimDecided has no topic for it)
+                institution=institution,  # the submitter (ClaimDecided has no topic for it)
                 member=d.member,
                 visit=_visit(d.visit),
                 status=ClaimStatus(d.status),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,46 @@ from yibao.io.schema import Item, Policy, one_line, problem_lines
 from yibao.model.types import CatalogueItem, PolicyVersion
 from yibao.names import check_name
 
-ITEM_COLUMNS = ("region", "code", "category", "price_cap", "inpatient_only", "max_qty", "min_interval_days", "name")
-_INT_COLUMNS = ("region", "price_cap", "max_qty", "min_interval_days")
+ITEM_COLUMNS = ("region", "code", "category", "price_cap", "inpatient_only", "max_qty", "min_interval_days", "name",
+                "sex", "min_age", "max_age", "min_level")
+#: The optional restriction columns (限定支付): kept off chain, for screening only.
+RESTRICTION_COLUMNS = ("sex", "min_age", "max_age", "min_level")
+_INT_COLUMNS = ("region", "price_cap", "max_qty", "min_interval_days", "min_age", "max_age", "min_level")
+#: The oldest age a restriction may name.
+MAX_AGE = 150
+
+
+@dataclass(frozen=True)
+class RestrictionEntry:
+    """Who a catalogue item is for (限定支付): a sex, an age range in whole years, a lowest
+    institution level; None where the item has no such restriction."""
+
+    region: int
+    code: str
+    sex: str | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    min_level: int | None = None
+
+
+def _restriction(region: int, code: str, given: dict[str, Any], where: str) -> RestrictionEntry | None:
+    """An entry's restriction fields checked (every bad one named); None if it has none."""
+    if not given:
+        return None
+    problems = inputs.Problems(where)
+    sex = given.get("sex")
+    if sex is not None and (not isinstance(sex, str) or sex.strip().upper() not in ("M", "F")):
+        problems.add(f"{where}: sex {sex!r} is not M or F")
+    for name, top in (("min_age", MAX_AGE), ("max_age", MAX_AGE), ("min_level", 3)):
+        v = given.get(name)
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= top):
+            problems.add(f"{where}: {name} {v!r} is not an integer 0..{top}")
+    lo, hi = given.get("min_age"), given.get("max_age")
+    if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+        problems.add(f"{where}: min_age {lo} is above max_age {hi}")
+    problems.raise_if_any()
+    return RestrictionEntry(region, code, sex.strip().upper() if isinstance(sex, str) else None,
+                           given.get("min_age"), given.get("max_age"), given.get("min_level"))
 
 
 def _read_json(path: Path) -> Any:
@@ -145,10 +184,13 @@ def _csv_entry(header: list[str], row: list[str], where: str) -> dict[str, Any]:
 
 
 def read_items(path: Path, region: int | None = None,
-               names: dict[tuple[int, str], str] | None = None) -> dict[int, list[CatalogueItem]]:
+               names: dict[tuple[int, str], str] | None = None,
+               restrictions: dict[tuple[int, str], RestrictionEntry] | None = None) -> dict[int, list[CatalogueItem]]:
     """Catalogue items of a file by region; ``region`` fills entries that name none.
     A code given twice for one region is refused (line named). An entry's human ``name``
-    (kept off chain, :mod:`yibao.names`) is checked and put in ``names`` by (region, code)."""
+    (kept off chain, :mod:`yibao.names`) is checked and put in ``names`` by (region, code);
+    its restriction fields (``sex``, ``min_age``, ``max_age``, ``min_level``, kept off chain)
+    are checked and put in ``restrictions``."""
     rows = _read_item_rows(path)
     if not rows:
         raise InputError(f"{path}: no items")
@@ -159,11 +201,15 @@ def read_items(path: Path, region: int | None = None,
         if region is not None and isinstance(entry, dict) and "region" not in entry:
             entry = {**entry, "region": region}
         name = entry.pop("name", None) if isinstance(entry, dict) else None
+        limits = {k: entry.pop(k) for k in RESTRICTION_COLUMNS if k in entry} if isinstance(entry, dict) else {}
         with problems.entry():
             label = None if name is None else check_name(name, f"{where}: name")
             it = _validate(Item, entry, where)
+            limit = _restriction(it.region, it.code, limits, where)
             if names is not None and label is not None:
                 names[(it.region, it.code)] = label
+            if restrictions is not None and limit is not None:
+                restrictions[(it.region, it.code)] = limit
             if (it.region, it.code) in seen:
                 raise InputError(f"{where}: item {it.code} of {it.region} already given at "
                                  f"{seen[(it.region, it.code)]}")
@@ -184,4 +230,13 @@ def load_items(ledger: Ledger, items: dict[int, list[CatalogueItem]]) -> list[Tx
     return results
 
 
-__all__ = ["ITEM_COLUMNS", "add_policies", "load_items", "read_items", "read_policies"]
+__all__ = [
+    "ITEM_COLUMNS",
+    "MAX_AGE",
+    "RESTRICTION_COLUMNS",
+    "RestrictionEntry",
+    "add_policies",
+    "load_items",
+    "read_items",
+    "read_policies",
+]

@@ -24,6 +24,7 @@ from pydantic import (
 
 from yibao import codec
 from yibao.errors import InputError
+from yibao.model.screening import ItemRestriction, PersonAttributes
 from yibao.model.types import CatalogueItem, Category, Filing, PolicyVersion, Scheme, is_reason_code
 
 _MAX = codec.POLICY_FIELD_MAX
@@ -84,6 +85,8 @@ RegionCode: TypeAlias = Annotated[int, Field(ge=100_000, le=999_999)]
 Name: TypeAlias = Annotated[str, Field(min_length=1)]
 GradeName: TypeAlias = Literal["A", "B", "C", "D", "E"]
 SchemeName: TypeAlias = Literal["EMPLOYEE", "RESIDENT"]
+SexName: TypeAlias = Literal["M", "F"]
+Age: TypeAlias = Annotated[int, Field(ge=0, le=150)]
 
 MAX_FILINGS = 8
 
@@ -164,7 +167,9 @@ class Policy(Model):
 
 
 class Item(Model):
-    """A catalogue item of a region; ``0`` means "none" for the three limits."""
+    """A catalogue item of a region; ``0`` means "none" for the three limits. ``sex``,
+    ``min_age``, ``max_age`` and ``min_level`` are its payment restriction (限定支付): they feed
+    screening only, never the chain (:meth:`restriction`; :meth:`to_model` leaves them out)."""
 
     region: RegionCode
     code: ItemCode
@@ -173,11 +178,25 @@ class Item(Model):
     inpatient_only: bool = False
     max_qty: Annotated[int, Field(ge=0, le=codec.ITEM_FIELD_MAX["max_qty"])] = 0
     min_interval_days: Annotated[int, Field(ge=0, le=codec.ITEM_FIELD_MAX["min_interval_days"])] = 0
+    sex: SexName | None = None
+    min_age: Age | None = None
+    max_age: Age | None = None
+    min_level: Level | None = None
+
+    @model_validator(mode="after")
+    def _ages(self) -> Item:
+        if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
+            raise ValueError("max_age is below min_age")
+        return self
 
     def to_model(self) -> CatalogueItem:
-        """The reference model's record."""
+        """The reference model's record (what the chain stores: no restriction)."""
         plain = {f.name: getattr(self, f.name) for f in dataclasses.fields(CatalogueItem)}
         return CatalogueItem(**{**plain, "category": Category[self.category]})
+
+    def restriction(self) -> ItemRestriction:
+        """The item's payment restriction, for screening (``empty`` when it has none)."""
+        return ItemRestriction(self.sex, self.min_age, self.max_age, self.min_level)
 
 
 class Institution(Model):
@@ -216,12 +235,18 @@ class Person(Model):
     coverage_from: Day
     coverage_to: Day
     filings: list[FilingIn] = Field(default_factory=list, max_length=MAX_FILINGS)
+    sex: SexName | None = None
+    birth_date: Day | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Person:
         if self.coverage_to < self.coverage_from:
             raise ValueError("coverage_to is before coverage_from")
         return self
+
+    def attributes(self) -> PersonAttributes:
+        """The off-chain attributes (sex, birth date) that feed screening only."""
+        return PersonAttributes(self.sex, self.birth_date)
 
 
 # ---------------------------------------------------------------------------
@@ -282,6 +307,7 @@ def _problem(e: Any) -> str:
 
 __all__ = [
     "MAX_FILINGS",
+    "Age",
     "Bps",
     "ByLevel",
     "Count",
@@ -304,6 +330,7 @@ __all__ = [
     "Region",
     "RegionCode",
     "SchemeName",
+    "SexName",
     "ShortCode",
     "one_line",
     "problem_lines",

@@ -24,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 
 from yibao.model.types import (
-    ClaimKey, Decision, FundState, InstitutionState, PersonState, PolicyVersion, Scheme, YearCounters
+    CatalogueItem, Claim, ClaimKey, Decision, Filing, FundState, InstitutionState, PersonState, PolicyVersion,
+    Scheme, YearCounters
 )
 
 from yibao.model.settlement import SettlementRules
@@ -98,6 +99,28 @@ class ReferenceLedger(SettlementRules):
     def owed(self, home: int, treating: int) -> int:
         """What ``home``'s fund owes ``treating``'s fund for cross-region care."""
         return self._owed.get((home, treating), 0)
+
+    def claim_keys(self) -> tuple[ClaimKey, ...]:
+        """The keys of every stored claim, in the order they were stored."""
+        return tuple(self._claims)
+
+    def submitted(self, key: ClaimKey) -> Claim | None:
+        """A stored claim as its institution submitted it, or None."""
+        rec = self._claims.get(key)
+        return None if rec is None else rec.claim
+
+    def people(self) -> tuple[str, ...]:
+        """Enrolled people, in enrolment order."""
+        return tuple(self._people)
+
+    def filing_history(self, person: str) -> tuple[Filing, ...]:
+        """Every filing ever added for a person, expired ones too (the chain drops those)."""
+        return tuple(self._person(person).filed)
+
+    def catalogue(self, region: int) -> dict[str, CatalogueItem]:
+        """A region's catalogue as it stands, by item code (a copy)."""
+        self._region(region)
+        return dict(self._catalogue[region])
 
     def policy_versions(self, region: int, scheme: Scheme) -> tuple[PolicyVersion, ...]:
         """The policy versions of a region × scheme, oldest first."""

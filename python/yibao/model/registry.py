@@ -94,11 +94,13 @@ class RegistryRules(LedgerState):
             raise refuse("CoverageInvalid", coverage_from, coverage_to)
         if person in self._people:
             raise refuse("PersonExists", person)
+        given = tuple(filings)
         kept: list[Filing] = []
-        for f in filings:
+        for f in given:
             kept = self._filings_after_adding(person, region, scheme, kept, f, today)
         self._tick(today)
-        self._people[person] = PersonRecord(region, scheme, coverage_from, coverage_to, filings=kept)
+        self._people[person] = PersonRecord(region, scheme, coverage_from, coverage_to, filings=kept,
+                                            filed=list(given))
 
     def _filings_after_adding(
         self, person: str, home: int, scheme: Scheme, current: list[Filing], filing: Filing, today: dt.date
@@ -194,6 +196,7 @@ class RegistryRules(LedgerState):
         kept = self._filings_after_adding(person, p.region, p.scheme, p.filings, filing, today)
         self._tick(today)
         p.filings = kept
+        p.filed.append(filing)
 
 
 __all__ = ["RegistryRules"]

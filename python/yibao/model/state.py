@@ -71,6 +71,9 @@ class PersonRecord:
     status: PersonStatus = PersonStatus.ACTIVE
     status_reason: int = 0
     filings: list[Filing] = field(default_factory=list)
+    filed: list[Filing] = field(default_factory=list)
+    """Every filing ever added (expired ones too: they still covered their days); ``filings``
+    holds the unexpired ones the chain keeps."""
 
 
 @dataclass

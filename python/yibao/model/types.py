@@ -195,6 +195,7 @@ BPS = 10_000
 """Basis points in one whole (100 %)."""
 
 LEVELS = (0, 1, 2, 3)
+"""Institution levels: 0 = retail pharmacy, 1..3 = hospital level."""
 
 #: Money totals on chain are 64-bit (fen); what would overflow one is refused, never cut.
 MONEY_MAX = 2**64 - 1
@@ -207,7 +208,7 @@ REASON_CODE_RE = re.compile(r"[A-Z0-9_]{1,32}")
 def is_reason_code(text: str) -> bool:
     """Whether ``text`` is a reason code as the rules page defines it."""
     return REASON_CODE_RE.fullmatch(text) is not None
-"""Institution levels: 0 = retail pharmacy, 1..3 = hospital level."""
+
 
 MAX_CLAIM_AMOUNT = 2**36
 """A claim whose total billed Σ qty × unit_price reaches this (fen) is malformed

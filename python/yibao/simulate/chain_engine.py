@@ -53,6 +53,8 @@ from yibao.model.types import (
     CatalogueItem, Claim, ClaimKey, ClaimLine, ClaimStatus, Decision, Filing, FundState, Grade,
     InstitutionState, InstitutionStatus, PersonStatus, PolicyVersion, Reason, Scheme
 )
+from yibao.model.screening import ItemRestriction, Lead, PersonAttributes, ScreeningParams
+from yibao.simulate.chain_screening import ChainScreening
 from yibao.simulate.engine import GasFigures
 
 #: The HMAC key of scenario pseudonyms. Public on purpose: scenario ids are not national IDs.
@@ -103,6 +105,13 @@ class _GasCountingChain(Chain):
         return sent
 
 
+def _submission(claim: Claim) -> ClaimInput:
+    """A scenario claim as its institution sends it."""
+    return ClaimInput(invoice=claim.invoice, person=pseudonym_of(claim.person), visit=claim.visit,
+                      service_date=claim.service_date, lines=claim.lines, discharge=claim.discharge,
+                      claimed_fund=claim.claimed_fund, documents=claim.documents_hash)
+
+
 @dataclass(frozen=True)
 class EngineSnapshot:
     """A point to go back to (:meth:`ChainEngine.snapshot`)."""
@@ -128,6 +137,10 @@ class ChainEngine:
         self._gas_claims = 0
         self._claims = 0
         self._key = EvidenceKey(SIMULATION_KEY)
+        self._people: dict[str, str] = {}  # scenario id → 0x pseudonym
+        self._attributes: dict[str, PersonAttributes] = {}
+        self._restrictions: dict[tuple[int, str], ItemRestriction] = {}
+        self._screening = ChainScreening()  # an index of the chain: rebuilt from it, kept across reverts
 
     # ------------------------------------------------------------------ chain and clock
 
@@ -179,7 +192,8 @@ class ChainEngine:
     # ------------------------------------------------------------------ snapshot and revert
 
     #: The engine's own bookkeeping, restored by :meth:`revert` (the connection is kept).
-    STATE_FIELDS = ("_today", "_regions", "_institutions", "_lines", "_outcomes", "_gas_claims", "_claims")
+    STATE_FIELDS = ("_today", "_regions", "_institutions", "_lines", "_outcomes", "_gas_claims", "_claims",
+                    "_people", "_attributes", "_restrictions")
 
     def snapshot(self) -> EngineSnapshot:
         """The engine as it is now: the chain's snapshot and copies of the engine's state."""
@@ -245,25 +259,24 @@ class ChainEngine:
         """Enrol the person's pseudonym, then add the filings."""
         pid = pseudonym_of(person)
         self.operator.enrol(Enrolment(pid, region, scheme, coverage_from, coverage_to))
+        self._people[person] = "0x" + pid.hex()
         for f in filings:
             self.operator.add_filing(pid, f.region, f.start, f.end)
+
+    def set_person_attributes(self, person: str, attributes: PersonAttributes) -> None:
+        """See :meth:`Engine.set_person_attributes`: off chain, in the engine's index only."""
+        self._attributes[person] = attributes
+
+    def set_item_restriction(self, region: int, code: str, restriction: ItemRestriction) -> None:
+        """See :meth:`Engine.set_item_restriction`: off chain, in the engine's index only."""
+        self._restrictions[(region, code)] = restriction
 
     # ------------------------------------------------------------------ timeline
 
     def submit_claim(self, claim: Claim) -> Decision:
         """Submit as the institution's account; a malformed claim raises the contract error."""
         acct = self._institution(claim.institution)
-        submission = ClaimInput(
-            invoice=claim.invoice,
-            person=pseudonym_of(claim.person),
-            visit=claim.visit,
-            service_date=claim.service_date,
-            lines=claim.lines,
-            discharge=claim.discharge,
-            claimed_fund=claim.claimed_fund,
-            documents=claim.documents_hash,
-        )
-        result = self.ledger.acting_as(acct).submit_claim(submission)
+        result = self.ledger.acting_as(acct).submit_claim(_submission(claim))
         self._gas_claims += result.gas_used
         self._claims += 1
         if result.reason is not Reason.DUPLICATE:  # a duplicate leaves the stored claim alone
@@ -273,6 +286,33 @@ class ChainEngine:
 
     def _claim_id(self, claim: ClaimKey) -> bytes:
         return claim_id_of(self._institution(claim.institution).address, claim.invoice)
+
+    # ------------------------------------------------------------------ screening
+
+    def _names(self) -> tuple[dict[str, ClaimKey], dict[str, str], dict[str, str]]:
+        """Claim ids, pseudonyms and accounts → the scenario's keys and ids."""
+        claims = {"0x" + self._claim_id(k).hex(): k for k in self._lines}
+        people = {pid: name for name, pid in self._people.items()}
+        institutions = {acct.address.lower(): name for name, acct in self._institutions.items()}
+        return claims, people, institutions
+
+    def precheck(self, claim: Claim, params: ScreeningParams) -> tuple[Decision, list[Lead[ClaimKey]]]:
+        """See :meth:`Engine.precheck`: the submission's own transaction run without being kept
+        (:meth:`Ledger.precheck_claims`), and the index's SQL warnings."""
+        submission = _submission(claim)
+        result = self.ledger.precheck_claims([submission], self._institution(claim.institution).address)[0]
+        claims, people, institutions = self._names()
+        engine = self._screening.refresh(self.ledger, claims, self._people, self._attributes, self._restrictions)
+        found = self._screening.warnings(engine, claim.key, submission, result, params)
+        named = self._screening.named(found, {**claims, "0x" + result.claim_id.hex(): claim.key}, people,
+                                      institutions)
+        return result.decision(claim.lines), named
+
+    def leads(self, params: ScreeningParams) -> list[Lead[ClaimKey]]:
+        """See :meth:`Engine.leads`: screening's SQL over the index of the chain's events."""
+        claims, people, institutions = self._names()
+        engine = self._screening.refresh(self.ledger, claims, self._people, self._attributes, self._restrictions)
+        return self._screening.named(self._screening.leads(engine, params), claims, people, institutions)
 
     def review(
         self, claim: ClaimKey, reviewer: str, approve: bool, reason: str, evidence: str

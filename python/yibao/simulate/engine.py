@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from yibao.model.screening import ItemRestriction, Lead, PersonAttributes, ScreeningParams
 from yibao.model.types import (
     CatalogueItem, Claim, ClaimKey, Decision, Filing, FundState, Grade, InstitutionState, InstitutionStatus,
     PersonStatus, PolicyVersion, Scheme
@@ -62,6 +63,12 @@ class Engine(Protocol):
             filings: Sequence[Filing]) -> None:
         """Enrol an ACTIVE person with their cross-region filings."""
 
+    def set_person_attributes(self, person: str, attributes: PersonAttributes) -> None:
+        """Give a person's off-chain attributes (sex, birth date): screening only, never on chain."""
+
+    def set_item_restriction(self, region: int, code: str, restriction: ItemRestriction) -> None:
+        """Give a catalogue item's payment restriction (off-chain, screening only)."""
+
     # timeline steps -------------------------------------------------------------
 
     def submit_claim(self, claim: Claim) -> Decision:
@@ -107,6 +114,18 @@ class Engine(Protocol):
 
     def filing(self, person: str, filing: Filing) -> None:
         """Add a cross-region filing for a person."""
+
+    def precheck(self, claim: Claim, params: ScreeningParams) -> tuple[Decision, list[Lead[ClaimKey]]]:
+        """Pre-check a claim (screening.md): the decision it would get if submitted now and the
+        leads of the pre-check rules it would make with the live history (the candidate named
+        by its own key). Nothing is recorded; a malformed claim is refused as
+        :meth:`submit_claim` would refuse it."""
+        ...
+
+    def leads(self, params: ScreeningParams) -> list[Lead[ClaimKey]]:
+        """Screen the live claims now (screening.md): institutions and people as the
+        scenario's ids, claims by key."""
+        ...
 
     # final state ------------------------------------------------------------------
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Sequence
 
 from yibao.model.ledger import ReferenceLedger
+from yibao.model.screening import ItemRestriction, Lead, PersonAttributes, ScreeningParams
+from yibao.model.screening_rules import (
+    ScreeningFacts, ledger_claim_facts, ledger_facts, precheck_warnings, screen
+)
 from yibao.model.types import (
     CatalogueItem, Claim, ClaimKey, Decision, Filing, FundState, Grade, InstitutionState, InstitutionStatus,
-    PersonStatus, PolicyVersion, Scheme
+    PersonStatus, PolicyVersion, Reason, Scheme
 )
 from yibao.simulate.engine import GasFigures
 
@@ -20,6 +25,8 @@ class ModelEngine:
         """Wrap ``ledger`` (a fresh one by default)."""
         self.ledger = ledger if ledger is not None else ReferenceLedger()
         self._today = dt.date(1970, 1, 1)
+        self.attributes: dict[str, PersonAttributes] = {}
+        self.restrictions: dict[tuple[int, str], ItemRestriction] = {}
 
     def set_today(self, today: dt.date) -> None:
         """Move the clock (the ledger refuses to go backwards at the next action)."""
@@ -51,6 +58,32 @@ class ModelEngine:
         self.ledger.enrol(
             person, region, scheme, coverage_from, coverage_to, today=self._today, filings=filings
         )
+
+    def set_person_attributes(self, person: str, attributes: PersonAttributes) -> None:
+        """See :meth:`Engine.set_person_attributes` (kept beside the ledger, off-chain)."""
+        self.attributes[person] = attributes
+
+    def set_item_restriction(self, region: int, code: str, restriction: ItemRestriction) -> None:
+        """See :meth:`Engine.set_item_restriction` (kept beside the ledger, off-chain)."""
+        self.restrictions[(region, code)] = restriction
+
+    def facts(self) -> ScreeningFacts[ClaimKey]:
+        """What screening reads of the model now."""
+        return ledger_facts(self.ledger, self.attributes, self.restrictions)
+
+    def precheck(self, claim: Claim, params: ScreeningParams) -> tuple[Decision, list[Lead[ClaimKey]]]:
+        """See :meth:`Engine.precheck`: the claim is decided on a copy of the ledger, which is
+        then dropped, so nothing changes."""
+        trial = copy.deepcopy(self.ledger)
+        decision = trial.submit_claim(claim, today=self._today)
+        candidate = ledger_claim_facts(trial, claim.key)
+        if candidate is None or decision.reason is Reason.DUPLICATE:  # the stored claim is another
+            return decision, []
+        return decision, precheck_warnings(self.facts(), candidate, params)
+
+    def leads(self, params: ScreeningParams) -> list[Lead[ClaimKey]]:
+        """See :meth:`Engine.leads`."""
+        return screen(self.facts(), params)
 
     def submit_claim(self, claim: Claim) -> Decision:
         """See :meth:`Engine.submit_claim`."""

@@ -22,6 +22,7 @@ class _Known:
         self.reviewers: set[str] = set()
         self.people: dict[str, int] = {}  # id -> home region
         self.claims: set[str] = set()
+        self.prechecks: set[str] = set()
 
     def region(self, path: str, code: int) -> str | None:
         return None if code in self.regions else f"{path}: unknown region {code}"
@@ -90,11 +91,13 @@ def _check_parties(s: Scenario, k: _Known) -> str | None:
 
 def _check_step(step: Step, path: str, k: _Known) -> str | None:
     """The references of one timeline step (a claim's id is recorded as seen)."""
-    if step.claim is not None:
-        c = step.claim
+    c = step.claim or step.precheck
+    if c is not None:
         if c.id in k.claims:
             return f"{path}.id: duplicate claim '{c.id}'"
-        k.claims.add(c.id)
+        if c.id in k.prechecks:
+            return f"{path}.id: '{c.id}' is already a precheck id"
+        (k.claims if step.claim is not None else k.prechecks).add(c.id)
         return _first([
             _known(f"{path}.institution", "institution", c.institution, k.institutions),
             _known(f"{path}.person", "person", c.person, k.people),

@@ -20,11 +20,12 @@ from collections.abc import Callable
 from typing import Any
 
 from yibao.errors import OperationRefused
+from yibao.model.screening import Lead, lead_document, sort_leads
 from yibao.model.types import (
     CatalogueItem, ClaimKey, ClaimStatus, Decision, FundState, Grade, InstitutionState, InstitutionStatus,
     PersonStatus, Reason, Scheme, CLAIM_CHECK_REASONS, ALERT_REASONS, flag_names, note_names
 )
-from yibao.simulate.scenario import Scenario, Step
+from yibao.simulate.scenario import ClaimIn, Scenario, Step
 from yibao.simulate.engine import Engine
 
 
@@ -106,6 +107,20 @@ def _setup(scenario: Scenario, engine: Engine) -> None:
             person.coverage_to,
             [f.to_model() for f in person.filings],
         )
+    _setup_screening(scenario, engine)
+
+
+def _setup_screening(scenario: Scenario, engine: Engine) -> None:
+    """The off-chain facts of screening: person attributes and item restrictions, each only
+    where the scenario gives one (an engine without them plays other scenarios)."""
+    for person in scenario.people:
+        attributes = person.attributes()
+        if attributes.sex is not None or attributes.birth_date is not None:
+            engine.set_person_attributes(person.id, attributes)
+    for item in scenario.catalogue:
+        restriction = item.restriction()
+        if not restriction.empty:
+            engine.set_item_restriction(item.region, item.code, restriction)
 
 
 def _action(step: Step, engine: Engine, keys: dict[str, ClaimKey]) -> Callable[[], object]:
@@ -146,34 +161,77 @@ def _action(step: Step, engine: Engine, keys: dict[str, ClaimKey]) -> Callable[[
     raise AssertionError(f"unhandled step kind {step.kind}")  # pragma: no cover
 
 
+class _Play:
+    """The runner's record of the timeline: claim keys, what was submitted, alerts, pre-checks."""
+
+    def __init__(self, scenario: Scenario, engine: Engine) -> None:
+        self.scenario, self.engine = scenario, engine
+        self.keys: dict[str, ClaimKey] = {}
+        # scenario claim id → the DUPLICATE decision it got, or None: read its final state
+        self.submitted: dict[str, Decision | None] = {}
+        self.names: dict[ClaimKey, str] = {}  # stored claim → its scenario id
+        self.alerts: list[dict[str, str]] = []
+        self.prechecks: dict[str, Any] = {}
+
+    def step(self, step: Step) -> None:
+        """Play one step (a refusal propagates)."""
+        if step.claim is not None:
+            self.claim(step.claim)
+        elif step.precheck is not None:
+            self.precheck(step.precheck)
+        else:
+            _action(step, self.engine, self.keys)()
+
+    def claim(self, c: ClaimIn) -> None:
+        self.keys[c.id] = c.key
+        decision = self.engine.submit_claim(c.to_model())
+        duplicate = decision.reason is Reason.DUPLICATE
+        self.submitted[c.id] = decision if duplicate else None
+        if not duplicate:
+            self.names.setdefault(c.key, c.id)
+        self.alerts += [{"kind": kind, "claim": c.id} for kind in _alerts(decision)]
+
+    def precheck(self, c: ClaimIn) -> None:
+        decision, warnings = self.engine.precheck(c.to_model(), self.scenario.screening)
+        named = self.named(warnings, {c.key: c.id})
+        self.prechecks[c.id] = {**claim_document(decision), "warnings": named}
+
+    def named(self, leads: list[Lead[ClaimKey]], extra: dict[ClaimKey, str] | None = None) -> list[dict[str, Any]]:
+        """Leads as the output prints them: claims by the scenario's ids, sorted."""
+        names = {**self.names, **(extra or {})}
+        out = [Lead(x.rule, x.severity, x.institution, x.person, tuple(names[k] for k in x.claims), x.amount)
+               for x in leads]
+        return [lead_document(x) for x in sort_leads(out)]
+
+    def claims(self) -> dict[str, Any]:
+        claims: dict[str, Any] = {}
+        for claim_id, duplicate in self.submitted.items():
+            final = duplicate if duplicate is not None else self.engine.claim_state(self.keys[claim_id])
+            if final is not None:
+                claims[claim_id] = claim_document(final)
+        return claims
+
+
 def run_scenario(scenario: Scenario, engine: Engine,
-                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                 progress: Callable[[int, int], None] | None = None, *, screen: bool = False) -> dict[str, Any]:
     """Play ``scenario`` through ``engine`` and return the output document of scenario.md.
 
     The setup is played at ``start`` (a refusal there is raised: a valid scenario sets
     up cleanly); then each timeline step at its ``at`` day. A refused step is reported
     ``ok: false`` with the error's name and the run goes on. ``gas`` appears only when
     the engine reports gas. ``progress(done, total)``, when given, is called after each
-    timeline step (it changes nothing in the document).
+    timeline step (it changes nothing in the document). ``prechecks`` appears when the
+    scenario has precheck steps; with ``screen``, ``leads`` holds what screening finds at
+    the end of the timeline (screening.md).
     """
     _setup(scenario, engine)
-    keys: dict[str, ClaimKey] = {}
-    # scenario claim id → the DUPLICATE decision it got, or None: read its final state
-    submitted: dict[str, Decision | None] = {}
+    play = _Play(scenario, engine)
     steps: list[dict[str, Any]] = []
-    alerts: list[dict[str, str]] = []
     for step in scenario.timeline:
         engine.set_today(step.at)
         error: str | None = None
         try:
-            if step.claim is not None:
-                c = step.claim
-                keys[c.id] = c.key
-                decision = engine.submit_claim(c.to_model())
-                submitted[c.id] = decision if decision.reason is Reason.DUPLICATE else None
-                alerts += [{"kind": kind, "claim": c.id} for kind in _alerts(decision)]
-            else:
-                _action(step, engine, keys)()
+            play.step(step)
         except OperationRefused as refusal:
             error = refusal.name
         steps.append(
@@ -182,21 +240,20 @@ def run_scenario(scenario: Scenario, engine: Engine,
         if progress is not None:
             progress(len(steps), len(scenario.timeline))
 
-    claims: dict[str, Any] = {}
-    for claim_id, duplicate in submitted.items():
-        final = duplicate if duplicate is not None else engine.claim_state(keys[claim_id])
-        if final is not None:
-            claims[claim_id] = claim_document(final)
     document: dict[str, Any] = {
-        "claims": claims,
+        "claims": play.claims(),
         "steps": steps,
         "funds": {str(r.code): _fund_document(engine.fund_state(r.code)) for r in scenario.regions},
         "institutions": {
             i.id: _institution_document(engine.institution_state(i.id))
             for i in scenario.institutions
         },
-        "alerts": alerts,
+        "alerts": play.alerts,
     }
+    if any(step.precheck is not None for step in scenario.timeline):
+        document["prechecks"] = play.prechecks
+    if screen:
+        document["leads"] = play.named(engine.leads(scenario.screening))
     gas = engine.gas()
     if gas is not None:
         mean = gas.claims_total // gas.claims if gas.claims else 0

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any, Literal, TypeAlias, get_args
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, InstanceOf, ValidationError, model_validator
 
 from yibao import codec, inputs
 from yibao.errors import InputError, ScenarioError
@@ -42,6 +42,7 @@ from yibao.io.schema import (
     ShortCode,
     one_line,
 )
+from yibao.model.screening import ScreeningParams
 from yibao.model.types import Claim, ClaimKey, ClaimLine, VisitType
 from yibao.simulate.references import check_references
 
@@ -178,7 +179,7 @@ class FilingStepIn(FilingIn):
 
 StepKind: TypeAlias = Literal[
     "claim", "review", "appeal", "settle", "clear", "clawback", "freeze", "unfreeze", "set_grade",
-    "contribution", "person_status", "institution_status", "filing",
+    "contribution", "person_status", "institution_status", "filing", "precheck",
 ]
 STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 
@@ -200,6 +201,9 @@ class Step(Model):
     person_status: PersonStatusIn | None = None
     institution_status: InstitutionStatusIn | None = None
     filing: FilingStepIn | None = None
+    precheck: ClaimIn | None = None
+    """A pre-check (screening.md): a claim as it would be submitted, with its own ``id``;
+    nothing is recorded."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Step:
@@ -218,7 +222,8 @@ class Step(Model):
 
 
 class Scenario(Model):
-    """A whole scenario file."""
+    """A whole scenario file. ``screening`` holds the rule parameters of screening.md (read by
+    :meth:`ScreeningParams.from_mapping`; the defaults when absent)."""
 
     start: Day
     regions: list[Region]
@@ -228,6 +233,19 @@ class Scenario(Model):
     reviewers: list[Name] = Field(default_factory=list)
     people: list[Person] = Field(default_factory=list)
     timeline: list[Step] = Field(default_factory=list)
+    screening: InstanceOf[ScreeningParams] = ScreeningParams()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _screening(cls, data: Any) -> Any:
+        """``screening`` parsed by :meth:`ScreeningParams.from_mapping` (its error is the line)."""
+        if isinstance(data, dict) and "screening" in data:
+            try:
+                params = ScreeningParams.from_mapping(data["screening"], where="screening")
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
+            data = {**data, "screening": params}
+        return data
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
