@@ -96,6 +96,25 @@ def test_the_shell_story_runs_as_printed_and_its_figures_are_the_chains(story: P
         assert code == 0 and f"{balance // 100:,}.{balance % 100:02d} 元" in README
 
 
+def test_the_storys_precheck_warns_and_records_nothing(story: Path) -> None:
+    """What the prose says of `claim precheck` and `screen`: APPROVED, a DUP_BILLING warning
+    with INV-0001, nothing recorded, no lead."""
+    argv = next(a for a in commands(block("sh")) if a[1:3] == ["claim", "precheck"])
+    with inside(story):
+        code, out, err = yibao(*argv[1:], "--json")
+        assert code == 0, err
+        doc = json.loads(out)
+        assert doc["status"] == "APPROVED" and doc["precheck"] is True
+        first = yibao("claim", "show", "--institution", "dev7", "--invoice", "INV-0001", "--json")[1]
+        assert [(w["rule"], w["severity"], sorted(w["claims"])) for w in doc["warnings"]] == [
+            ("DUP_BILLING", "HIGH", sorted([doc["claim_id"], json.loads(first)["claim_id"]]))]
+        code, out, err = yibao("claim", "show", doc["claim_id"])
+        assert code == 2 and "no claim" in err
+        code, out, err = yibao("screen", "--json")
+        assert code == 0 and json.loads(out)["leads"] == [], err
+    assert "`DUP_BILLING` (重复收费, HIGH)" in README and "`screen` afterwards\n  finds no lead" in README
+
+
 def test_the_python_story_runs_as_printed_after_it(story: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = block("python")
     with inside(story):

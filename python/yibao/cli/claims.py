@@ -180,6 +180,56 @@ def claim_submit(
     opts.emit(doc, lambda: _print_claim(doc, "claim"))
 
 
+@claim_app.command("precheck")
+@chain_options(signer=InstitutionAsOpt)
+def claim_precheck(
+    opts: ChainOptions,
+    invoice: InvoiceOpt = None,
+    line: LineOpt = None,
+    national_id: PatientIdOpt = None,
+    pseudonym: PatientPseudonymOpt = None,
+    visit: VisitOpt = "OUTPATIENT",
+    date: DateOpt = None,
+    discharge: DischargeOpt = None,
+    claimed_fund: ClaimedFundOpt = None,
+    documents: DocumentsOpt = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="SQLAlchemy URL of the index (default: sqlite:///HOME/index.db, as `yibao index`)")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="rules file (JSON): which rules, parameters")]
+    = None,
+) -> None:
+    """Pre-check a claim before submitting it (事前提醒): the decision the ledger would give it now
+    and the screening rules it would set off with the live history. Nothing is recorded; the
+    index is brought up to date first (created at the default place if there is none)."""
+    from yibao.index.database import default_url, open_index
+    from yibao.io.screening import read_screening
+    from yibao.model.screening import ScreeningParams, lead_document
+
+    params = read_screening(rules) if rules else ScreeningParams()
+    ws, ledger, claim = _one_claim(opts, invoice, line, national_id, pseudonym, visit, date, discharge,
+                                   claimed_fund, documents)
+    engine = open_index(db or default_url(ws.home))
+    try:
+        answer = ledger.precheck(claim, index=engine, params=params)
+    finally:
+        engine.dispose()
+    doc = _claim_doc(answer.decision, list(claim.lines), claim.service_date, claim.discharge, claim.person)
+    for k in ("gas_used", "tx"):
+        doc.pop(k)
+    doc["precheck"] = True
+    doc["warnings"] = [dict(lead_document(w), amount=w.amount) for w in answer.warnings]
+
+    def human() -> None:
+        _print_claim(doc, "pre-check of claim")
+        if not doc["warnings"]:
+            out.print("  [green]no screening warnings[/]")
+        for w in doc["warnings"]:
+            out.print(f"  [yellow]warning[/] {w['rule']} ({w['severity']}): with {len(w['claims']) - 1} "
+                      f"earlier claim(s) {', '.join(c for c in w['claims'] if c != doc['claim_id'])}")
+
+    opts.emit(doc, human)
+
+
 def _one_claim(opts: ChainOptions, invoice: str | None, line: list[str] | None, national_id: str | None,
                pseudonym: str | None, visit: str, date: str | None, discharge: str | None,
                claimed_fund: int | None, documents: str | None) -> tuple[Workspace, Ledger, ClaimInput]:

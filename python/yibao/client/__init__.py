@@ -11,7 +11,7 @@ from yibao.client.registry import ENROL_BATCH
 from yibao.client.roles import ROLE_KINDS, describe_role, role_ids
 from yibao.client.rules import ITEM_BATCH
 from yibao.client.types import (
-    ClaimInput, ClaimResult, ClaimView, Counters, Enrolment, Institution, LineOutcome, Person, TxResult,
+    ClaimInput, ClaimResult, ClaimView, Counters, Enrolment, Institution, LineOutcome, Person, Precheck, TxResult,
     line_results, to_decision
 )
 from yibao.codec import claim_id_of
@@ -19,6 +19,6 @@ from yibao.model.types import AlertKind
 
 __all__ = [
     "ENROL_BATCH", "ITEM_BATCH", "ROLE_KINDS", "AlertKind", "ClaimInput", "ClaimResult", "ClaimView", "Counters",
-    "Enrolment", "Institution", "Ledger", "LineOutcome", "Person", "TxResult", "claim_id_of", "describe_role",
-    "iter_chunks", "line_results", "role_ids", "to_decision",
+    "Enrolment", "Institution", "Ledger", "LineOutcome", "Person", "Precheck", "TxResult", "claim_id_of",
+    "describe_role", "iter_chunks", "line_results", "role_ids", "to_decision",
 ]

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yibao import codec
 from yibao.client.base import LedgerCore
-from yibao.client.types import GAS_CAP, GAS_PER_CLAIM, ClaimInput, ClaimResult, ClaimView, LineOutcome, TxResult
+from yibao.client.types import (
+    GAS_CAP, GAS_PER_CLAIM, ClaimInput, ClaimResult, ClaimView, LineOutcome, Precheck, TxResult
+)
 from web3 import Web3
 
 from yibao.errors import ChainError, InputError
 from yibao.model.types import CLAIM_CHECK_REASONS, AlertKind, ClaimStatus, Flag, LineNote, Reason, VisitType
+from yibao.model.screening import ScreeningParams
 from yibao.units import from_day
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class ClaimCalls(LedgerCore):
@@ -50,6 +56,22 @@ class ClaimCalls(LedgerCore):
         events = [e for e in (self.decode_log(log) for log in sim.logs) if e]
         return self._claim_results(TxResult(sim.gas_used, events, ""), [len(c.lines) for c in claims],
                                    Web3.to_checksum_address(sender))
+
+    def precheck(self, claim: ClaimInput, *, index: Engine | None = None, params: ScreeningParams | None = None,
+                 institution: str | None = None) -> Precheck:
+        """A pre-check (事前提醒, screening.md): the decision the contract would give ``claim``
+        now (:meth:`precheck_claims`) and, given the event ``index`` (a SQLAlchemy engine of
+        :mod:`yibao.index`), the screening rules it would set off with the live history. The
+        index is brought up to date from the chain first; the claim is recorded nowhere."""
+        result = self.precheck_claims([claim], institution)[0]
+        if index is None:
+            return Precheck(result, ())
+        from yibao.index.ingest import index_ledger
+        from yibao.index.precheck import warnings_for
+
+        index_ledger(self, index)  # type: ignore[arg-type]  # a Ledger: ClaimCalls is one of its parts
+        found = warnings_for(index, claim, result, params or ScreeningParams())
+        return Precheck(result, tuple(found))
 
     def _claim_results(self, tx: TxResult, line_counts: Sequence[int], institution: str) -> list[ClaimResult]:
         """Decisions in log order, one per submitted claim (``line_counts`` of them).

@@ -15,6 +15,7 @@ from web3 import Web3
 
 from yibao import codec
 from yibao.errors import ChainError
+from yibao.model.screening import Lead
 from yibao.model.types import (
     AlertKind, ClaimLine, ClaimStatus, Decision, Filing, Flag, Grade, InstitutionStatus, LineNote,
     LineResult, PersonStatus, Reason, Scheme, VisitType, YearCounters
@@ -25,6 +26,16 @@ from yibao.units import to_day
 GAS_PER_CLAIM = 400_000
 GAS_PER_LINE = 150_000
 GAS_CAP = 25_000_000
+
+
+@dataclass(frozen=True)
+class Precheck:
+    """A pre-check's answer: the decision the contract would give now (no ``tx_hash``: nothing
+    was sent) and the screening leads the claim would make with the live history, each
+    naming the claim by its would-be id."""
+
+    decision: ClaimResult
+    warnings: tuple[Lead[str], ...]
 
 
 @dataclass(frozen=True)
@@ -274,6 +285,7 @@ __all__ = [
     "Institution",
     "LineOutcome",
     "Person",
+    "Precheck",
     "TxResult",
     "filing_json",
     "line_results",

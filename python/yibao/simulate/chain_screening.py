@@ -20,14 +20,12 @@ from yibao.client import ClaimInput, ClaimResult, Ledger
 from yibao.index import schema
 from yibao.index.database import open_index
 from yibao.index.ingest import index_ledger
-from yibao.index.screen import Candidate, precheck_warnings, screen
+from yibao.index.precheck import warnings_for
+from yibao.index.screen import screen
 from yibao.model.screening import ItemRestriction, Lead, PersonAttributes, ScreeningParams
 from yibao.model.screening_rules import claim_name
-from yibao.model.types import ClaimKey, ClaimStatus, VisitType
+from yibao.model.types import ClaimKey
 from yibao.units import to_day
-
-#: Statuses whose claims are live (screening.md): a pre-checked claim with another has no warnings.
-_LIVE = (ClaimStatus.APPROVED, ClaimStatus.FLAGGED)
 
 
 class ChainScreening:
@@ -87,15 +85,7 @@ class ChainScreening:
     def warnings(self, engine: Engine, key: ClaimKey, claim: ClaimInput, result: ClaimResult,
                  params: ScreeningParams) -> list[Lead[str]]:
         """The pre-check warnings of ``claim`` decided as ``result`` (none unless it would be live)."""
-        if result.status not in _LIVE:
-            return []
-        candidate = Candidate(
-            claim_id="0x" + result.claim_id.hex(), institution=result.institution,
-            person="0x" + claim.person.hex(), visit=VisitType(int(claim.visit)), service_day=to_day(claim.service_date),
-            discharge_day=to_day(claim.discharge) if claim.discharge else None, fund=result.fund,
-            lines=tuple((ln.code, ln.qty) for ln in claim.lines), label=claim_name(key))
-        with engine.connect() as conn:
-            return precheck_warnings(conn, candidate, params)
+        return warnings_for(engine, claim, result, params, label=claim_name(key))
 
 
 __all__ = ["ChainScreening"]
