@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
 from yibao.bench import GENESIS, judge, run_bench
+from yibao.bench_cli import sizes_of
+from yibao.bench_db import growth, judge_screen, run_screen
+from yibao.bench_index import run_index, run_precheck
 from yibao.chain import Chain
+from yibao.cli.options import bench_sizes
+from yibao.errors import InputError
+from yibao.index.database import open_index, read_meta, set_meta
 
 
 def test_bench_figures_are_measured_and_consistent() -> None:
@@ -25,3 +36,139 @@ def test_fast_claim_calldata_equals_the_general_encoder() -> None:
     words = [x for p in w.people[:3] for x in w.claim(p)]
     general = bytes.fromhex(w.hospital._contract.encode_abi("submitClaims", args=[words])[2:])
     assert w.hospital._calldata("submitClaims", (words,)) == general
+
+
+# ---------------------------------------------------------------------- issue 12: the index benchmarks
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    from yibao.cli import run
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_screen_bench_times_each_size_and_leaves_the_database_empty(database_url: str) -> None:
+    url = database_url
+    doc = run_screen(url, [1_000, 3_000])
+    assert [r["claims"] for r in doc["sizes"]] == [1_000, 3_000]
+    assert all(r["leads"] > 0 and r["screen_s"] >= 0 and r["load_s"] > 0 for r in doc["sizes"])
+    assert doc["sizes"][1]["leads"] > doc["sizes"][0]["leads"]
+    (step,) = doc["growth"]
+    assert step["from"] == 1_000 and step["to"] == 3_000 and step["size_ratio"] == 3.0
+    assert doc["targets_met"] == {"screen_1m_within_60s": None}  # no size of a million claims
+    assert doc["database"] == sa.engine.make_url(url).get_backend_name()
+    engine = sa.create_engine(url)
+    try:
+        assert sa.inspect(engine).get_table_names() == []  # nothing of the bench stays
+    finally:
+        engine.dispose()
+
+
+def test_screen_bench_refuses_a_database_that_holds_an_index(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    engine = open_index(url)
+    with engine.begin() as conn:
+        set_meta(conn, {"chain_id": "31337", "ledger": "0x" + "ab" * 20, "last_block": "7"})
+    engine.dispose()
+    with pytest.raises(InputError, match=r"the database at sqlite:///.*real\.db holds an index \(chain 31337"):
+        run_screen(url, [1_000])
+    code, _, err = _cli("bench", "--screen", "--sizes", "1000", "--db", url)
+    assert code == 2 and err.count("\n") == 1 and "holds an index" in err
+    engine = open_index(url)
+    with engine.connect() as conn:
+        assert read_meta(conn)["last_block"] == "7"  # untouched
+    engine.dispose()
+
+
+def test_screen_bench_command_prints_json_and_a_table() -> None:
+    code, out, _ = _cli("bench", "--screen", "--sizes", "1000,2000", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["url"] == "temporary SQLite file" and len(doc["sizes"]) == 2 and doc["target"]["seconds"] == 60
+    code, out, _ = _cli("bench", "--screen", "--sizes", "1000")
+    assert code == 0 and "yibao bench --screen" in out and "1,000" in out
+
+
+def test_index_and_precheck_benches_on_the_embedded_chain() -> None:
+    doc = run_index(Chain.embedded(genesis_timestamp=GENESIS), claims=250, batch=50)
+    (r,) = doc["results"]
+    assert r["database"] == "sqlite" and r["claims"] == 250 and r["claims_per_second"] > 0
+    assert doc["chain_read_s"] > 0 and set(doc["targets_met"]) == {"index_claims_per_second"}
+    doc = run_precheck(Chain.embedded(genesis_timestamp=GENESIS), claims=200, samples=10, batch=50)
+    assert doc["samples"] == 10 and doc["indexed_claims"] == 200 and doc["lines"] == 5
+    for part in ("decision", "warnings", "total"):
+        assert 0 < doc[part]["p50_ms"] <= doc[part]["p95_ms"] <= doc[part]["max_ms"]
+    assert doc["live_decisions"] == 10  # every 5-line claim is decided as a submission would be
+    assert doc["total"]["p95_ms"] <= doc["decision"]["p95_ms"] + doc["warnings"]["max_ms"] + 1
+
+
+@pytest.mark.anvil
+@pytest.mark.postgres
+def test_index_bench_command_on_anvil_into_sqlite_and_postgresql(postgres_server: str) -> None:
+    code, out, err = _cli("bench", "--index", "--claims", "300", "--batch", "100", "--db", postgres_server, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [r["database"] for r in doc["results"]] == ["sqlite", "postgresql"]
+    assert all(r["claims"] == 300 and r["blocks"] > 3 for r in doc["results"])
+    assert doc["chain"].startswith("http://127.0.0.1:")
+
+
+@pytest.mark.anvil
+def test_precheck_bench_command_on_anvil() -> None:
+    code, out, err = _cli("bench", "--precheck", "--claims", "200", "--samples", "10")
+    assert code == 0, err
+    assert "yibao bench --precheck" in out and "p95 ms" in out and "target: p95 below 50 ms" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--screen", "--index"], "give one of --screen, --index and --precheck"),
+    (["--sizes", "1000"], "--sizes goes with --screen"),
+    (["--index", "--samples", "10"], "--samples goes with --precheck"),
+    (["--claims", "10"], "--claims goes with --index or --precheck"),
+    (["--db", "sqlite://"], "--db goes with --screen or --index or --precheck"),
+    (["--screen", "--rpc", "http://127.0.0.1:9"], "--screen times a database, not a node"),
+    (["--index", "--anvil"], "--anvil goes with the claim bench"),
+    (["--screen", "--sizes", "5000,3000"], "sizes must grow: 3000 after 5000"),
+    (["--screen", "--sizes", "1000,999"], "1000..10000000, not 999"),
+    (["--screen", "--sizes", "1000,,2000"], "is not a whole number"),
+    (["--screen", "--sizes", ",".join(str(1000 * k) for k in range(1, 12))], "at most 10 sizes"),
+    (["--precheck", "--samples", "9"], "10..100000"),
+    (["--screen", "--db", "nosuch://x"], "cannot open the index at nosuch://x"),
+])
+def test_index_benches_refuse_bad_options_in_one_line(argv: list[str], message: str) -> None:
+    code, out, err = _cli("bench", *argv)
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: "), (argv, err)
+    assert message in err and out == "", (argv, err)
+
+
+def test_bench_sizes_parser() -> None:
+    assert bench_sizes(" 1000 , 20000") == "1000,20000"
+    assert sizes_of("1000,20000") == [1_000, 20_000]
+    assert growth([{"claims": 1000, "screen_s": 1.0}, {"claims": 10_000, "screen_s": 10.0}])[0]["exponent"] == 1.0
+    assert judge_screen([{"claims": 1_000_000, "screen_s": 59.0}]) == {"screen_1m_within_60s": True}
+    assert judge_screen([{"claims": 1_000_000, "screen_s": 61.0}]) == {"screen_1m_within_60s": False}
+
+
+def test_index_bench_refuses_a_database_holding_an_index_before_starting_anvil(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yibao.chain.node
+
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    engine = open_index(url)
+    with engine.begin() as conn:
+        set_meta(conn, {"chain_id": "1", "ledger": "0x" + "cd" * 20})
+    engine.dispose()
+
+    def no_anvil(*_: object, **__: object) -> None:
+        raise AssertionError("anvil started")
+
+    monkeypatch.setattr(yibao.chain.node, "AnvilNode", no_anvil)
+    for mode in ("--index", "--precheck"):
+        code, _, err = _cli("bench", mode, "--claims", "10", "--db", url)
+        assert code == 2 and "holds an index (chain 1 ledger 0x" in err and "anvil" not in err, err

@@ -234,6 +234,7 @@ KIND_OF = {
     "kind": "enum", "status": "enum", "grade": "enum", "visit": "enum", "scheme": "enum",
     "invoice": "free", "documents": "free", "evidence": "free", "ref": "free",
     "amount": "money", "fund": "money", "claimed_fund": "money",
+    "sizes": "int",  # bench --screen's sizes: whole numbers separated by commas (one is a list too)
 }
 NEVER_ALONE = {"free", "flag"}  # values that may be valid: an example also needs one that is not
 
@@ -357,6 +358,7 @@ def test_every_command_refuses_hostile_values(hostile_home: Path, path: tuple[st
 RANGES = {
     ("node", "port"): (1, 65_535), ("node", "timestamp"): (0, 253_402_300_799), ("node", "state_interval"): (1, 86_400),
     ("bench", "history"): (0, 10_000_000), ("bench", "batch"): (1, 200), ("bench", "singles"): (1, 100_000),
+    ("bench", "claims"): (1, 10_000_000), ("bench", "samples"): (10, 100_000), ("bench", "sizes"): (1_000, 10_000_000),
     ("demo", "people"): (20, 1_000_000), ("demo", "claims"): (1, 10_000_000), ("demo", "seed"): (0, 2**63 - 1),
 }
 
@@ -369,6 +371,7 @@ class Ran(Exception):
 def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """Starting anvil, the demo and the bench all raise :class:`Ran` instead."""
     import yibao.bench
+    import yibao.bench_db
     import yibao.chain.node
     import yibao.demo
 
@@ -378,6 +381,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yibao.chain.node, "AnvilNode", ran)
     monkeypatch.setattr(yibao.demo, "run_demo", ran)
     monkeypatch.setattr(yibao.bench, "run_bench", ran)
+    monkeypatch.setattr(yibao.bench_db, "run_screen", ran)
 
 
 def _whole_in(text: str, lo: int, hi: int) -> bool:
@@ -403,7 +407,8 @@ def test_every_whole_number_option_of_node_demo_and_bench_has_a_range() -> None:
 def test_long_commands_refuse_out_of_range_values_before_any_work(command: str, option: str) -> None:
     lo, hi = RANGES[command, option]
     flag = "--" + option.replace("_", "-")
-    extra = ["--state", "/nonexistent/state.json"] if option == "state_interval" else []
+    extra = {("node", "state_interval"): ["--state", "/nonexistent/state.json"], ("bench", "sizes"): ["--screen"],
+             ("bench", "claims"): ["--index"], ("bench", "samples"): ["--precheck"]}.get((command, option), [])
     for value in [*INTS, str(lo - 1), str(hi + 1), f" {hi} "]:
         argv = [command, f"{flag}={value}", *extra]
         code, err = _long(*argv)

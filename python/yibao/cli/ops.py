@@ -21,8 +21,11 @@ from yibao.cli.options import (
     PasswordFileOpt,
     RpcOpt,
     account_ref,
+    bench_claims,
     bench_history,
+    bench_samples,
     bench_singles,
+    bench_sizes,
     claim_batch,
     day_text,
     demo_claims,
@@ -231,17 +234,37 @@ def bench(
     batch: Annotated[int, typer.Option(parser=claim_batch, help="claims per batched transaction")] = 50,
     singles: Annotated[int, typer.Option(
         parser=bench_singles, help="claims sent one per transaction for the speed figure")] = 100,
+    screen: Annotated[bool, typer.Option(
+        "--screen", help="time screening of synthetic indexes (--db, --sizes)")] = False,
+    index: Annotated[bool, typer.Option("--index", help="claims/s indexed from a node (--claims, --db)")] = False,
+    precheck: Annotated[bool, typer.Option(
+        "--precheck", help="latency of a pre-check of a 5-line claim (--claims, --samples)")] = False,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="database URL for --screen/--index/--precheck (default: a temporary SQLite file)")] = None,
+    sizes: Annotated[str | None, typer.Option(
+        parser=bench_sizes, help="claims of each synthetic index of --screen (default 100000,300000,1000000)")] = None,
+    claims: Annotated[int | None, typer.Option(
+        parser=bench_claims, help="claims submitted for --index and --precheck (default 10000)")] = None,
+    samples: Annotated[int | None, typer.Option(
+        parser=bench_samples, help="pre-checks timed by --precheck (default 200)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Measure claim gas and speed (one per transaction vs batched, and as history grows)."""
+    """Measure claim gas and speed (one per transaction vs batched, and as history grows); with
+    --screen, --index or --precheck, the event index's speed (issue 12)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID
 
     from yibao.bench import GENESIS, TARGETS, judge, run_bench
+    from yibao.bench_cli import bench_mode, run_mode
     from yibao.chain import Chain
     from yibao.chain.node import AnvilNode
 
+    mode = bench_mode(screen=screen, index=index, precheck=precheck, rpc=rpc, anvil=anvil, db=db, sizes=sizes,
+                      claims=claims, samples=samples)
     if rpc:
         _dev_node_only(rpc, "bench")
+    if mode is not None:
+        run_mode(mode, rpc=rpc, db=db, sizes=sizes, claims=claims, samples=samples, batch=batch, as_json=as_json)
+        return
     runs: list[tuple[str, Callable[[], Chain]]] = (
         [("node", partial(Chain.connect, rpc))] if rpc
         else [("embedded", partial(Chain.embedded, genesis_timestamp=GENESIS))]

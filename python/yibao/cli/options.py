@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import itertools
 import json
 import os
 import re
@@ -163,6 +164,33 @@ def bench_history(text: str | int) -> int:
 def bench_singles(text: str | int) -> int:
     """Claims sent one per transaction for the bench's speed figure, 1..100,000."""
     return whole_number(text, 1, 100_000, "claims sent singly")
+
+
+def bench_claims(text: str | int) -> int:
+    """Claims the index benchmarks submit to the node, 1..10,000,000."""
+    return whole_number(text, 1, 10_000_000, "claims")
+
+
+def bench_samples(text: str | int) -> int:
+    """Pre-checks timed by ``bench --precheck``, 10..100,000."""
+    return whole_number(text, 10, 100_000, "pre-checks timed")
+
+
+def bench_size(text: str | int) -> int:
+    """Claims of one synthetic index of ``bench --screen``, 1,000..10,000,000."""
+    return whole_number(text, 1_000, 10_000_000, "claims of a synthetic index")
+
+
+def bench_sizes(text: str) -> str:
+    """Sizes of ``bench --screen``: 1 to 10 growing whole numbers 1,000..10,000,000 separated by
+    commas (``100000,300000``); returned without spaces."""
+    sizes = [bench_size(p) for p in str(text).split(",")]
+    if len(sizes) > 10:
+        raise InputError(f"at most 10 sizes, not {len(sizes)}")
+    for a, b in itertools.pairwise(sizes):
+        if b <= a:
+            raise InputError(f"sizes must grow: {b} after {a}")
+    return ",".join(map(str, sizes))
 
 
 def out_folder(text: str | Path) -> Path:
@@ -526,8 +554,12 @@ __all__ = [
     "address_text",
     "amount",
     "batch_size",
+    "bench_claims",
     "bench_history",
+    "bench_samples",
     "bench_singles",
+    "bench_size",
+    "bench_sizes",
     "chain_options",
     "claim_batch",
     "claim_id_text",

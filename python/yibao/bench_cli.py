@@ -1,0 +1,166 @@
+"""The command-line side of ``yibao bench --screen``, ``--index`` and ``--precheck``: progress
+bars on stderr while they run, then a summary table (or the JSON document with ``--json``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.table import Table
+
+from yibao.cli.options import bench_sizes, emit, err, out
+from yibao.errors import InputError
+
+#: The defaults of the index benchmarks' options.
+DEFAULT_CLAIMS = 10_000
+DEFAULT_SAMPLES = 200
+
+
+def sizes_of(text: str) -> list[int]:
+    """The sizes of ``--sizes`` (checked again: :func:`yibao.cli.options.bench_sizes`)."""
+    return [int(n) for n in bench_sizes(text).split(",")]
+
+
+def _mark(good: bool | None) -> str:
+    return "" if good is None else "[green]✓[/]" if good else "[red]✗[/]"
+
+
+@contextmanager
+def _bars(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback (stage, done, total): one bar per stage, on stderr when it is a
+    terminal (none with ``--json``)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, disable=quiet or not err.is_terminal, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def note(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield note
+
+
+def screen_bench(db: str | None, sizes: list[int], as_json: bool) -> None:
+    """``bench --screen``: screening time per size of a synthetic index."""
+    from yibao import bench_db
+
+    stage = f"synthetic indexes of {', '.join(f'{n:,}' for n in sizes)} claims: load and screen"
+    with _bars(as_json) as note:
+        note(stage, 0, len(sizes))
+
+        def report(row: dict[str, Any], done: int, total: int) -> None:
+            if not as_json:
+                err.print(f"{row['claims']:,} claims: screened in {row['screen_s']} s "
+                          f"(loaded in {row['load_s']} s), {row['leads']:,} leads")
+            note(stage, done, total)
+
+        doc = bench_db.run_screen(db, sizes, report=report)
+    doc["target"] = {"claims": bench_db.SCREEN_TARGET_CLAIMS, "seconds": bench_db.SCREEN_TARGET_S}
+    emit(as_json, doc, lambda: _screen_table(doc))
+
+
+def _screen_table(doc: dict[str, Any]) -> None:
+    t = Table(title=f"yibao bench --screen ({doc['database']}: {doc['url']})")
+    for col in ("claims", "load s", "screen s", "leads", "claims/s", "time ×", "size ×", "exponent"):
+        t.add_column(col, justify="right")
+    steps = {g["to"]: g for g in doc["growth"]}
+    for r in doc["sizes"]:
+        g = steps.get(r["claims"], {})
+        ok = r["screen_s"] <= doc["target"]["seconds"] if r["claims"] >= doc["target"]["claims"] else None
+        t.add_row(f"{r['claims']:,}", f"{r['load_s']}", f"{r['screen_s']} {_mark(ok)}", f"{r['leads']:,}",
+                  f"{r['claims_per_second'] or 0:,}", str(g.get("time_ratio", "")), str(g.get("size_ratio", "")),
+                  str(g.get("exponent", "")))
+    out.print(t)
+    out.print(f"target: {doc['target']['claims']:,} claims screened in at most {doc['target']['seconds']:.0f} s")
+
+
+def index_bench(rpc: str | None, db: str | None, claims: int, batch: int, as_json: bool) -> None:
+    """``bench --index``: claims per second read from a node into a fresh index."""
+    from yibao.bench_index import TARGETS, node_chain, run_index
+
+    with _bars(as_json) as note, node_chain(rpc) as chain:
+        doc = run_index(chain, claims=claims, batch=batch, db=db, note=note)
+    doc["targets"] = {"index_claims_per_second": TARGETS["index_claims_per_second"]}
+
+    def table() -> None:
+        t = Table(title=f"yibao bench --index ({doc['chain']}, {claims:,} claims, {batch} per transaction)")
+        for col in ("database", "claims", "blocks", "logs", "rows", "seconds", "claims/s"):
+            t.add_column(col, justify="right")
+        for r in doc["results"]:
+            t.add_row(r["database"], f"{r['claims']:,}", f"{r['blocks']:,}", f"{r['logs']:,}", f"{r['rows']:,}",
+                      f"{r['seconds']}", f"{r['claims_per_second']:,} {_mark(r['target_met'])}")
+        out.print(t)
+        out.print(f"reading the chain alone: {doc['chain_read_s']} s; "
+                  f"target: at least {TARGETS['index_claims_per_second']:,} claims/s")
+
+    emit(as_json, doc, table)
+
+
+def precheck_bench(rpc: str | None, db: str | None, claims: int, samples: int, batch: int, as_json: bool) -> None:
+    """``bench --precheck``: latency of a full pre-check (decision and warnings)."""
+    from yibao.bench_index import TARGETS, node_chain, run_precheck
+
+    with _bars(as_json) as note, node_chain(rpc) as chain:
+        doc = run_precheck(chain, claims=claims, samples=samples, batch=batch, db=db, note=note)
+    doc["targets"] = {"precheck_p95_ms": TARGETS["precheck_p95_ms"]}
+
+    def table() -> None:
+        t = Table(title=f"yibao bench --precheck ({doc['chain']}, 5-line claim, {claims:,} claims of history, "
+                        f"{samples:,} samples, index on {doc['database']})")
+        for col in ("part", "p50 ms", "p95 ms", "max ms", "mean ms"):
+            t.add_column(col, justify="right")
+        for part in ("decision", "warnings", "total"):
+            f = doc[part]
+            mark = _mark(doc["target_met"]) if part == "total" else ""
+            t.add_row(part, f"{f['p50_ms']}", f"{f['p95_ms']} {mark}", f"{f['max_ms']}", f"{f['mean_ms']}")
+        out.print(t)
+        out.print(f"{doc['with_warnings']} of {samples} pre-checks warned; target: p95 below "
+                  f"{TARGETS['precheck_p95_ms']:.0f} ms")
+
+    emit(as_json, doc, table)
+
+
+def bench_mode(*, screen: bool, index: bool, precheck: bool, rpc: str | None, anvil: bool, db: str | None,
+               sizes: str | None, claims: int | None, samples: int | None) -> str | None:
+    """Which index benchmark the options ask for (None: the claim bench), the options that go
+    with another refused (InputError, before anything runs)."""
+    modes = [m for m, on in (("screen", screen), ("index", index), ("precheck", precheck)) if on]
+    if len(modes) > 1:
+        raise InputError("give one of --screen, --index and --precheck")
+    mode = modes[0] if modes else None
+    if mode is not None and anvil:
+        raise InputError(f"--anvil goes with the claim bench, not --{mode} (which starts its own anvil)")
+    for given, flag, fits in ((sizes, "--sizes", ("screen",)), (samples, "--samples", ("precheck",)),
+                              (claims, "--claims", ("index", "precheck")),
+                              (db, "--db", ("screen", "index", "precheck"))):
+        if given is not None and mode not in fits:
+            raise InputError(f"{flag} goes with " + " or ".join(f"--{m}" for m in fits))
+    if mode == "screen" and rpc:
+        raise InputError("--screen times a database, not a node: drop --rpc (give --db for PostgreSQL)")
+    return mode
+
+
+def run_mode(mode: str, *, rpc: str | None, db: str | None, sizes: str | None, claims: int | None,
+             samples: int | None, batch: int, as_json: bool) -> None:
+    """Run the index benchmark ``mode`` (:func:`bench_mode`) and print its figures; a ``db``
+    that holds a real index is refused before anything runs."""
+    if db is not None:
+        from yibao.bench_db import refuse_real_index
+
+        refuse_real_index(db)
+    if mode == "screen":
+        from yibao.bench_db import DEFAULT_SIZES
+
+        screen_bench(db, sizes_of(sizes) if sizes else list(DEFAULT_SIZES), as_json)
+    elif mode == "index":
+        index_bench(rpc, db, claims or DEFAULT_CLAIMS, batch, as_json)
+    else:
+        precheck_bench(rpc, db, claims or DEFAULT_CLAIMS, samples or DEFAULT_SAMPLES, batch, as_json)
+
+
+__all__ = ["DEFAULT_CLAIMS", "DEFAULT_SAMPLES", "bench_mode", "index_bench", "precheck_bench", "run_mode",
+           "screen_bench", "sizes_of"]
