@@ -37,6 +37,12 @@ from yibao.demo.labels import ALERT_LABELS, RULE_LABELS, code_label
 from yibao.demo.world import INSTITUTIONS
 from yibao.demo.world_rules import CQ, GZ
 from yibao.model.types import ClaimStatus, Reason, Scheme
+from yibao.demo.labels import SCREENING_LABELS
+from yibao.index import schema as index_schema
+from yibao.index.database import open_index
+from yibao.index.screen import screen
+from yibao.model.screening import RULES, Lead, Rule, ScreeningParams, Severity
+import sqlalchemy as sa
 
 PEOPLE, CLAIMS, SEED = 60, 400, 7
 SAMPLE = 150  # stored claims re-read through claimInfo
@@ -449,3 +455,74 @@ def test_developer_wording_is_in_the_appendix_only(out: Path) -> None:
     for words in ("claimInfo() semantics", "fundOf() read from the chain", "owedBetween()", "Wall-clock time", "Gas"):
         assert words in after, words
     assert "Technical appendix" in page[page.index("Alerts 预警"):]
+
+
+# ------------------------------------------------------------------------------------ screening (issue 12)
+
+LIVE = {int(ClaimStatus.APPROVED), int(ClaimStatus.FLAGGED), int(ClaimStatus.SETTLED)}
+
+
+def _direct_screen(out: Path) -> tuple[list[Lead[str]], dict[str, str], dict[str, int], int]:
+    """The leads of a screen of the demo's index file run here, each claim's label (its
+    invoice) and status by id, and the leads the demo stored in it."""
+    engine = open_index(f"sqlite:///{out / 'index.db'}")
+    try:
+        with engine.connect() as conn:
+            leads = screen(conn, ScreeningParams())
+            c = index_schema.claims.c
+            rows = conn.execute(sa.select(c.claim_id, c.label, c.status)).all()
+            stored = conn.execute(sa.select(sa.func.count()).select_from(index_schema.leads)).scalar_one()
+    finally:
+        engine.dispose()
+    return leads, {r[0]: r[1] for r in rows}, {r[0]: int(r[2]) for r in rows}, int(stored)
+
+
+def test_screening_finds_every_planted_pattern(report: dict[str, Any]) -> None:
+    s = report["screening"]
+    assert set(s["recall_precision"]) == {str(r) for r in RULES}
+    for rule in RULES:
+        rp = s["recall_precision"][str(rule)]
+        assert rp["planted"] >= (2 if rule is Rule.SURGE else 3), rule
+        assert rp["found"] == rp["planted"] and rp["recall"] == 1.0 and rp["missed"] == [], (rule, rp)
+        assert rp["with_planted"] >= rp["found"] and 0 < rp["precision"] <= 1
+        assert len(s["planted"][str(rule)]) == rp["planted"]
+    assert report["labels"]["screening_rules"]["READMIT"]["zh"] == "分解住院"
+
+
+def test_screening_numbers_agree_with_a_direct_screen(out: Path, report: dict[str, Any]) -> None:
+    s = report["screening"]
+    leads, label, status, stored = _direct_screen(out)
+    assert s["leads"] == len(leads) == len(s["list"]) == stored
+    for rule in RULES:
+        mine = [x for x in leads if x.rule is rule]
+        r = s["by_rule"][str(rule)]
+        assert r["total"] == len(mine)
+        assert r["HIGH"] == sum(1 for x in mine if x.severity is Severity.HIGH)
+        assert r["MEDIUM"] == sum(1 for x in mine if x.severity is Severity.MEDIUM)
+        assert r["amount"] == sum(x.amount for x in mine)
+    direct = sorted((str(x.rule), str(x.severity), sorted(label[c] for c in x.claims)) for x in leads)
+    assert sorted((x["rule"], x["severity"], x["claims"]) for x in s["list"]) == direct
+    assert sum(m["total"] for m in s["by_month"]) == len(leads)
+    # every planted claim is on chain and live; the planted truth is what the recall says
+    by_label = {v: k for k, v in label.items()}
+    for rule, instances in s["planted"].items():
+        for claims in instances:
+            assert all(status[by_label[inv]] in LIVE for inv in claims), (rule, claims)
+            assert any(x.rule == rule and set(claims) <= {label[c] for c in x.claims} for x in leads), (rule, claims)
+    high = Counter(x.person for x in leads if x.severity is Severity.HIGH and x.person)
+    assert [p["high"] for p in s["top_people"]][:3] == sorted(high.values(), reverse=True)[:3]
+
+
+def test_screening_section_on_the_page(out: Path, report: dict[str, Any]) -> None:
+    page = (out / "report.html").read_text(encoding="utf-8")
+    part = page[page.index("Screening 事后监管"):page.index("Technical appendix 技术附录")]
+    assert 'aria-label="leads per month"' in part
+    rows = _rows(part, "fund of the leads")
+    assert [r[0] for r in rows] == [str(r) for r in RULES]
+    totals = [report["screening"]["by_rule"][str(r)]["total"] for r in RULES]
+    assert [int(r[5].replace(",", "")) for r in rows] == totals
+    for rule in RULES:
+        assert SCREENING_LABELS[rule].zh in part
+    truth = _rows(part, "Planted patterns found")
+    assert [r[4] for r in truth] == ["100.0 %"] * len(RULES)
+    assert (out / "screening_leads.csv").exists() and (out / "screening_by_rule.csv").exists()

@@ -137,8 +137,10 @@ class Stacks:
         return [sum(s[i] for s in self.values.values()) for i in range(len(self.labels))]
 
 
-def stacked_bars(bars: Stacks, *, width: int = 1040, height: int = 320, title: str = "", unit: str = "") -> str:
-    """Vertical stacked bars with their totals above them."""
+def stacked_bars(bars: Stacks, *, width: int = 1040, height: int = 320, title: str = "", unit: str = "",
+        key_advance: tuple[int, int] = (24, 8)) -> str:
+    """Vertical stacked bars with their totals above them; the legend's entries ``key_advance``
+    apart (a fixed step plus one per character of the name)."""
     left, right, top, bottom = 60, 20, 34, 40
     pw, ph = width - left - right, height - top - bottom
     totals = bars.totals()
@@ -164,7 +166,7 @@ def stacked_bars(bars: Stacks, *, width: int = 1040, height: int = 320, title: s
             f'<text x="{x + bw * 0.35:.1f}" y="{top + ph + 16}" text-anchor="middle" fill="#555">{esc(lab)}</text>'
         )
     out.append(baseline(left, width - right, top + ph))
-    out += legend(bars.values, bars.colours, x=left, y=top - 26, text_y=top - 16, advance=(24, 8))
+    out += legend(bars.values, bars.colours, x=left, y=top - 26, text_y=top - 16, advance=key_advance)
     if unit:
         out.append(f'<text x="{width - right}" y="{top - 16}" text-anchor="end" fill="#555">{esc(unit)}</text>')
     return svg_close(out)

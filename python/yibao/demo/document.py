@@ -99,7 +99,7 @@ def tables(doc: dict[str, Any]) -> dict[str, Table]:
     settled = ["date", "institution", "region", "payable", "netted", "cash", "claims"]
     cleared = ["date", "from", "to", "amount", "still_owed"]
     clawed = ["date", "claim", "institution", "amount", "reason"]
-    return {
+    out: dict[str, Table] = {
         "fund_balance.csv": (funds, columns(doc["fund_series"], funds)),
         "claims_by_month.csv": (["month", *STATUSES, "total", "fund_settled"], by_month),
         "institutions.csv": (INSTITUTION_KEYS, columns(doc["institutions"], INSTITUTION_KEYS)),
@@ -111,6 +111,23 @@ def tables(doc: dict[str, Any]) -> dict[str, Table]:
         "clearings.csv": (cleared, columns(doc["clearings"], cleared)),
         "clawbacks.csv": (clawed, columns(doc["clawbacks"]["list"], clawed)),
     }
+    if "screening" in doc:
+        out.update(screening_tables(doc["screening"]))
+    return out
+
+
+LEAD_COLUMNS = ["rule", "severity", "institution", "person", "month", "amount", "claims", "planted"]
+
+
+def screening_tables(s: dict[str, Any]) -> dict[str, Table]:
+    """The screening section's CSV files: every lead (its claims by invoice), and per rule the
+    leads by severity with the recall and precision against the planted patterns."""
+    leads = [[*(x[k] for k in LEAD_COLUMNS[:6]), "|".join(x["claims"]), int(x["planted"])] for x in s["list"]]
+    heads = ["rule", "HIGH", "MEDIUM", "leads", "claims", "amount", "planted", "found", "with_planted"]
+    rules = [[rule, r["HIGH"], r["MEDIUM"], r["total"], r["claims"], r["amount"],
+              *(s["recall_precision"][rule][k] for k in ("planted", "found", "with_planted"))]
+             for rule, r in s["by_rule"].items()]
+    return {"screening_leads.csv": (LEAD_COLUMNS, leads), "screening_by_rule.csv": (heads, rules)}
 
 
 def write_report(doc: dict[str, Any], out_dir: Path, json_only: bool = False) -> None:
@@ -175,9 +192,11 @@ __all__ = [
     "CLAIM_COLUMNS",
     "FUND_KEYS",
     "INSTITUTION_KEYS",
+    "LEAD_COLUMNS",
     "Table",
     "columns",
     "duplicate_row",
+    "screening_tables",
     "stored_row",
     "tables",
     "with_kinds",

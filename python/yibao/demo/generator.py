@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import random
 
+from yibao.demo.planted import plant
 from yibao.demo.catalogue import SURGERIES, UNLISTED, catalogue, item_names, national_list
 from yibao.demo.world import (
     INST_BY_KEY, INSTITUTIONS, LEVEL_PRICE, OVERCLAIMER, PHARMACY, ROUTES, SURGE, InstSpec, PersonSpec,
@@ -452,12 +453,13 @@ class Generator:
 
 def build_world(seed: int, people: int, claims: int) -> World:
     """The seeded world: ``people`` insured people (at least 20) and about ``claims`` claims
-    (at least 100) over the year."""
+    (at least 100) over the year, and screening's planted patterns (:mod:`yibao.demo.planted`)."""
     g = Generator(seed, people, claims)
     key = PseudonymKey(hashlib.sha256(f"yibao-demo-{seed}-pseudonym-key".encode()).digest())
     ppl = g.people(key)
     g.plan(ppl)
-    return World(seed, key, ppl, g.claims, g.items, item_names(), g.policies)
+    planted = plant(g, ppl)
+    return World(seed, key, ppl, g.claims, g.items, item_names(), g.policies, planted)
 
 
 __all__ = ["MONTH_DAYS", "SEASON", "UNLISTED_PRICE", "Generator", "build_world"]

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from yibao.model.screening import Rule, Severity
 from yibao.model.types import AlertKind, ClaimStatus, Flag, InstitutionStatus, LineNote, Reason, Scheme
 
 
@@ -132,6 +133,24 @@ RULE_LABELS: dict[str, Label] = {
     "APPEAL_REJECTED": Label("申诉驳回", "appeal rejected"),
 }
 
+#: The screening rules of screening.md (事后监管), and what the demo plants for each.
+SCREENING_LABELS: dict[Rule, Label] = {
+    Rule.READMIT: Label("分解住院", "split admission: readmitted within 15 days"),
+    Rule.OVERLAP_STAY: Label("重复住院", "overlapping stays at two hospitals"),
+    Rule.GHOST_BED: Label("挂床住院", "ghost bed: a visit elsewhere during a stay"),
+    Rule.SAME_DAY_MULTI: Label("同日多机构", "same-day visits at three or more institutions"),
+    Rule.IMPOSSIBLE_TRAVEL: Label("异地同日", "same-day claims in two provinces, no filing"),
+    Rule.DUP_BILLING: Label("重复收费", "an item billed twice the same day"),
+    Rule.OVER_SUPPLY: Label("超量开药", "over-supply: over 3× the maximum quantity in a month"),
+    Rule.RESTRICTED_ITEM: Label("限定支付", "restricted item: sex, age or institution level"),
+    Rule.SURGE: Label("费用激增", "an institution's monthly fund share surges"),
+}
+
+LEAD_SEVERITY_LABELS: dict[Severity, Label] = {
+    Severity.HIGH: Label("高", "high"),
+    Severity.MEDIUM: Label("中", "medium"),
+}
+
 #: The kinds of transaction the demo sends (gas) and of work it times.
 WORK_LABELS: dict[str, Label] = {
     "registry": Label("登记与规则", "regions, roles, policies, catalogues, institutions"),
@@ -175,6 +194,8 @@ def labels_doc() -> dict[str, Any]:
         "line_notes": by_name(NOTE_LABELS),
         "review_rules": by_name(RULE_LABELS),
         "work": by_name(WORK_LABELS),
+        "screening_rules": by_name(SCREENING_LABELS),
+        "lead_severities": by_name(LEAD_SEVERITY_LABELS),
     }
 
 
@@ -182,10 +203,12 @@ __all__ = [
     "ALERT_LABELS",
     "FLAG_LABELS",
     "INSTITUTION_STATUS_LABELS",
+    "LEAD_SEVERITY_LABELS",
     "NOTE_LABELS",
     "REASON_LABELS",
     "RULE_LABELS",
     "SCHEME_LABELS",
+    "SCREENING_LABELS",
     "SEVERITIES",
     "STATUS_LABELS",
     "WORK_LABELS",

@@ -17,6 +17,7 @@ from yibao.demo.document import write_claims_csv, write_report
 from yibao.demo.generator import build_world
 from yibao.demo.player import Player
 from yibao.demo.readback import build_doc
+from yibao.demo.screening_report import screen_year, screening_summary
 from yibao.demo.world_rules import SETUP_DAY, YEAR
 
 SETUP_STEPS = 4  # regions and roles, policies and catalogues, institutions, enrolment and filings
@@ -99,6 +100,10 @@ def play_demo(rpc: str | None = None, people: int = 1000, claims: int = 10000, s
     doc = build_doc(pl, seed, people, claims)
     doc["manifest"] = str(manifest_path)
     timing["read_back_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    doc["screening"] = screen_year(pl, out_dir)
+    doc["summary"].append(screening_summary(doc["screening"]))
+    timing["screening_s"] = time.perf_counter() - t
     timing.update({f"year_{k.replace(' ', '_')}_s": v for k, v in sorted(pl.spent.items())})
     n_sub = doc["claims"]["submitted"]
     timing["claims_per_second_in_year"] = n_sub / timing["year_s"] if timing["year_s"] else 0.0

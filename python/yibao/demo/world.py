@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from yibao.demo.world_rules import CQ, GZ, YEAR
 from yibao.identity import PseudonymKey, check_digit
+from yibao.model.screening import ItemRestriction, PersonAttributes, Rule
 from yibao.model.types import CatalogueItem, ClaimLine, Grade, PolicyVersion, Scheme, VisitType
 
 # ------------------------------------------------------------------------------------ institutions
@@ -127,6 +128,17 @@ class PlannedClaim:
 
 
 @dataclass
+class Planted:
+    """What :mod:`yibao.demo.planted` planted for screening: each rule's instances (the sets of
+    invoices of the claims that make it), and the off-chain facts screening reads (people's sex
+    and birth date by pseudonym, items' restrictions by region and code), which never go on chain."""
+
+    instances: dict[Rule, list[frozenset[str]]] = field(default_factory=dict)
+    attributes: dict[bytes, PersonAttributes] = field(default_factory=dict)
+    restrictions: dict[tuple[int, str], ItemRestriction] = field(default_factory=dict)
+
+
+@dataclass
 class World:
     seed: int
     key: PseudonymKey
@@ -135,6 +147,7 @@ class World:
     items: dict[int, list[CatalogueItem]]
     names: dict[str, str]  # code → name (off chain, for the report)
     policies: list[PolicyVersion]
+    planted: Planted = field(default_factory=Planted)
 
 
 __all__ = [
@@ -148,6 +161,7 @@ __all__ = [
     "InstSpec",
     "PersonSpec",
     "PlannedClaim",
+    "Planted",
     "World",
     "institution_key",
     "synthetic_id",
