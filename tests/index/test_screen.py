@@ -3,7 +3,6 @@ leave nothing behind, the rules file and ``yibao screen``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import json
 from pathlib import Path
@@ -11,28 +10,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from screenrows import IN, Rows, day_of, open_engine, rows_in
+from screenrows import IN, Rows, day_of
 from yibao.cli.main import run
 from yibao.errors import InputError
 from yibao.index import schema
 from yibao.index.screen import Candidate, claims_key, precheck_warnings, screen, store_leads
 from yibao.io.screening import read_screening
 from yibao.model.screening import Rule, ScreeningParams, sort_leads
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    eng = open_engine(database_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-
-
-@pytest.fixture
-def rows(engine: sa.Engine) -> Iterator[Rows]:
-    with rows_in(engine) as r:
-        yield r
-
 
 
 def _history(rows: Rows) -> None:

@@ -7,13 +7,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
-from screenrows import D0, Rows, open_engine, rows_in
+from screenrows import D0, Rows, rows_in
 from yibao.index import schema
 from yibao.index.screen import Candidate, precheck_warnings, screen
 from yibao.model import screening_rules as model
@@ -24,15 +22,6 @@ from yibao.units import to_day
 REGIONS = (500100, 500200, 510100)
 CODES = ("A", "B", "C", "D")
 SEEDS = 16
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    eng = open_engine(database_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
 
 
 def _params(rng: random.Random) -> ScreeningParams:

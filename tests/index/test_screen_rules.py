@@ -4,32 +4,14 @@ not, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
-import sqlalchemy as sa
 
-from screenrows import IN, PH, Rows, open_engine, rows_in
+from screenrows import IN, PH, Rows
 from yibao.index.screen import screen
 from yibao.model.screening import Rule, ScreeningParams
 from yibao.model.types import ClaimStatus
 
 REJECTED = ClaimStatus.REJECTED
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    eng = open_engine(database_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-
-
-@pytest.fixture
-def rows(engine: sa.Engine) -> Iterator[Rows]:
-    with rows_in(engine) as r:
-        yield r
 
 
 
