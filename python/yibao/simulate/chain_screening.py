@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from yibao.client import ClaimInput, ClaimResult, Ledger
 from yibao.index import schema
+from yibao.index.attributes import AttributeEntry, store_attributes
 from yibao.index.database import open_index
 from yibao.index.ingest import index_ledger
 from yibao.index.precheck import warnings_for
@@ -25,7 +26,11 @@ from yibao.index.screen import screen
 from yibao.model.screening import ItemRestriction, Lead, PersonAttributes, ScreeningParams
 from yibao.model.screening_rules import claim_name
 from yibao.model.types import ClaimKey
-from yibao.units import to_day
+from yibao.io.rules import RestrictionEntry
+
+
+_Facts = tuple[dict[str, str], dict[str, PersonAttributes], dict[tuple[int, str], ItemRestriction]]
+"""People (scenario id → pseudonym), their attributes, item restrictions."""
 
 
 class ChainScreening:
@@ -33,6 +38,7 @@ class ChainScreening:
 
     def __init__(self) -> None:
         self._engine: Engine | None = None
+        self._facts: _Facts | None = None  # the off-chain facts last written
 
     def _index(self, ledger: Ledger) -> Engine:
         if self._engine is None:
@@ -44,29 +50,33 @@ class ChainScreening:
                 attributes: Mapping[str, PersonAttributes],
                 restrictions: Mapping[tuple[int, str], ItemRestriction]) -> Engine:
         """The index brought up to date: events, labels (``claims``: claim id → key), and the
-        off-chain tables (``people``: pseudonym → scenario id)."""
+        off-chain tables when they changed (``people``: scenario id → pseudonym)."""
         engine = self._index(ledger)
-        names = {pid: name for name, pid in people.items()}
         with engine.begin() as conn:
             c = schema.claims.c
-            for cid in conn.execute(sa.select(c.claim_id).where(c.label.is_(None))).scalars().all():
-                key = claims.get(cid)
-                if key is not None:
-                    conn.execute(schema.claims.update().where(c.claim_id == cid).values(label=claim_name(key)))
-            conn.execute(schema.person_attributes.delete())
-            rows = [{"pseudonym": pid, "sex": a.sex,
-                     "birth_day": to_day(a.birth_date) if a.birth_date else None,
-                     "birth_year": a.birth_date.year if a.birth_date else None,
-                     "birth_mmdd": a.birth_date.month * 100 + a.birth_date.day if a.birth_date else None}
-                    for pid, name in names.items() if (a := attributes.get(name)) is not None]
-            if rows:
-                conn.execute(schema.person_attributes.insert(), rows)
-            conn.execute(schema.item_restrictions.delete())
-            kept = [{"region": region, "code": code, "sex": r.sex, "min_age": r.min_age, "max_age": r.max_age,
-                     "min_level": r.min_level} for (region, code), r in restrictions.items()]
-            if kept:
-                conn.execute(schema.item_restrictions.insert(), kept)
+            unlabelled = conn.execute(sa.select(c.claim_id).where(c.label.is_(None))).scalars().all()
+            labels = [{"cid": cid, "name": claim_name(claims[cid])} for cid in unlabelled if cid in claims]
+            if labels:
+                conn.execute(schema.claims.update().where(c.claim_id == sa.bindparam("cid"))
+                             .values(label=sa.bindparam("name")), labels)
+            facts = (dict(people), dict(attributes), dict(restrictions))
+            if facts != self._facts:  # the off-chain facts are set up once: written when they change
+                self._write_facts(conn, *facts)
+                self._facts = facts
         return engine
+
+    @staticmethod
+    def _write_facts(conn: Connection, people: dict[str, str], attributes: dict[str, PersonAttributes],
+                     restrictions: dict[tuple[int, str], ItemRestriction]) -> None:
+        """The off-chain tables: exactly these attributes (by scenario id) and restrictions."""
+        conn.execute(schema.person_attributes.delete())
+        conn.execute(schema.item_restrictions.delete())
+        store_attributes(
+            conn,
+            [AttributeEntry(bytes.fromhex(pid[2:]), a.sex, a.birth_date)
+             for name, pid in people.items() if (a := attributes.get(name)) is not None],
+            [RestrictionEntry(region, code, r.sex, r.min_age, r.max_age, r.min_level)
+             for (region, code), r in restrictions.items()])
 
     @staticmethod
     def named(leads: list[Lead[str]], claims: Mapping[str, ClaimKey], people: Mapping[str, str],
