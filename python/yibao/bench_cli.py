@@ -79,7 +79,8 @@ def _screen_table(doc: dict[str, Any]) -> None:
 
 
 def index_bench(rpc: str | None, db: str | None, claims: int, batch: int, as_json: bool) -> None:
-    """``bench --index``: claims per second read from a node into a fresh index."""
+    """``bench --index``: claims per second read from a node into a fresh index, then into one
+    that holds as many claims already."""
     from yibao.bench_index import TARGETS, node_chain, run_index
 
     with _bars(as_json) as note, node_chain(rpc) as chain:
@@ -88,11 +89,11 @@ def index_bench(rpc: str | None, db: str | None, claims: int, batch: int, as_jso
 
     def table() -> None:
         t = Table(title=f"yibao bench --index ({doc['chain']}, {claims:,} claims, {batch} per transaction)")
-        for col in ("database", "claims", "blocks", "logs", "rows", "seconds", "claims/s"):
+        for col in ("database", "load", "claims", "blocks", "logs", "rows", "seconds", "claims/s"):
             t.add_column(col, justify="right")
         for r in doc["results"]:
-            t.add_row(r["database"], f"{r['claims']:,}", f"{r['blocks']:,}", f"{r['logs']:,}", f"{r['rows']:,}",
-                      f"{r['seconds']}", f"{r['claims_per_second']:,} {_mark(r['target_met'])}")
+            t.add_row(r["database"], r["load"], f"{r['claims']:,}", f"{r['blocks']:,}", f"{r['logs']:,}",
+                      f"{r['rows']:,}", f"{r['seconds']}", f"{r['claims_per_second']:,} {_mark(r['target_met'])}")
         out.print(t)
         out.print(f"reading the chain alone: {doc['chain_read_s']} s; "
                   f"target: at least {TARGETS['index_claims_per_second']:,} claims/s")

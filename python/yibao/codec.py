@@ -11,11 +11,12 @@ word plus the lines packed six to a word. This module is the only place that kno
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address
@@ -112,7 +113,12 @@ def encode_code(code: str) -> bytes:
 
 def decode_code(raw: bytes) -> str:
     """The code a ``bytes32`` carries (trailing zero bytes stripped)."""
-    return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")
+    return _decode_code(bytes(raw))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _decode_code(raw: bytes) -> str:
+    return raw.rstrip(b"\0").decode("ascii", errors="replace")
 
 
 def reason_word(text: str) -> bytes:
@@ -217,8 +223,9 @@ def claim_id_of(institution: str, invoice: str) -> bytes:
     return claim_id(institution, invoice_word(invoice))
 
 
-@dataclass(frozen=True)
-class WireLine:
+class WireLine(NamedTuple):
+    """One line of a claim on the wire."""
+
     code: str
     qty: int
     unit_price: int
@@ -254,9 +261,10 @@ def encode_claim(invoice: str, person: bytes, visit: int, service_date: dt.date,
     return words
 
 
-@dataclass(frozen=True)
-class WireClaim:
-    """A claim read back from its words (what :func:`encode_claim` wrote)."""
+class WireClaim(NamedTuple):
+    """A claim read back from its words (what :func:`encode_claim` wrote). A named tuple, like
+    :class:`WireLine`: a history is read back by the hundred thousand, and a tuple is made
+    several times faster than a frozen dataclass."""
 
     invoice: bytes  # the invoice word (invoice_word)
     person: bytes
@@ -280,9 +288,9 @@ def decode_claims(words: Sequence[bytes]) -> list[WireClaim]:
         if o + WIRE_HEAD + 2 * n > len(words):
             raise ValueError(f"claim words end inside the claim at word {o}")
         lines = []
-        for i in range(n):
-            v = int.from_bytes(words[o + WIRE_HEAD + 1 + 2 * i], "big")
-            lines.append(WireLine(decode_code(words[o + WIRE_HEAD + 2 * i]), v & WIRE_QTY_MASK,
+        for i in range(o + WIRE_HEAD, o + WIRE_HEAD + 2 * n, 2):
+            v = int.from_bytes(words[i + 1], "big")
+            lines.append(WireLine(_decode_code(bytes(words[i])), v & WIRE_QTY_MASK,
                                   (v >> WIRE_PRICE_SHIFT) & WIRE_PRICE_MASK))
         out.append(WireClaim(
             bytes(words[o]), bytes(words[o + 1]), bytes(words[o + 2]), meta & META_VISIT_MASK,

@@ -18,7 +18,7 @@ from yibao.client import Ledger
 from yibao.errors import IndexMismatch
 from yibao.index import schema
 from yibao.index.database import open_index, read_meta
-from yibao.index.ingest import index_ledger
+from yibao.index.ingest import BULK_TABLES, index_ledger, restore_indexes
 from yibao.model.types import CatalogueItem, Category, ClaimStatus, Grade, InstitutionStatus, Scheme
 
 WORLD_SEED, WORLD_CLAIMS, WORLD_PEOPLE = 0, 30, 10
@@ -179,6 +179,56 @@ def test_incremental_idempotent_and_interrupted(world: IndexWorld, index_engine:
     rerun = index_ledger(world.admin, index_engine)
     assert (rerun.blocks, rerun.rows) == (0, 0) and _table_counts(index_engine) == after
     assert_rows_match_events(index_engine, world.admin)
+
+
+def _index_names(engine: sa.Engine) -> set[str]:
+    inspector = sa.inspect(engine)
+    return {str(i["name"]) for t in BULK_TABLES for i in inspector.get_indexes(t.name)}
+
+
+def count_claims(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return count(conn, schema.claims)
+
+
+SCHEMA_INDEXES = {str(i.name) for t in BULK_TABLES for i in t.indexes}
+
+
+def test_a_first_load_builds_the_indexes_at_the_end_pass_or_fail(world: IndexWorld,
+                                                                  index_engine: sa.Engine) -> None:
+    """A first load drops the claims' and lines' secondary indexes and builds them after its
+    rows: they are all there after a run, after a run interrupted mid-load, and after a load
+    killed before it could build them (the next run rebuilds what is missing); a later run with
+    claims indexed keeps them all the way through."""
+    assert len(SCHEMA_INDEXES) >= 5
+    world.claims(6, batch=2)
+    seen: list[set[str]] = []
+
+    def interrupt(done: int, total: int) -> None:
+        seen.append(_index_names(index_engine))
+        if len(seen) == 3:  # (0, total) first, then after each chunk
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        index_ledger(world.admin, index_engine, progress=interrupt, chunk=1)
+    assert not (seen[1] | seen[2]) & SCHEMA_INDEXES  # loading without them
+    assert _index_names(index_engine) == SCHEMA_INDEXES
+    with index_engine.begin() as conn:  # as a killed first load leaves them
+        for index in schema.claims.indexes:
+            index.drop(conn)
+    assert restore_indexes(index_engine) == len(schema.claims.indexes)
+    assert restore_indexes(index_engine) == 0
+    index_ledger(world.admin, index_engine)
+    assert count_claims(index_engine) == 6
+    with index_engine.begin() as conn:
+        next(iter(schema.claim_lines.indexes)).drop(conn)
+    seen.clear()
+    world.claims(2)
+    report = index_ledger(world.admin, index_engine, progress=lambda d, t: seen.append(_index_names(index_engine)))
+    assert report.claims == 2 and len(seen) >= 2 and all(s == SCHEMA_INDEXES for s in seen[1:])  # seen[0]: (0, total)
+    assert _index_names(index_engine) == SCHEMA_INDEXES
+    assert_rows_match_events(index_engine, world.admin)
+    assert_claims_match_chain(index_engine, world.admin)
 
 
 # ---------------------------------------------------------------------- reorgs

@@ -236,7 +236,9 @@ def bench(
         parser=bench_singles, help="claims sent one per transaction for the speed figure")] = 100,
     screen: Annotated[bool, typer.Option(
         "--screen", help="time screening of synthetic indexes (--db, --sizes)")] = False,
-    index: Annotated[bool, typer.Option("--index", help="claims/s indexed from a node (--claims, --db)")] = False,
+    index: Annotated[bool, typer.Option(
+        "--index", help="claims/s indexed from a node: into an empty index, then as many again (--claims, --db)",
+    )] = False,
     precheck: Annotated[bool, typer.Option(
         "--precheck", help="latency of a pre-check of a 5-line claim (--claims, --samples)")] = False,
     db: Annotated[str | None, typer.Option(

@@ -22,8 +22,11 @@ contract stores them); an APPROVED claim whose epoch its institution has settled
 
 from __future__ import annotations
 
+import gc
+import operator
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -39,6 +42,8 @@ from yibao.model.types import ClaimStatus, Reason
 
 #: Blocks read and committed together (one database transaction).
 CHUNK_BLOCKS = 5_000
+#: The tables a first load fills before it builds their secondary indexes (:func:`deferred_indexes`).
+BULK_TABLES = (schema.claims, schema.claim_lines)
 #: Ids per ``IN (…)`` list.
 IN_CHUNK = 500
 
@@ -88,22 +93,78 @@ def index_ledger(ledger: Ledger, engine: Engine, *, progress: Progress | None = 
     if progress:
         progress(0, total)
     start = first
-    while start <= top:
-        end = min(top, start + chunk - 1)
-        got = read_range(chain, ledger.address, start, end, is_decision)
-        batch = to_rows(got.logs, got.txs)
-        with engine.begin() as conn:
-            insert_rows(conn, batch, got.blocks)
-            set_meta(conn, {"last_block": str(end)})
-        logs += len(got.logs)
-        claims += len(batch.tables.get(schema.claims, ()))
-        rows += batch.count()
-        unread += batch.unread
-        if progress:
-            progress(end - last, total)
-        start = end + 1
+    with deferred_indexes(engine, defer=total > 0 and _no_claims(engine)):
+        while start <= top:
+            end = min(top, start + chunk - 1)
+            with no_collection():
+                got = read_range(chain, ledger.address, start, end, is_decision)
+                batch = to_rows(got.logs, got.txs)
+                with engine.begin() as conn:
+                    insert_rows(conn, batch, got.blocks)
+                    set_meta(conn, {"last_block": str(end)})
+            logs += len(got.logs)
+            claims += len(batch.tables.get(schema.claims, ()))
+            rows += batch.count()
+            unread += batch.unread
+            if progress:
+                progress(end - last, total)
+            start = end + 1
     return IndexReport(chain.chain_id, ledger.address, first, max(top, last), total, logs, claims, rows, rolled,
                        fork, unread, time.perf_counter() - started)
+
+
+def _no_claims(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(schema.claims.c.claim_id).limit(1)).first() is None
+
+
+@contextmanager
+def deferred_indexes(engine: Engine, *, defer: bool) -> Iterator[None]:
+    """A first load (no claims indexed yet) inserts into :data:`BULK_TABLES` without their
+    secondary indexes and builds them once at the end, pass or fail: sorting the keys once
+    costs less than keeping four indexes, three of them on random keys (claim id, person), up
+    to date row by row (5,000 claims from anvil: about 0.1 s of 0.8 s). Whatever the run, it
+    first rebuilds any of those indexes a killed first load left missing."""
+    restore_indexes(engine)
+    if defer:
+        with engine.begin() as conn:
+            for table in BULK_TABLES:
+                for index in table.indexes:
+                    index.drop(conn)
+    try:
+        yield
+    finally:
+        if defer:
+            restore_indexes(engine)
+
+
+def restore_indexes(engine: Engine) -> int:
+    """Create the indexes of :data:`BULK_TABLES` the database lacks; how many were made."""
+    made = 0
+    with engine.begin() as conn:
+        inspector = sa.inspect(conn)
+        for table in BULK_TABLES:
+            have = {i["name"] for i in inspector.get_indexes(table.name)}
+            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                if index.name not in have:
+                    index.create(conn)
+                    made += 1
+    return made
+
+
+@contextmanager
+def no_collection() -> Iterator[None]:
+    """No cyclic garbage collection inside: a chunk makes hundreds of thousands of small objects
+    (rows, tuples, decoded words) that all live until its commit, and each collection the
+    allocations trigger walks them all again (it took 40 % of indexing a chunk of 5,000 claims).
+    Reference counting still frees what a chunk drops; the collector runs again afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def insert_rows(conn: Connection, rows: Rows, blocks: dict[int, tuple[str, int]]) -> None:
@@ -130,17 +191,19 @@ def bulk_insert(conn: Connection, table: sa.Table, batch: list[dict[str, Any]]) 
     the insert; the values are plain ints, strings, bools and None). On PostgreSQL: ``COPY``."""
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         keys = list(batch[0])
+        values = operator.itemgetter(*keys)
         quote = conn.dialect.identifier_preparer.quote
         raw: Any = conn.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(
                 f"COPY {quote(table.name)} ({', '.join(quote(k) for k in keys)}) FROM STDIN") as copy:
             for row in batch:
-                copy.write_row([row[k] for k in keys])
+                copy.write_row(values(row) if len(keys) > 1 else (values(row),))
         return
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(batch[0]))
     if compiled.positiontup is not None:
-        keys = list(compiled.positiontup)
-        conn.exec_driver_sql(str(compiled), [tuple(row[k] for k in keys) for row in batch])
+        values = operator.itemgetter(*compiled.positiontup)
+        conn.exec_driver_sql(str(compiled), [values(row) for row in batch] if len(compiled.positiontup) > 1
+                             else [(values(row),) for row in batch])
     else:
         conn.exec_driver_sql(str(compiled), batch)
 
@@ -265,14 +328,18 @@ def recompute(conn: Connection, claim_ids: Iterable[str]) -> int:
 
 
 __all__ = [
+    "BULK_TABLES",
     "CHUNK_BLOCKS",
     "IndexReport",
     "Progress",
     "bulk_insert",
+    "deferred_indexes",
     "derive",
     "find_fork",
     "index_ledger",
     "insert_rows",
+    "no_collection",
     "recompute",
+    "restore_indexes",
     "rollback",
 ]
