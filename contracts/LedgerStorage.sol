@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IRegistry} from "./interfaces/IRegistry.sol";
+import {ISupervision} from "./interfaces/ISupervision.sol";
 
 /// @title LedgerStorage — the one storage layout shared by the ledger and its modules
 /// @notice The ledger (`YibaoLedger`) runs the claim path itself and delegates other calls to
@@ -59,6 +60,41 @@ abstract contract LedgerStorage {
         address wallet;
     }
 
+    /// @dev A supervision case (SupervisionModule; ISupervision.CaseView says what each field
+    /// means). Slot 0: who and where it stands; slot 1: the figures.
+    struct Case {
+        address institution;
+        uint8 status;
+        uint8 outcome;
+        uint8 source;
+        uint8 article;
+        uint16 fineBps;
+        uint16 suspendDays;
+        uint32 decidedOn;
+        uint64 loss;
+        uint64 fine;
+        uint32 openedOn;
+        uint32 byRegion;
+        uint16 claims;
+        uint16 found;
+        uint16 findings;
+        bool contested;
+        bool upheld;
+    }
+
+    /// @dev What cases left an institution with: fines (fen) and the end of its last suspension.
+    struct Sanctions {
+        uint64 finesOwed;
+        uint64 finesPaid;
+        uint32 suspendedUntil;
+    }
+
+    /// @dev An institution's credit score for one calendar year, once a case touched it.
+    struct Credit {
+        bool set;
+        int64 score;
+    }
+
     uint256 internal constant MAX_FILINGS = 8;
 
     /// @dev An approved fund share of a person from another region: owed by the home region
@@ -95,11 +131,21 @@ abstract contract LedgerStorage {
         mapping(uint32 region => Fund) funds;
         // approved, unsettled fund shares of people from other regions, per home region
         mapping(address institution => mapping(uint32 home => uint256)) crossPending;
-        mapping(address institution => uint32[]) crossHomes; // bounded by the number of regions
+        mapping(address institution => uint32[]) crossHomes; // since the last settlement: ≤ regions + shares withdrawn by cases (Reversal)
         mapping(uint32 home => mapping(uint32 treating => uint256)) owed;
         mapping(address institution => uint32) lastSettledDay;
         // ---- separation of duties (RegistryModule): roles other than INSTITUTION an account holds
         mapping(address account => uint256) staffRoles;
+        // ---- supervision (SupervisionModule)
+        uint64 caseCount;
+        mapping(uint64 caseId => Case) cases;
+        mapping(uint64 caseId => mapping(bytes32 claimId => uint256)) caseClaims; // MARK_LISTED | MARK_FOUND
+        mapping(uint64 caseId => bytes32[]) caseFound; // ≤ the case's claims (≤ 200)
+        mapping(bytes32 claimId => uint64 caseId) foundIn; // the last case that found the claim
+        mapping(address institution => Sanctions) sanctions;
+        mapping(address institution => mapping(uint16 year => Credit)) credit;
+        // set parameters have floorA > floorB > floorC > floorD ≥ 0: floorA = 0 means "the defaults"
+        mapping(uint32 region => ISupervision.SupervisionParams) supervision;
     }
 
     // keccak256(abi.encode(uint256(keccak256("yibao.storage.ledger")) - 1)) & ~bytes32(uint256(0xff))

@@ -8,13 +8,15 @@ import {IClaims} from "./IClaims.sol";
 import {IRegistry} from "./IRegistry.sol";
 import {IPolicy} from "./IPolicy.sol";
 import {ISettlement} from "./ISettlement.sol";
+import {ISupervision} from "./ISupervision.sol";
 
 /// @title IYibaoLedger — everything served at the ledger's address
 /// @notice The ledger's own functions (`submitClaims`, `moduleOf`) and those of its modules:
-/// the registry with OpenZeppelin AccessControl, the rule base, review and settlement; every
+/// the registry with OpenZeppelin AccessControl, the rule base, review and settlement,
+/// supervision cases; every
 /// error and event any of them raises. This is the ledger's ABI for clients. `initialize` (in
 /// IRegistry) runs once inside the ledger's constructor and is never routed afterwards.
-interface IYibaoLedger is IRouter, IClaims, IRegistry, IPolicy, ISettlement, IAccessControl, IERC165 {
+interface IYibaoLedger is IRouter, IClaims, IRegistry, IPolicy, ISettlement, ISupervision, IAccessControl, IERC165 {
     /// @notice The role that adds regions and grants each region's regulator role: zero
     /// (AccessControl's DEFAULT_ADMIN_ROLE).
     function DEFAULT_ADMIN_ROLE() external view returns (bytes32);

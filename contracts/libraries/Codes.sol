@@ -8,6 +8,7 @@ pragma solidity 0.8.30;
 //   ClaimStatus STATUS_ · Reason REASON_ · Flag FLAG_ · LineNote NOTE_ · AlertKind ALERT_
 //   VisitType VISIT_ · Scheme SCHEME_ · Category CATEGORY_ · Grade GRADE_
 //   PersonStatus PERSON_STATUS_ · InstitutionStatus INSTITUTION_STATUS_
+//   CaseStatus CASE_ · CaseOutcome OUTCOME_ · CaseSource SOURCE_
 // (tests/contracts/test_codes.py holds the two sides equal; one constant a line).
 
 // ---------------------------------------------------------------- claim status (3 bits)
@@ -33,6 +34,7 @@ uint256 constant REASON_WAITING_PERIOD = 9;
 uint256 constant REASON_OVERCLAIM = 10;
 uint256 constant REASON_REVIEW_REJECTED = 11;
 uint256 constant REASON_APPEAL_REJECTED = 12;
+uint256 constant REASON_SUPERVISION = 13;
 
 // ---------------------------------------------------------------- review flags (bits)
 uint256 constant FLAG_NONE = 0;
@@ -76,6 +78,21 @@ uint8 constant GRADE_B = 1;
 uint8 constant GRADE_C = 2;
 uint8 constant GRADE_D = 3;
 uint8 constant GRADE_E = 4;
+
+// ---------------------------------------------------------------- supervision cases (ISupervision)
+uint8 constant CASE_OPEN = 1;
+uint8 constant CASE_INVESTIGATING = 2;
+uint8 constant CASE_NOTIFIED = 3;
+uint8 constant CASE_CONTESTED = 4;
+uint8 constant CASE_CLOSED = 5;
+uint8 constant OUTCOME_NONE = 0;
+uint8 constant OUTCOME_PENALIZED = 1;
+uint8 constant OUTCOME_DISMISSED = 2;
+uint8 constant OUTCOME_NO_VIOLATION = 3;
+uint8 constant SOURCE_LEAD = 0;
+uint8 constant SOURCE_TIP = 1;
+uint8 constant SOURCE_INSPECTION = 2;
+uint8 constant SOURCE_REFERRAL = 3;
 
 // ---------------------------------------------------------------- person status
 uint8 constant PERSON_STATUS_ACTIVE = 0;

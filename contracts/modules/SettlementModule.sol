@@ -1,29 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {Module} from "./Module.sol";
+import {Reversal} from "./Reversal.sol";
 import {ISettlement} from "../interfaces/ISettlement.sol";
 import {IClaims} from "../interfaces/IClaims.sol";
 import {IModule} from "../interfaces/IModule.sol";
 import {Roles} from "../libraries/Roles.sol";
-import {Days} from "../libraries/Days.sol";
 import {Words} from "../libraries/Words.sol";
 import {
-    STATUS_APPROVED, STATUS_FLAGGED, STATUS_REJECTED, STATUS_APPEALED, STATUS_SETTLED,
-    STATUS_CLAWED_BACK, REASON_NONE, REASON_REVIEW_REJECTED, REASON_APPEAL_REJECTED, VISIT_INPATIENT
+    STATUS_APPROVED, STATUS_FLAGGED, STATUS_REJECTED, STATUS_APPEALED, STATUS_SETTLED, REASON_NONE,
+    REASON_REVIEW_REJECTED, REASON_APPEAL_REJECTED, VISIT_INPATIENT
 } from "../libraries/Codes.sol";
 import {
-    Packed, CLAIM_STATUS_SHIFT, CLAIM_STATUS_MASK, CLAIM_REASON_SHIFT, CLAIM_REASON_MASK,
-    COUNTER_DEDUCTIBLE_SHIFT, COUNTER_FUND_SHIFT, COUNTER_OP_FUND_SHIFT, COUNTER_VISITS_SHIFT,
-    COUNTER_VISIT_BITS, COUNTER_VISIT_MAX, EXTRA_REJECTED_ON_SHIFT, EXTRA_APPEALED_SHIFT,
-    EXTRA_REJECTED_BY_SHIFT
+    Packed, CLAIM_STATUS_SHIFT, CLAIM_STATUS_MASK, CLAIM_REASON_SHIFT, CLAIM_REASON_MASK, EXTRA_REJECTED_ON_SHIFT,
+    EXTRA_APPEALED_SHIFT, EXTRA_REJECTED_BY_SHIFT
 } from "../libraries/Packed.sol";
 
 /// @title SettlementModule — review and appeal, settlement, clearing, clawback, freeze, contributions
 /// @notice Runs inside the ledger's storage by delegatecall. No loop here runs over stored
 /// history: settlement uses running totals (payable, pending claims, an epoch per institution)
 /// and loops only over the home regions its institution served since the last settlement.
-contract SettlementModule is Module, ISettlement {
+contract SettlementModule is Reversal, ISettlement {
     // ================================================================ review and appeal
 
     /// @inheritdoc ISettlement
@@ -64,8 +61,7 @@ contract SettlementModule is Module, ISettlement {
             c.status = STATUS_REJECTED;
             c.reason = REASON_APPEAL_REJECTED;
         } else {
-            uint64 key = Packed.counterKey(c.member, _year(c.serviceDay));
-            l.counters[key] = _apply(l.counters[key], c, false);
+            _reverseCounts(l, c);
             c.status = STATUS_REJECTED;
             c.reason = REASON_REVIEW_REJECTED;
             // home region and scheme kept; rejectedOn, rejectedBy set
@@ -131,6 +127,7 @@ contract SettlementModule is Module, ISettlement {
         for (uint256 i; i < homes.length; ++i) {
             uint32 home = homes[i];
             uint256 amount = l.crossPending[institution][home];
+            if (amount == 0) continue; // every share of that region was withdrawn (a supervision case)
             delete l.crossPending[institution][home];
             uint256 total = l.owed[home][region] + amount;
             l.owed[home][region] = total;
@@ -176,14 +173,7 @@ contract SettlementModule is Module, ISettlement {
         address institution = l.institutionAccounts[uint32(c.institution)];
         Institution storage inst = _institutionOfRegulator(institution);
         if (c.status != STATUS_APPROVED || c.epoch >= inst.epoch) revert ClaimNotSettled(claimId);
-        uint64 key = Packed.counterKey(c.member, _year(c.serviceDay));
-        l.counters[key] = _apply(l.counters[key], c, false);
-        c.status = STATUS_CLAWED_BACK;
-        l.claims[claimId] = Packed.packClaim(c);
-        inst.debt += uint64(c.fund);
-        emit ClaimClawedBack(claimId, institution, c.fund, reason, evidence);
-        uint256 home = Packed.extraHome(l.claimExtra[claimId]);
-        if (home != 0 && home != inst.region && c.fund != 0) _unbookCross(l, uint32(home), inst.region, c.fund);
+        _clawBack(claimId, c, institution, inst, reason, evidence);
     }
 
     /// @inheritdoc ISettlement
@@ -307,46 +297,9 @@ contract SettlementModule is Module, ISettlement {
 
     // ================================================================ internals
 
-    /// @dev A clawed-back fund share of a person from `home` treated in `treating`: taken off
-    /// what `home` owes `treating`; what was already cleared becomes owed back (adjudication.md
-    /// v1.1, "After the decision"). The home region never pays for a clawed-back claim.
-    function _unbookCross(Layout storage l, uint32 home, uint32 treating, uint256 fund) private {
-        uint256 owed = l.owed[home][treating];
-        uint256 off = owed < fund ? owed : fund;
-        if (off != 0) {
-            l.owed[home][treating] = owed - off;
-            emit CrossRegionReduced(home, treating, off, owed - off);
-        }
-        uint256 rest = fund - off;
-        if (rest != 0) {
-            uint256 back = l.owed[treating][home] + rest;
-            l.owed[treating][home] = back;
-            emit CrossRegionOwed(treating, home, rest, back);
-        }
-    }
-
     /// @dev `min(amount, max(0, cap − used))` (adjudication.md §5).
     function _capTo(uint256 amount, uint256 cap, uint256 used) private pure returns (uint256) {
         uint256 left = cap > used ? cap - used : 0;
         return amount < left ? amount : left;
-    }
-
-    function _year(uint256 day) private pure returns (uint256 year) {
-        // slither-disable-next-line unused-return (only the year is wanted)
-        (year,) = Days.yearMonth(uint32(day));
-    }
-
-    /// @dev Add (`add`) or reverse a claim's own counts (§8); an item's last service day stays.
-    function _apply(uint256 k, Packed.Claim memory c, bool add) private pure returns (uint256) {
-        // slither-disable-next-line unused-return (only the month is wanted)
-        (, uint256 month) = Days.yearMonth(uint32(c.serviceDay));
-        uint256 delta = c.fund << COUNTER_FUND_SHIFT;
-        if (c.visit != VISIT_INPATIENT) {
-            delta += (c.deductible << COUNTER_DEDUCTIBLE_SHIFT) + (c.fund << COUNTER_OP_FUND_SHIFT);
-            uint256 shift = COUNTER_VISITS_SHIFT + COUNTER_VISIT_BITS * (month - 1);
-            uint256 visits = (k >> shift) & COUNTER_VISIT_MAX;
-            if (add ? visits != COUNTER_VISIT_MAX : visits != 0) delta += 1 << shift;
-        }
-        return add ? k + delta : k - delta;
     }
 }

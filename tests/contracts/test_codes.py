@@ -24,6 +24,9 @@ GROUPS: dict[str, type[Enum]] = {
     "SCHEME_": types.Scheme,
     "CATEGORY_": types.Category,
     "GRADE_": types.Grade,
+    "CASE_": types.CaseStatus,
+    "OUTCOME_": types.CaseOutcome,
+    "SOURCE_": types.CaseSource,
 }
 
 

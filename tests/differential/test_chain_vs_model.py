@@ -7,7 +7,8 @@ the seed, the first differing claim and field and the first differing step, and 
 to rebuild the world (see ``worldrun.assert_agree``).
 
 Per default run: 10 claim-only worlds × 200 claims (2,000 claims), 5 worlds × 200 claims
-with reviews, appeals, settlements, clearings and clawbacks, and 2 worlds × 200 claims of
+with reviews, appeals, settlements, clearings, clawbacks and supervision cases (open, findings,
+decisions, contests, rulings, finalize, close, fines paid), and 2 worlds × 200 claims of
 which ~15 % are malformed. ``-m slow``: 20 worlds × 1,000 claims (every other one with the
 post-decision steps). ``anvil``: 2 worlds × 50 claims on a real node.
 

@@ -3,7 +3,8 @@
 Every world of seeds 0..19 (200 claims) loads, plays through the reference model with no
 claim refused, keeps the money identities, and together the worlds make every reason
 code, flag and line note of adjudication.md appear; with ``after=True`` every kind of
-post-decision step both succeeds and is refused in every world.
+post-decision step both succeeds and is refused in every world, and (together) every case
+step of supervision.md.
 """
 
 from __future__ import annotations
@@ -204,8 +205,9 @@ def test_every_reason_flag_and_note_appears(worlds: list[World]) -> None:
             for line in c["lines"]:
                 notes.update(line["notes"])
     # NOT_ENROLLED cannot come from a scenario (see the next test); the reviewer's and the
-    # appeal's rejections need review steps (after=True, tested below)
-    expected = {r.name for r in Reason} - {"NONE", "NOT_ENROLLED", "REVIEW_REJECTED", "APPEAL_REJECTED"}
+    # appeal's rejections need review steps, SUPERVISION a finalized case (after=True, tested below)
+    expected = {r.name for r in Reason} - {"NONE", "NOT_ENROLLED", "REVIEW_REJECTED", "APPEAL_REJECTED",
+                                           "SUPERVISION"}
     assert expected - set(reasons) == set(), reasons
     assert {f.name for f in Flag if f.name and f is not Flag.NONE} - set(flags) == set(), flags
     assert {n.name for n in NOTE_ORDER} - set(notes) == set(), notes
@@ -356,7 +358,49 @@ def test_after_worlds_reach_every_status_and_reason(after_worlds: list[World]) -
         for region, f in report["funds"].items():
             assert f["balance"] >= 0, region
     assert set(statuses) == {"APPROVED", "FLAGGED", "REJECTED", "APPEALED", "SETTLED", "CLAWED_BACK"}
-    assert reasons["REVIEW_REJECTED"] > 0 and reasons["APPEAL_REJECTED"] > 0
+    assert reasons["REVIEW_REJECTED"] > 0 and reasons["APPEAL_REJECTED"] > 0 and reasons["SUPERVISION"] > 0
+
+
+# ---------------------------------------------------------------- supervision cases
+
+CASE_KINDS = ("open_case", "finding", "decide", "contest", "ruling", "finalize", "close", "pay_fine")
+
+
+def test_cases_leave_the_other_steps_alone() -> None:
+    """Case steps draw from their own stream and never move the other steps (not even the
+    closing round); ``cases=False`` is the world as it was before cases existed."""
+    for seed in (0, 7):
+        with_cases = random_world(seed, CLAIMS, after=True)
+        without = random_world(seed, CLAIMS, after=True, cases=False)
+        assert [s for s in with_cases["timeline"] if not s.keys() & set(CASE_KINDS)] == without["timeline"]
+        assert any(s.keys() & set(CASE_KINDS) for s in with_cases["timeline"])
+        assert not any(s.keys() & set(CASE_KINDS) for s in random_world(seed, CLAIMS)["timeline"])
+        only_cases = random_world(seed, CLAIMS, cases=True)
+        assert list(claim_steps(only_cases)) == list(claim_steps(without))
+        parse_scenario(only_cases)
+
+
+def test_case_steps_succeed_and_are_refused(after_worlds: list[World]) -> None:
+    """Across the worlds every case step both succeeds and is refused, and every outcome appears."""
+    totals: collections.Counter[tuple[str, bool]] = collections.Counter()
+    errors: collections.Counter[str] = collections.Counter()
+    outcomes: collections.Counter[str | None] = collections.Counter()
+    for _, report in after_worlds:
+        for outcome in report["steps"]:
+            if outcome["kind"] in CASE_KINDS:
+                totals[(outcome["kind"], outcome["ok"])] += 1
+                errors[outcome["error"]] += 1
+        outcomes.update(case["outcome"] for case in report["cases"].values())
+        for inst in report["institutions"].values():
+            assert inst["fines_owed"] >= 0 and inst["fines_paid"] >= 0
+    for kind in CASE_KINDS:
+        assert totals[(kind, True)] > 0 and totals[(kind, False)] > 0, (kind, totals)
+    assert {"PENALIZED", "DISMISSED", "NO_VIOLATION", None} <= set(outcomes), outcomes
+    assert {
+        "CaseUnknown", "CaseStateInvalid", "CaseHasNoFinding", "ClaimNotLive", "ClaimAlreadyFound",
+        "ClaimNotInCase", "ClaimOfOtherInstitution", "ReferralOutsideRegion", "FineBpsOutOfBounds",
+        "FinalizeTooEarly", "ContestWindowClosed", "FineExceedsOwed",
+    } - set(errors) == set(), errors
 
 
 # ---------------------------------------------------------------- malformed claims

@@ -36,6 +36,18 @@ EVENT_ROWS: dict[str, tuple[sa.Table, Any]] = {
     "ClaimClawedBack": (schema.clawbacks, None),
     "ContributionRecorded": (schema.contributions, None),
     "InstitutionFreezeChanged": (schema.freezes, None),
+    "SupervisionParamsSet": (schema.supervision_params, None),
+    "CaseOpened": (schema.cases, None),
+    "CaseFinding": (schema.case_steps, schema.case_steps.c.kind == "finding"),
+    "CaseDecided": (schema.case_steps, schema.case_steps.c.kind == "decided"),
+    "CaseContested": (schema.case_steps, schema.case_steps.c.kind == "contested"),
+    "CaseRuled": (schema.case_steps, schema.case_steps.c.kind == "ruled"),
+    "CaseClaimRejected": (schema.case_steps, schema.case_steps.c.kind == "claim_rejected"),
+    "FineOwed": (schema.case_steps, schema.case_steps.c.kind == "fine_owed"),
+    "InstitutionSuspended": (schema.case_steps, schema.case_steps.c.kind == "suspended"),
+    "CreditScoreChanged": (schema.case_steps, schema.case_steps.c.kind == "credit"),
+    "CaseClosed": (schema.case_steps, schema.case_steps.c.kind == "closed"),
+    "FinePaid": (schema.fine_payments, None),
 }
 
 

@@ -151,7 +151,8 @@ def test_documented_example_unknown_claim() -> None:
         (lambda d: d["timeline"][6].update(settle={"institution": "H1"}),
          ("timeline[6]: a step needs exactly one of claim, review, appeal, settle, clear, "
           "clawback, freeze, unfreeze, set_grade, contribution, person_status, "
-          "institution_status, filing, precheck")),
+          "institution_status, filing, precheck, open_case, finding, decide, contest, ruling, "
+          "finalize, close, pay_fine")),
         # filings
         (lambda d: d["timeline"][11]["filing"].update(to="2026-04-01"),
          "timeline[11].filing: 'to' is before 'from'"),

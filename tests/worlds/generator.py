@@ -27,8 +27,9 @@ clear and clawback both succeed and be refused; tests/differential/test_worlds.p
 seeds 0–19.
 
 Streams: the world and its claims come from ``Random(seed)``; the post-decision steps
-(``after``) and the malformed claims (``malformed_rate``) come from their own streams, so
-the same seed gives the same claims whatever those two options are.
+(``after``), the malformed claims (``malformed_rate``) and the supervision cases (``cases``,
+on with ``after`` by default: :mod:`worlds.cases`) come from their own streams, so the same seed
+gives the same claims whatever those options are, and the same other steps with or without cases.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from worlds.cases import CaseSteps
 
 __all__ = ["MALFORMED_KINDS", "random_world", "random_world_file"]
 
@@ -131,7 +134,7 @@ class _ClaimInfo:
 
 class _Builder:
     def __init__(self, seed: int, claims: int, people: int, after: bool, malformed_rate: float,
-            start: dt.date | None) -> None:
+            start: dt.date | None, cases: bool = False) -> None:
         if claims < 0 or people < 1:
             raise ValueError("claims must be ≥ 0 and people ≥ 1")
         if not 0.0 <= malformed_rate <= 1.0:
@@ -158,12 +161,14 @@ class _Builder:
 
         self.timeline: list[_Step] = []
         self.pending: list[tuple[dt.date, int, _Action, tuple[Any, ...]]] = []
+        self.case_pending: list[tuple[dt.date, int, _Action, tuple[Any, ...]]] = []
         self.seq = 0
         self.claims: list[_ClaimInfo] = []
         self.claim_by_id: dict[str, _ClaimInfo] = {}
         self.visits: dict[tuple[str, int, int], int] = {}
         self.invoice_seq = 0
         self.invoices: dict[str, str] = {}
+        self.cases = CaseSteps(self, seed, REVIEWERS) if cases else None
 
     # ------------------------------------------------------------------ setup
 
@@ -377,10 +382,26 @@ class _Builder:
         self.seq += 1
         heapq.heappush(self.pending, (day, self.seq, action, args))
 
+    def _schedule_case(self, day: dt.date, action: _Action, *args: Any) -> None:
+        """:meth:`_schedule` for a case step (a heap of its own: see :meth:`_flush_core`)."""
+        self.seq += 1
+        heapq.heappush(self.case_pending, (day, self.seq, action, args))
+
     def _flush(self, until: dt.date | None) -> None:
-        while self.pending and (until is None or self.pending[0][0] <= until):
-            day, _, action, args = heapq.heappop(self.pending)
+        """Play what is due by ``until`` (everything when None), both heaps in (day, order)."""
+        while True:
+            due = [h for h in (self.pending, self.case_pending) if h and (until is None or h[0][0] <= until)]
+            if not due:
+                return
+            heap = min(due, key=lambda h: (h[0][0], h[0][1]))
+            day, _, action, args = heapq.heappop(heap)
             action(day, *args)
+
+    def _flush_core(self) -> None:
+        """Play every pending step that is not a case step, and the case steps due by then: the
+        timeline then ends where it would without cases (the closing round starts from there)."""
+        while self.pending:
+            self._flush(self.pending[0][0])
 
     def _emit(self, day: dt.date, kind: str, body: dict[str, Any]) -> None:
         if self.timeline:
@@ -408,9 +429,10 @@ class _Builder:
                 person = rng.choices(self.people, self.person_weights)[0]
             previous = person
             self._claim(day, f"C{n}", person)
-        self._flush(None)
+        self._flush_core()
         if self.after:
             self._closing()
+        self._flush(None)
 
     def _closing(self) -> None:
         """Year-end: contributions, settle every institution, clear between every two regions."""
@@ -604,6 +626,8 @@ class _Builder:
             self.inst_by_id[info.institution].claims.append(claim_id)
         if self.after:
             self._after_claim(at, info)
+        if self.cases is not None and not malformed:
+            self.cases.after_claim(at, info)
 
     def _invoice_of(self, claim_id: str) -> str:
         return self.invoices[claim_id]
@@ -882,7 +906,7 @@ class _Builder:
 
 
 def random_world(seed: int, claims: int = 200, *, people: int = 30, after: bool = False,
-        malformed_rate: float = 0.0, start: dt.date | None = None) -> dict[str, Any]:
+        malformed_rate: float = 0.0, start: dt.date | None = None, cases: bool | None = None) -> dict[str, Any]:
     """A random scenario document, the same for the same arguments.
 
     ``claims`` claim steps over ``people`` insured people, with registry steps (grades,
@@ -892,16 +916,20 @@ def random_world(seed: int, claims: int = 200, *, people: int = 30, after: bool 
     (each refused with one of :data:`MALFORMED_KINDS`); at 0 (the default) every claim
     is well-formed, so no claim step is refused. ``start`` moves the world to another
     first day (default: a day in the first half of 2026 drawn from ``seed``); the
-    claims stay the same, relative to it.
+    claims stay the same, relative to it. ``cases`` (default: as ``after``) mixes in
+    supervision cases (:mod:`worlds.cases`) from a stream of their own: the other steps stay
+    the same.
     """
-    return _Builder(seed, claims, people, after, malformed_rate, start).build()
+    with_cases = after if cases is None else cases
+    return _Builder(seed, claims, people, after, malformed_rate, start, with_cases).build()
 
 
 def random_world_file(seed: int, path: str | os.PathLike[str], claims: int = 200, *, people: int = 30,
-        after: bool = False, malformed_rate: float = 0.0, start: dt.date | None = None) -> Path:
+        after: bool = False, malformed_rate: float = 0.0, start: dt.date | None = None,
+        cases: bool | None = None) -> Path:
     """Write :func:`random_world` as a JSON scenario file at ``path``; returns the path."""
     doc = random_world(
-        seed, claims, people=people, after=after, malformed_rate=malformed_rate, start=start
+        seed, claims, people=people, after=after, malformed_rate=malformed_rate, start=start, cases=cases
     )
     out = Path(path)
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

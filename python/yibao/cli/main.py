@@ -22,7 +22,7 @@ from typing import Any
 import typer
 import typer.main
 
-from yibao.cli import claims, clock, keys, ops, queries, registry, rules, settlement
+from yibao.cli import cases, claims, clock, keys, ops, queries, registry, rules, settlement
 from yibao.cli.screen import screen as screen_command
 from yibao.cli.index import index as index_command
 from yibao.errors import ContractError, YibaoError
@@ -44,7 +44,7 @@ for _name, _group in (
     ("institution", registry.institution_app), ("person", registry.person_app), ("region", registry.region_app),
     ("role", registry.role_app), ("claim", claims.claim_app), ("review", settlement.review_app),
     ("fund", settlement.fund_app), ("policy", rules.policy_app), ("catalogue", rules.catalogue_app),
-    ("key", keys.key_app), ("clock", clock.clock_app),
+    ("key", keys.key_app), ("clock", clock.clock_app), ("case", cases.case_app), ("fine", cases.fine_app),
 ):
     app.add_typer(_group, name=_name)
 

@@ -44,18 +44,19 @@ def _short(text: str | None) -> str:
     return "—" if text is None else f"{text[:10]}…"
 
 
-def _human(rows: list[tuple[Lead[str], bool]], since: str | None) -> None:
+def _human(rows: list[tuple[Lead[str], bool, tuple[int, str, int | None]]], since: str | None) -> None:
     if not rows:
         out.print("no leads" + (f" with a claim since {since}" if since else ""))
         return
     t = Table(title="screening leads")
-    for name in ("rule", "severity", "institution", "person", "claims", "amount", "new"):
-        t.add_column(name, justify="right" if name == "amount" else "left")
-    for lead, new in rows:
-        t.add_row(str(lead.rule), str(lead.severity), _short(lead.institution), _short(lead.person),
-                  "\n".join(lead.claims), f"{yuan(lead.amount)} 元", "new" if new else "")
+    for name in ("id", "rule", "severity", "institution", "person", "claims", "amount", "new"):
+        t.add_column(name, justify="right" if name in ("id", "amount") else "left")
+    for lead, new, (lead_id, status, case) in rows:
+        t.add_row(str(lead_id), str(lead.rule), str(lead.severity), _short(lead.institution), _short(lead.person),
+                  "\n".join(lead.claims), f"{yuan(lead.amount)} 元",
+                  f"case {case}" if status == "CASE" else ("new" if new else ""))
     out.print(t)
-    fresh = sum(1 for _, new in rows if new)
+    fresh = sum(1 for _, new, _ in rows if new)
     out.print(f"{len(rows)} leads, {fresh} new")
 
 
@@ -72,6 +73,7 @@ def screen(
     """Screen the index's live claims with the rules of screening.md, store the leads and print them."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from yibao.index.cases import lead_ids
     from yibao.index.database import open_index, shown_url
     from yibao.index.screen import screen as run_screen
     from yibao.index.screen import store_leads
@@ -87,16 +89,18 @@ def screen(
         with engine.begin() as conn:
             leads = run_screen(conn, params, since_day=since_day)
             new, _ = store_leads(conn, leads, int(time.time()))
+            stored = lead_ids(conn, leads)
     except SQLAlchemyError as exc:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
         raise InputError(f"--db {shown_url(url)}: cannot screen the index ({first})") from None
     finally:
         engine.dispose()
     fresh = {id(lead) for lead in new}
-    rows = [(lead, id(lead) in fresh) for lead in leads]
+    rows = [(lead, id(lead) in fresh, ref) for lead, ref in zip(leads, stored, strict=True)]
     doc: dict[str, Any] = {
-        "ok": True, "since": since, "params": params.document(), "count": len(rows),
-        "new": len(new), "leads": [dict(lead_document(lead), amount=lead.amount, new=is_new) for lead, is_new in rows]}
+        "ok": True, "since": since, "params": params.document(), "count": len(rows), "new": len(new),
+        "leads": [dict(lead_document(lead), id=ref[0], amount=lead.amount, new=is_new, status=ref[1], case=ref[2])
+                  for lead, is_new, ref in rows]}
     emit(as_json, doc, lambda: _human(rows, since))
 
 

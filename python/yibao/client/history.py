@@ -3,7 +3,8 @@
 :func:`claim_details` is what ``yibao claim show`` prints: the stored claim (``claimInfo``)
 with what only its submission tells (institution, person, lines, alerts) and its review data.
 :func:`claim_history` is ``yibao claim history``: every step in chain order — submitted (with
-its decision), alerts, reviewed, appealed, settled, clawed back — each with its block time as
+its decision), alerts, reviewed, appealed, settled, clawed back, rejected by a supervision
+case — each with its block time as
 a CST date-time, its transaction hash and its sender.
 
 Everything comes from logs of the ledger filtered by the claim id topic, plus the ``Settled``
@@ -30,7 +31,8 @@ from yibao.model.types import (
 )
 
 #: Events that carry a claim id as their first topic.
-CLAIM_EVENTS = ("ClaimDecided", "ClaimLines", "Alert", "ClaimReviewed", "ClaimAppealed", "ClaimClawedBack")
+CLAIM_EVENTS = ("ClaimDecided", "ClaimLines", "Alert", "ClaimReviewed", "ClaimAppealed", "ClaimClawedBack",
+                "CaseClaimRejected")
 
 
 def parse_claim_id(text: str) -> bytes:
@@ -236,9 +238,14 @@ def claim_history(ledger: Ledger, claim_id: bytes) -> list[dict[str, Any]]:
             steps.append(r.step(log, "appealed", institution=Web3.to_checksum_address(a["institution"])))
         elif log.event == "ClaimClawedBack":
             clawed_at = (log.block, log.index)
+            reason = codec.decode_reason(a["reason"])
+            case = {"case": int.from_bytes(bytes(a["evidence"]), "big")} if reason == "SUPERVISION" else {}
             steps.append(r.step(
                 log, "clawed_back", institution=Web3.to_checksum_address(a["institution"]),
-                amount=int(a["amount"]), reason=codec.decode_reason(a["reason"]), evidence=_hex(a["evidence"])))
+                amount=int(a["amount"]), reason=reason, evidence=_hex(a["evidence"]), **case))
+        elif log.event == "CaseClaimRejected":
+            steps.append(r.step(log, "rejected_by_case", case=int(a["caseId"]), reason="SUPERVISION",
+                                from_status=_enum_name(ClaimStatus, int(a["fromStatus"])), fund=int(a["fund"])))
     if not decided:  # the claim exists but its submission is not in the logs (pruned node?)
         return steps
     if institution is not None and approved_at is not None:

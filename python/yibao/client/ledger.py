@@ -8,7 +8,7 @@ Every write signs locally with the acting account (``ledger.acting_as(key)``), r
 :class:`~yibao.client.types.TxResult` with the decoded events, and raises the decoded
 contract error (:class:`~yibao.errors.ContractError`) on a revert, the same on every kind of
 chain. The calls are grouped by the part of the contracts they reach: registry, rule base,
-claims, and what comes after the decision.
+claims, what comes after the decision, and supervision cases.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from yibao.client.claims import ClaimCalls
 from yibao.client.registry import RegistryCalls
 from yibao.client.rules import RuleCalls
 from yibao.client.settlement import SettlementCalls
+from yibao.client.supervision import SupervisionCalls
 
 
-class Ledger(RegistryCalls, RuleCalls, ClaimCalls, SettlementCalls):
+class Ledger(RegistryCalls, RuleCalls, ClaimCalls, SettlementCalls, SupervisionCalls):
     """A client of one deployment, acting as one account at a time."""
 
 

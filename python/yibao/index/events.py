@@ -49,7 +49,15 @@ class _Event:
 
 
 def _is_dynamic(typ: str) -> bool:
-    return typ in ("string", "bytes") or typ.endswith("]")
+    return typ in ("string", "bytes") or typ.endswith("]") or typ.startswith("(")
+
+
+def _abi_type(p: dict[str, Any]) -> str:
+    """A parameter's type as eth-abi spells it (a struct as its components' tuple)."""
+    typ = str(p["type"])
+    if typ.startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in p["components"]) + ")" + typ[len("tuple"):]
+    return typ
 
 
 @functools.cache
@@ -60,9 +68,9 @@ def event_layouts() -> dict[bytes, _Event]:
     for item in artifacts.ledger_abi():
         if item["type"] != "event":
             continue
-        plain = tuple((p["name"], p["type"]) for p in item["inputs"] if not p["indexed"])
+        plain = tuple((p["name"], _abi_type(p)) for p in item["inputs"] if not p["indexed"])
         out[topic(item["name"])] = _Event(
-            item["name"], tuple((p["name"], p["type"]) for p in item["inputs"] if p["indexed"]), plain,
+            item["name"], tuple((p["name"], _abi_type(p)) for p in item["inputs"] if p["indexed"]), plain,
             any(_is_dynamic(t) for _, t in plain))
     return out
 
@@ -79,6 +87,8 @@ def _word(typ: str, w: bytes) -> Any:
         return w[31] != 0
     if typ.startswith("uint"):
         return int.from_bytes(w, "big")
+    if typ.startswith("int"):
+        return int.from_bytes(w, "big", signed=True)
     return bytes(w)
 
 
@@ -306,6 +316,78 @@ def _settled(rows: Rows, log: RawLog, a: dict[str, Any]) -> None:
         "to_day": a["toDay"], "payment_ref": _hex_or_none(a["paymentRef"]), **_at(log), "tx": log.tx})
 
 
+Handler = Callable[[Rows, RawLog, dict[str, Any]], None]
+"""A row maker: the rows of one decoded log."""
+
+
+def _case_opened(rows: Rows, log: RawLog, a: dict[str, Any]) -> None:
+    case_id = int(a["caseId"])
+    rows.add(schema.cases, {"case_id": case_id, "institution": a["institution"], "opened_by": a["by"],
+                            "source": a["source"], "by_region": a["byRegion"], "evidence": _hex_or_none(a["evidence"]),
+                            "claim_count": len(a["claims"]), **_at(log), "tx": log.tx})
+    for claim in a["claims"]:
+        rows.add(schema.case_claims, {"case_id": case_id, "claim_id": _hex(claim)})
+
+
+def _case_finding(rows: Rows, log: RawLog, a: dict[str, Any]) -> None:
+    case_id = int(a["caseId"])
+    _case_step(rows, log, case_id, "finding", actor=a["by"], code=_reason(a["code"]),
+               evidence=_hex_or_none(a["evidence"]), amount=a["newlyFound"])
+    for claim in a["claims"]:
+        rows.add(schema.case_found, {"case_id": case_id, "claim_id": _hex(claim), **_at(log)})
+
+
+def _case_rejected(rows: Rows, log: RawLog, a: dict[str, Any]) -> None:
+    rows.touched.add(_hex(a["claimId"]))
+    _case_step(rows, log, int(a["caseId"]), "claim_rejected", claim_id=_hex(a["claimId"]), amount=a["fund"],
+               value=a["fromStatus"])
+
+
+_STEP_COLUMNS = ("actor", "institution", "code", "evidence", "claim_id", "article", "fine_bps", "suspend_days",
+                 "upheld", "outcome", "year", "amount", "fine", "value")
+
+
+def _case_step(rows: Rows, log: RawLog, case_id: int, kind: str, **fields: Any) -> None:
+    row: Row = dict.fromkeys(_STEP_COLUMNS)
+    row.update(fields)
+    rows.add(schema.case_steps, {"case_id": case_id, "kind": kind, **row, **_at(log), "tx": log.tx})
+
+
+def _step(kind: str, make: Callable[[dict[str, Any]], dict[str, Any]]) -> Handler:
+    return lambda rows, log, a: _case_step(rows, log, int(a["caseId"]), kind, **make(a))
+
+
+def _params(a: dict[str, Any]) -> Row:
+    p = a["params"]
+    names = ("contest_days", "points_art38", "points_art40", "credit_base", "floor_a", "floor_b", "floor_c",
+             "floor_d")
+    return {"region": a["region"], **dict(zip(names, p, strict=True))}
+
+
+SUPERVISION_HANDLERS: dict[str, Handler] = {
+    "SupervisionParamsSet": _simple(schema.supervision_params, _params),
+    "CaseOpened": _case_opened,
+    "CaseFinding": _case_finding,
+    "CaseDecided": _step("decided", lambda a: {"actor": a["by"], "article": a["article"], "fine_bps": a["fineBps"],
+                                               "suspend_days": a["suspendDays"], "amount": a["loss"],
+                                               "fine": a["fine"]}),
+    "CaseContested": _step("contested", lambda a: {"actor": a["institution"]}),
+    "CaseRuled": _step("ruled", lambda a: {"actor": a["reviewer"], "upheld": a["upheld"], "fine_bps": a["fineBps"],
+                                           "fine": a["fine"]}),
+    "CaseClaimRejected": _case_rejected,
+    "FineOwed": _step("fine_owed", lambda a: {"institution": a["institution"], "amount": a["amount"],
+                                              "value": a["owed"]}),
+    "InstitutionSuspended": _step("suspended", lambda a: {"institution": a["institution"], "value": a["until"]}),
+    "CreditScoreChanged": _step("credit", lambda a: {"institution": a["institution"], "year": a["year"],
+                                                     "value": a["score"]}),
+    "CaseClosed": _step("closed", lambda a: {"actor": a["by"], "outcome": a["outcome"]}),
+    "FinePaid": _simple(schema.fine_payments, lambda a: {
+        "institution": a["institution"], "actor": a["by"], "amount": a["amount"], "owed": a["owed"],
+        "payment_ref": _hex_or_none(a["paymentRef"])}, with_tx=True),
+}
+"""The supervision module's events (cases, fines, parameters)."""
+
+
 HANDLERS: dict[str, Callable[[Rows, RawLog, dict[str, Any]], None]] = {
     "RegionAdded": _simple(schema.regions, lambda a: {"code": a["region"], "name": a["name"],
                                                       "opening": a["openingBalance"]}, with_index=False),
@@ -340,6 +422,7 @@ HANDLERS: dict[str, Callable[[Rows, RawLog, dict[str, Any]], None]] = {
         "pseudonym": _hex(a["person"]), "region": a["region"], "amount": a["amount"]}),
     "InstitutionFreezeChanged": _simple(schema.freezes, lambda a: {"institution": a["institution"],
                                                                    "frozen": a["frozen"]}),
+    **SUPERVISION_HANDLERS,
 }
 """Each stored event's row maker (role and module events are not stored)."""
 
@@ -395,6 +478,8 @@ __all__ = [
     "CLAIM_EPOCH_MASK",
     "CLAIM_EPOCH_SHIFT",
     "HANDLERS",
+    "SUPERVISION_HANDLERS",
+    "Handler",
     "Row",
     "Rows",
     "day_parts",

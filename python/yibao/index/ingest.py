@@ -15,9 +15,10 @@ that remain, and reading goes on from there.
 **Derived claim state** mirrors what ``claimInfo`` says: the decision, then in chain order
 each review (approve: APPROVED, reason NONE, the review's fund, the epoch = the institution's
 settlements so far; reject: REJECTED with REVIEW_REJECTED, or APPEAL_REJECTED for an appeal),
-appeal (APPEALED, the reason kept) and clawback (CLAWED_BACK, fund and reason kept, as the
-contract stores them); an APPROVED claim whose epoch its institution has settled
-(a ``Settled`` row of that epoch) is SETTLED.
+appeal (APPEALED, the reason kept), clawback (CLAWED_BACK, fund and reason kept, as the
+contract stores them) and a finalized case's rejection (REJECTED with SUPERVISION, the fund
+kept); an APPROVED claim whose epoch its institution has settled (a ``Settled`` row of that
+epoch) is SETTLED.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from yibao.client.ledger import Ledger
 from yibao.index import schema
+from yibao.index.cases import link_cases
 from yibao.index.chainread import block_hashes, read_range
 from yibao.index.database import bind, set_meta
 from yibao.index.events import Rows, is_decision, to_rows
@@ -183,6 +185,8 @@ def insert_rows(conn: Connection, rows: Rows, blocks: dict[int, tuple[str, int]]
                      .values(status=int(ClaimStatus.SETTLED)))
     if rows.touched:
         recompute(conn, rows.touched)
+    if rows.tables.get(schema.cases):
+        link_cases(conn)
 
 
 def bulk_insert(conn: Connection, table: sa.Table, batch: list[dict[str, Any]]) -> None:
@@ -241,10 +245,15 @@ def rollback(conn: Connection, fork: int) -> None:
         touched.update(str(x) for x in conn.execute(sa.select(table.c.claim_id).where(table.c.block > fork)).scalars())
     unsettled = set(conn.execute(sa.select(schema.settlements.c.institution)
                                  .where(schema.settlements.c.block > fork)).scalars())
+    touched.update(str(x) for x in conn.execute(sa.select(schema.case_steps.c.claim_id).where(
+        schema.case_steps.c.block > fork, schema.case_steps.c.claim_id.is_not(None))).scalars())
     conn.execute(schema.claim_lines.delete().where(
         schema.claim_lines.c.claim_id.in_(sa.select(c.claim_id).where(c.block > fork))))
+    gone = sa.select(schema.cases.c.case_id).where(schema.cases.c.block > fork)
+    conn.execute(schema.case_claims.delete().where(schema.case_claims.c.case_id.in_(gone)))
+    conn.execute(schema.leads.update().where(schema.leads.c.case_id.in_(gone)).values(status="OPEN", case_id=None))
     for table in schema.CHAIN_TABLES:
-        if table is schema.claim_lines:
+        if table in (schema.claim_lines, schema.case_claims):
             continue
         column = table.c.number if table is schema.blocks else table.c.block
         conn.execute(table.delete().where(column > fork))
@@ -266,9 +275,12 @@ def _parts(items: Sequence[str]) -> Iterable[Sequence[str]]:
 def _steps(conn: Connection, ids: Sequence[str]) -> dict[str, list[tuple[int, int, str, Any]]]:
     """Each claim's reviews, appeals and clawbacks as (block, log_index, kind, row), in order."""
     out: dict[str, list[tuple[int, int, str, Any]]] = {}
-    for kind, table in (("review", schema.reviews), ("appeal", schema.appeals), ("clawback", schema.clawbacks)):
+    rejected = schema.case_steps.c.kind == "claim_rejected"
+    for kind, table, where in (("review", schema.reviews, None), ("appeal", schema.appeals, None),
+                               ("clawback", schema.clawbacks, None), ("case_rejected", schema.case_steps, rejected)):
         for part in _parts(ids):
-            for r in conn.execute(sa.select(table).where(table.c.claim_id.in_(part))).mappings():
+            query = sa.select(table).where(table.c.claim_id.in_(part))
+            for r in conn.execute(query if where is None else query.where(where)).mappings():
                 out.setdefault(str(r["claim_id"]), []).append((int(r["block"]), int(r["log_index"]), kind, r))
     for steps in out.values():
         steps.sort(key=lambda s: (s[0], s[1]))
@@ -294,6 +306,8 @@ def derive(claim: Any, steps: list[tuple[int, int, str, Any]],
             fund = int(r["fund"])
         elif kind == "appeal":
             status = int(ClaimStatus.APPEALED)
+        elif kind == "case_rejected":  # a finalized supervision case (the fund share stays as stored)
+            status, reason = int(ClaimStatus.REJECTED), int(Reason.SUPERVISION)
         else:
             status = int(ClaimStatus.CLAWED_BACK)
     if status == ClaimStatus.APPROVED and any(e == epoch for _, _, e in settlements):

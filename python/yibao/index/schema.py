@@ -334,6 +334,101 @@ freezes = Table(
     Column("log_index", Integer, nullable=False),
 )
 
+# --------------------------------------------------------------------- supervision (监管闭环)
+
+supervision_params = Table(
+    "supervision_params", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("region", Integer, nullable=False, index=True),
+    Column("contest_days", Integer, nullable=False),
+    Column("points_art38", Integer, nullable=False),
+    Column("points_art40", Integer, nullable=False),
+    Column("credit_base", Integer, nullable=False),
+    Column("floor_a", Integer, nullable=False),
+    Column("floor_b", Integer, nullable=False),
+    Column("floor_c", Integer, nullable=False),
+    Column("floor_d", Integer, nullable=False),
+    Column("block", BigInteger, nullable=False, index=True),
+    Column("log_index", Integer, nullable=False),
+)
+"""Every ``SupervisionParamsSet``: a region's parameters from that block on."""
+
+cases = Table(
+    "cases", metadata,
+    Column("case_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("institution", String(ADDRESS), nullable=False, index=True),
+    Column("opened_by", String(ADDRESS), nullable=False),
+    Column("source", SmallInteger, nullable=False),
+    Column("by_region", Integer, nullable=False),
+    Column("evidence", String(HEX32), nullable=True),
+    Column("claim_count", Integer, nullable=False),
+    Column("block", BigInteger, nullable=False, index=True),
+    Column("log_index", Integer, nullable=False),
+    Column("tx", String(HEX32), nullable=False),
+)
+"""Every ``CaseOpened``; what happened to the case since is in ``case_steps``."""
+
+case_claims = Table(
+    "case_claims", metadata,
+    Column("case_id", BigInteger, ForeignKey("cases.case_id", ondelete="CASCADE"), primary_key=True),
+    Column("claim_id", String(HEX32), primary_key=True),
+    Index("ix_case_claims_claim", "claim_id"),
+)
+"""The claims a case was opened on."""
+
+case_found = Table(
+    "case_found", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, nullable=False, index=True),
+    Column("claim_id", String(HEX32), nullable=False, index=True),
+    Column("block", BigInteger, nullable=False, index=True),
+    Column("log_index", Integer, nullable=False),
+)
+"""Each claim a ``CaseFinding`` names (a claim named again is a row again): the found claims."""
+
+case_steps = Table(
+    "case_steps", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, nullable=False, index=True),
+    # finding, decided, contested, ruled, closed; and finalize's claim_rejected, fine_owed, suspended, credit
+    Column("kind", String(16), nullable=False),
+    Column("actor", String(ADDRESS), nullable=True),  # who took the step (the institution for its own)
+    Column("institution", String(ADDRESS), nullable=True),  # fine_owed, suspended, credit
+    Column("code", String(32), nullable=True),  # finding
+    Column("evidence", String(HEX32), nullable=True),  # finding
+    Column("claim_id", String(HEX32), nullable=True, index=True),  # claim_rejected
+    Column("article", SmallInteger, nullable=True),  # decided
+    Column("fine_bps", Integer, nullable=True),  # decided, ruled
+    Column("suspend_days", Integer, nullable=True),  # decided
+    Column("upheld", Boolean, nullable=True),  # ruled
+    Column("outcome", SmallInteger, nullable=True),  # closed
+    Column("year", Integer, nullable=True),  # credit
+    # decided: the loss; ruled: —; finding: claims newly found; claim_rejected: the fund share;
+    # fine_owed: the fine
+    Column("amount", BigInteger, nullable=True),
+    Column("fine", BigInteger, nullable=True),  # decided, ruled
+    # claim_rejected: the status before; fine_owed: fines owed after; suspended: the last day
+    # (day number); credit: the score
+    Column("value", BigInteger, nullable=True),
+    Column("block", BigInteger, nullable=False, index=True),
+    Column("log_index", Integer, nullable=False),
+    Column("tx", String(HEX32), nullable=False),
+)
+"""Every step of every case after its opening, one row per event, in chain order."""
+
+fine_payments = Table(
+    "fine_payments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("institution", String(ADDRESS), nullable=False, index=True),
+    Column("actor", String(ADDRESS), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("owed", BigInteger, nullable=False),  # still owed afterwards
+    Column("payment_ref", String(HEX32), nullable=True),
+    Column("block", BigInteger, nullable=False, index=True),
+    Column("log_index", Integer, nullable=False),
+    Column("tx", String(HEX32), nullable=False),
+)
+
 # --------------------------------------------------------------------- findings
 
 leads = Table(
@@ -349,7 +444,8 @@ leads = Table(
     Column("first_day", Integer, nullable=False),  # earliest service day of its claims
     Column("last_day", Integer, nullable=False),  # latest service day of its claims
     Column("found_at", BigInteger, nullable=False),  # unix time of the screening run that found it
-    Column("status", String(10), nullable=False, server_default="OPEN"),  # OPEN; a case takes it up
+    Column("status", String(10), nullable=False, server_default="OPEN"),  # OPEN, or CASE: a case took it up
+    Column("case_id", BigInteger, nullable=True),  # the case that took it up
     UniqueConstraint("rule", "claims_key", name="uq_leads_rule_claims"),
 )
 """A lead is stored once: the same rule and the same set of claims is the same lead."""
@@ -364,10 +460,10 @@ lead_claims = Table(
 CHAIN_TABLES: tuple[Table, ...] = (
     blocks, regions, institutions, institution_changes, people, person_changes, filings, policies,
     catalogue, claims, claim_lines, alerts, reviews, appeals, settlements, cross_region, clawbacks,
-    contributions, freezes,
+    contributions, freezes, supervision_params, cases, case_claims, case_found, case_steps, fine_payments,
 )
-"""Tables filled from the chain (each row has the block it came from; ``claim_lines`` through
-its claim)."""
+"""Tables filled from the chain (each row has the block it came from; ``claim_lines`` and
+``case_claims`` through their claim and case)."""
 
 __all__ = [
     "ADDRESS",
@@ -376,6 +472,10 @@ __all__ = [
     "alerts",
     "appeals",
     "blocks",
+    "case_claims",
+    "case_found",
+    "case_steps",
+    "cases",
     "catalogue",
     "claim_lines",
     "claims",
@@ -383,6 +483,7 @@ __all__ = [
     "contributions",
     "cross_region",
     "filings",
+    "fine_payments",
     "freezes",
     "institution_changes",
     "institutions",
@@ -397,4 +498,5 @@ __all__ = [
     "regions",
     "reviews",
     "settlements",
+    "supervision_params",
 ]

@@ -3,8 +3,9 @@
 The ledger is the executable form of adjudication.md and docs/decisions.md, written to
 be read. It keeps regions and their funds, versioned policies, the catalogue of every
 region, institutions, insured people, reviewers, claims and their history, the yearly
-counters of every person, the last service day of interval-limited items, and what home
-regions owe treating regions.
+counters of every person, the last service day of interval-limited items, what home
+regions owe treating regions, and supervision cases, fines and credit scores
+(supervision.md, :class:`~yibao.model.supervision.SupervisionRules`).
 
 Conventions:
 
@@ -28,11 +29,11 @@ from yibao.model.types import (
     Scheme, YearCounters
 )
 
-from yibao.model.settlement import SettlementRules
+from yibao.model.supervision import SupervisionRules
 from yibao.model.state import ClaimEvent, CounterRecord
 
 
-class ReferenceLedger(SettlementRules):
+class ReferenceLedger(SupervisionRules):
     """The reference model of the whole world (see the module docstring)."""
 
     # ------------------------------------------------------------------

@@ -95,6 +95,35 @@ class Reason(IntEnum):
     OVERCLAIM = 10
     REVIEW_REJECTED = 11
     APPEAL_REJECTED = 12
+    SUPERVISION = 13
+
+
+class CaseStatus(IntEnum):
+    """Where a supervision case stands (supervision.md §Lifecycle)."""
+
+    OPEN = 1
+    INVESTIGATING = 2
+    NOTIFIED = 3
+    CONTESTED = 4
+    CLOSED = 5
+
+
+class CaseOutcome(IntEnum):
+    """How a closed supervision case ended (NONE while it is not closed)."""
+
+    NONE = 0
+    PENALIZED = 1
+    DISMISSED = 2
+    NO_VIOLATION = 3
+
+
+class CaseSource(IntEnum):
+    """Where a supervision case came from; REFERRAL: another region's regulator."""
+
+    LEAD = 0
+    TIP = 1
+    INSPECTION = 2
+    REFERRAL = 3
 
 
 class Flag(IntFlag):
@@ -417,6 +446,55 @@ class Settlement:
     cash: int
 
 
+@dataclass(frozen=True)
+class SupervisionParams:
+    """A region's supervision parameters (supervision.md §Parameters; defaults in brackets
+    there). A score ≥ ``floor_a`` is grade A, … ≥ ``floor_d`` D, below ``floor_d`` E."""
+
+    contest_days: int = 15
+    points_art38: int = 10
+    points_art40: int = 30
+    credit_base: int = 100
+    floor_a: int = 90
+    floor_b: int = 80
+    floor_c: int = 70
+    floor_d: int = 60
+
+    def grade_of(self, score: int) -> Grade:
+        """The grade of a credit score under these floors."""
+        for floor, grade in ((self.floor_a, Grade.A), (self.floor_b, Grade.B),
+                             (self.floor_c, Grade.C), (self.floor_d, Grade.D)):
+            if score >= floor:
+                return grade
+        return Grade.E
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A supervision case as it stands. ``article`` is 0 and ``decided_on`` None until the
+    case is decided; ``claims`` are the claims it was opened on, ``found`` those of them
+    found in a finding, in the order first found; ``findings`` counts the findings."""
+
+    id: int
+    institution: str
+    status: CaseStatus
+    outcome: CaseOutcome
+    source: CaseSource
+    by_region: int
+    article: int
+    fine_bps: int
+    suspend_days: int
+    opened_on: dt.date
+    decided_on: dt.date | None
+    contested: bool
+    upheld: bool
+    claims: tuple[ClaimKey, ...]
+    found: tuple[ClaimKey, ...]
+    findings: int
+    loss: int
+    fine: int
+
+
 __all__ = [
     "ALERT_REASONS",
     "BPS",
@@ -428,6 +506,10 @@ __all__ = [
     "NOTE_ORDER",
     "REASON_CODE_RE",
     "AlertKind",
+    "CaseOutcome",
+    "CaseSource",
+    "CaseStatus",
+    "CaseView",
     "CatalogueItem",
     "Category",
     "Claim",
@@ -449,6 +531,7 @@ __all__ = [
     "Reason",
     "Scheme",
     "Settlement",
+    "SupervisionParams",
     "VisitType",
     "YearCounters",
     "expected_balance",

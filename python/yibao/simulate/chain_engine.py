@@ -23,7 +23,10 @@
 
 The steps after the decision (review, appeal, settle, clear, clawback, freeze, unfreeze,
 contribution) run through the SettlementModule as the regulator (contributions: the
-operator), the reviewers' and institutions' own keys.
+operator), the reviewers' and institutions' own keys. Supervision steps run through the
+SupervisionModule as the regulator (regulator of every region, so of a referring region
+too), a contest as the case's institution, a ruling as the reviewer; a referral names each
+claim's person by the pseudonym of the person the stored claim was submitted for.
 
 :meth:`ChainEngine.snapshot` and :meth:`ChainEngine.revert` take the engine back to an
 earlier point: the chain (and its clock) and the engine's own bookkeeping together.
@@ -50,12 +53,12 @@ from yibao.evidence import SIMULATION_KEY, EvidenceKey
 from yibao.units import noon_cst
 from yibao.errors import ChainError, ContractError, InputError
 from yibao.model.types import (
-    CatalogueItem, Claim, ClaimKey, ClaimLine, ClaimStatus, Decision, Filing, FundState, Grade,
-    InstitutionState, InstitutionStatus, PersonStatus, PolicyVersion, Reason, Scheme
+    CaseSource, CatalogueItem, Claim, ClaimKey, ClaimLine, ClaimStatus, Decision, Filing, FundState, Grade,
+    InstitutionState, InstitutionStatus, PersonStatus, PolicyVersion, Reason, Scheme, SupervisionParams
 )
 from yibao.model.screening import ItemRestriction, Lead, PersonAttributes, ScreeningParams
 from yibao.simulate.chain_screening import ChainScreening
-from yibao.simulate.engine import GasFigures
+from yibao.simulate.engine import CaseFacts, GasFigures, Sanctions
 
 #: The HMAC key of scenario pseudonyms. Public on purpose: scenario ids are not national IDs.
 PSEUDONYM_KEY = b"yibao.simulate: scenario ids are not national IDs"
@@ -133,6 +136,7 @@ class ChainEngine:
         self._institutions: dict[str, LocalAccount] = {}
         self._lines: dict[ClaimKey, tuple[ClaimLine, ...]] = {}
         self._outcomes: dict[ClaimKey, tuple[LineOutcome, ...]] = {}
+        self._persons: dict[ClaimKey, str] = {}  # stored claim → its person's scenario id
         self._chain: _GasCountingChain | None = None
         self._gas_claims = 0
         self._claims = 0
@@ -192,8 +196,8 @@ class ChainEngine:
     # ------------------------------------------------------------------ snapshot and revert
 
     #: The engine's own bookkeeping, restored by :meth:`revert` (the connection is kept).
-    STATE_FIELDS = ("_today", "_regions", "_institutions", "_lines", "_outcomes", "_gas_claims", "_claims",
-                    "_people", "_attributes", "_restrictions")
+    STATE_FIELDS = ("_today", "_regions", "_institutions", "_lines", "_outcomes", "_persons", "_gas_claims",
+                    "_claims", "_people", "_attributes", "_restrictions")
 
     def snapshot(self) -> EngineSnapshot:
         """The engine as it is now: the chain's snapshot and copies of the engine's state."""
@@ -282,6 +286,7 @@ class ChainEngine:
         if result.reason is not Reason.DUPLICATE:  # a duplicate leaves the stored claim alone
             self._lines[claim.key] = claim.lines
             self._outcomes[claim.key] = result.lines
+            self._persons[claim.key] = claim.person
         return result.decision(claim.lines)
 
     def _claim_id(self, claim: ClaimKey) -> bytes:
@@ -375,6 +380,64 @@ class ChainEngine:
     def filing(self, person: str, filing: Filing) -> None:
         """See :meth:`Engine.filing`."""
         self.operator.add_filing(pseudonym_of(person), filing.region, filing.start, filing.end)
+
+    # ------------------------------------------------------------------ supervision
+
+    def set_supervision_params(self, region: int, params: SupervisionParams) -> None:
+        """See :meth:`Engine.set_supervision_params`."""
+        self.regulator.set_supervision_params(region, params)
+
+    def open_case(self, institution: str, claims: Sequence[ClaimKey], source: CaseSource, evidence: str,
+                  by_region: int | None) -> int:
+        """The regulator opens the case; a REFERRAL names each claim's person (zero for a claim
+        never stored: the contract refuses it ClaimUnknown first)."""
+        people = [pseudonym_of(self._persons[k]) if k in self._persons else bytes(32) for k in claims]
+        case_id, _ = self.regulator.open_case(
+            self._institution(institution).address, [self._claim_id(k) for k in claims], source,
+            self._key.digest(evidence), by_region=by_region, people=people if source is CaseSource.REFERRAL else (),
+        )
+        return case_id
+
+    def add_finding(self, case: int, claims: Sequence[ClaimKey], code: str, evidence: str) -> None:
+        """See :meth:`Engine.add_finding`."""
+        self.regulator.add_finding(case, [self._claim_id(k) for k in claims], code, self._key.digest(evidence))
+
+    def decide(self, case: int, article: int, fine_bps: int, suspend_days: int) -> None:
+        """See :meth:`Engine.decide`."""
+        self.regulator.decide(case, article, fine_bps, suspend_days)
+
+    def contest(self, case: int, institution: str) -> None:
+        """The institution's own key contests."""
+        self.ledger.acting_as(self._institution(institution)).contest(case)
+
+    def rule(self, case: int, reviewer: str, upheld: bool, fine_bps: int | None) -> None:
+        """The reviewer's derived key rules."""
+        self.ledger.acting_as(derived_account("reviewer", reviewer)).rule(case, upheld, fine_bps)
+
+    def finalize(self, case: int) -> None:
+        """See :meth:`Engine.finalize`."""
+        self.regulator.finalize(case)
+
+    def close_case(self, case: int) -> None:
+        """See :meth:`Engine.close_case`."""
+        self.regulator.close_case(case)
+
+    def pay_fine(self, institution: str, amount: int, reference: str) -> None:
+        """See :meth:`Engine.pay_fine`."""
+        self.regulator.pay_fine(self._institution(institution).address, amount, self._key.digest(reference))
+
+    def case_state(self, case: int) -> CaseFacts:
+        """``caseInfo`` and ``caseFound``, the found claim ids mapped back to the scenario's keys."""
+        info = self.ledger.case_info(case)
+        keys = {self._claim_id(k): k for k in self._lines}
+        found = tuple(keys[c] for c in self.ledger.case_found(case))
+        return CaseFacts(info.status, info.outcome, found, info.decided_on is not None, info.loss, info.fine)
+
+    def sanctions(self, institution: str, year: int) -> Sanctions:
+        """``finesOf`` and ``creditOf``."""
+        address = self._institution(institution).address
+        fines = self.ledger.fines(address)
+        return Sanctions(fines.owed, fines.paid, self.ledger.credit_score(address, year))
 
     # ------------------------------------------------------------------ final state
 

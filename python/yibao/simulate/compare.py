@@ -1,7 +1,7 @@
 """Policy comparison for 基金测算: one world played under two policies (``yibao simulate --compare``).
 
 :func:`load_variant` reads the variant: a whole scenario whose world (regions, catalogue,
-institutions, reviewers, people, timeline) must equal the base's, or a policy file in the
+institutions, reviewers, people, timeline, supervision) must equal the base's, or a policy file in the
 format ``yibao policy add`` reads (:func:`yibao.io.rules.read_policies`). A policy file's
 versions replace the base's versions of the same region, scheme and ``effective_from``, or are
 added. Either way only the policy differs, so both plays see the same people and the same claims.
@@ -48,7 +48,7 @@ BREAKDOWNS = ("by_scheme", "by_level", "by_month")
 """The groupings of the comparison document, after ``total``."""
 SCHEMES = ("EMPLOYEE", "RESIDENT")
 
-_WORLD_KEYS = ("start", "regions", "catalogue", "institutions", "reviewers", "people", "timeline")
+_WORLD_KEYS = ("start", "regions", "catalogue", "institutions", "reviewers", "people", "timeline", "supervision")
 _SCENARIO_KEYS = frozenset({"start", "regions", "timeline", "people", "institutions", "catalogue"})
 _PAID = frozenset({"APPROVED", "SETTLED"})
 _HELD = frozenset({"FLAGGED", "APPEALED"})

@@ -16,8 +16,8 @@ from typing import Protocol
 
 from yibao.model.screening import ItemRestriction, Lead, PersonAttributes, ScreeningParams
 from yibao.model.types import (
-    CatalogueItem, Claim, ClaimKey, Decision, Filing, FundState, Grade, InstitutionState, InstitutionStatus,
-    PersonStatus, PolicyVersion, Scheme
+    CaseOutcome, CaseSource, CaseStatus, CatalogueItem, Claim, ClaimKey, Decision, Filing, FundState, Grade,
+    InstitutionState, InstitutionStatus, PersonStatus, PolicyVersion, Scheme, SupervisionParams
 )
 
 
@@ -28,6 +28,28 @@ class GasFigures:
     total: int
     claims_total: int
     claims: int
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """A supervision case as an engine reads it: ``found`` the claims found in it (any order),
+    ``decided`` whether a penalty was ever decided."""
+
+    status: CaseStatus
+    outcome: CaseOutcome
+    found: tuple[ClaimKey, ...]
+    decided: bool
+    loss: int
+    fine: int
+
+
+@dataclass(frozen=True)
+class Sanctions:
+    """An institution's fines owed and paid (fen) and its credit score for one year."""
+
+    fines_owed: int
+    fines_paid: int
+    score: int
 
 
 class Engine(Protocol):
@@ -127,6 +149,47 @@ class Engine(Protocol):
         scenario's ids, claims by key."""
         ...
 
+    # supervision (supervision.md) ------------------------------------------------------
+    # Cases are named by the id :meth:`open_case` returned (1, 2, … in opening order).
+
+    def set_supervision_params(self, region: int, params: SupervisionParams) -> None:
+        """Set a region's supervision parameters (its regulator)."""
+
+    def open_case(self, institution: str, claims: Sequence[ClaimKey], source: CaseSource, evidence: str,
+                  by_region: int | None) -> int:
+        """Open a case as the regulator of the institution's region (of ``by_region`` when given);
+        return its id."""
+        ...
+
+    def add_finding(self, case: int, claims: Sequence[ClaimKey], code: str, evidence: str) -> None:
+        """Record a finding on a case (the regulator)."""
+
+    def decide(self, case: int, article: int, fine_bps: int, suspend_days: int) -> None:
+        """Decide a case's penalty (the regulator)."""
+
+    def contest(self, case: int, institution: str) -> None:
+        """``institution`` (the case's) contests the decision."""
+
+    def rule(self, case: int, reviewer: str, upheld: bool, fine_bps: int | None) -> None:
+        """A reviewer rules on a contested case."""
+
+    def finalize(self, case: int) -> None:
+        """Execute a decided case (the regulator)."""
+
+    def close_case(self, case: int) -> None:
+        """Close an open case with no violation (the regulator)."""
+
+    def pay_fine(self, institution: str, amount: int, reference: str) -> None:
+        """Record a payment of an institution's fines (the regulator)."""
+
+    def case_state(self, case: int) -> CaseFacts:
+        """A case opened earlier, as it stands now."""
+        ...
+
+    def sanctions(self, institution: str, year: int) -> Sanctions:
+        """An institution's fines now and its credit score for ``year``."""
+        ...
+
     # final state ------------------------------------------------------------------
 
     def claim_state(self, claim: ClaimKey) -> Decision | None:
@@ -147,4 +210,4 @@ class Engine(Protocol):
 
 
 
-__all__ = ["Engine", "GasFigures"]
+__all__ = ["CaseFacts", "Engine", "GasFigures", "Sanctions"]

@@ -12,10 +12,10 @@ from yibao.model.screening_rules import (
     ScreeningFacts, ledger_claim_facts, ledger_facts, precheck_warnings, screen
 )
 from yibao.model.types import (
-    CatalogueItem, Claim, ClaimKey, Decision, Filing, FundState, Grade, InstitutionState, InstitutionStatus,
-    PersonStatus, PolicyVersion, Reason, Scheme
+    CaseSource, CatalogueItem, Claim, ClaimKey, Decision, Filing, FundState, Grade, InstitutionState,
+    InstitutionStatus, PersonStatus, PolicyVersion, Reason, Scheme, SupervisionParams
 )
-from yibao.simulate.engine import GasFigures
+from yibao.simulate.engine import CaseFacts, GasFigures, Sanctions
 
 
 class ModelEngine:
@@ -144,6 +144,59 @@ class ModelEngine:
     def filing(self, person: str, filing: Filing) -> None:
         """See :meth:`Engine.filing`."""
         self.ledger.filing(person, filing, today=self._today)
+
+    # ------------------------------------------------------------------ supervision
+
+    def set_supervision_params(self, region: int, params: SupervisionParams) -> None:
+        """See :meth:`Engine.set_supervision_params`."""
+        self.ledger.set_supervision_params(region, params, today=self._today)
+
+    def open_case(self, institution: str, claims: Sequence[ClaimKey], source: CaseSource, evidence: str,
+                  by_region: int | None) -> int:
+        """See :meth:`Engine.open_case`."""
+        return self.ledger.open_case(institution, claims, source, today=self._today, evidence=evidence,
+                                     by_region=by_region)
+
+    def add_finding(self, case: int, claims: Sequence[ClaimKey], code: str, evidence: str) -> None:
+        """See :meth:`Engine.add_finding`."""
+        self.ledger.add_finding(case, claims, code, today=self._today, evidence=evidence)
+
+    def decide(self, case: int, article: int, fine_bps: int, suspend_days: int) -> None:
+        """See :meth:`Engine.decide`."""
+        self.ledger.decide(case, article, fine_bps, suspend_days, today=self._today)
+
+    def contest(self, case: int, institution: str) -> None:
+        """See :meth:`Engine.contest`."""
+        self.ledger.contest(case, institution, today=self._today)
+
+    def rule(self, case: int, reviewer: str, upheld: bool, fine_bps: int | None) -> None:
+        """See :meth:`Engine.rule`."""
+        self.ledger.rule(case, reviewer, upheld, today=self._today, fine_bps=fine_bps)
+
+    def finalize(self, case: int) -> None:
+        """See :meth:`Engine.finalize`."""
+        self.ledger.finalize(case, today=self._today)
+
+    def close_case(self, case: int) -> None:
+        """See :meth:`Engine.close_case`."""
+        self.ledger.close_case(case, today=self._today)
+
+    def pay_fine(self, institution: str, amount: int, reference: str) -> None:
+        """See :meth:`Engine.pay_fine`."""
+        self.ledger.pay_fine(institution, amount, today=self._today, reference=reference)
+
+    def case_state(self, case: int) -> CaseFacts:
+        """See :meth:`Engine.case_state`."""
+        view = self.ledger.case(case)
+        assert view is not None, f"case {case} was never opened"
+        return CaseFacts(view.status, view.outcome, view.found, view.decided_on is not None, view.loss, view.fine)
+
+    def sanctions(self, institution: str, year: int) -> Sanctions:
+        """See :meth:`Engine.sanctions`."""
+        owed, paid, _ = self.ledger.fines(institution)
+        return Sanctions(owed, paid, self.ledger.credit_score(institution, year))
+
+    # ------------------------------------------------------------------ final state
 
     def claim_state(self, claim: ClaimKey) -> Decision | None:
         """See :meth:`Engine.claim_state`."""

@@ -1,5 +1,8 @@
 """Cross-reference checks of a scenario: ids unique, references known, the timeline in order.
 
+Claims and cases are known from the step that defines them on (a claim step, an ``open_case``
+step, whether or not the run then refuses it).
+
 :func:`check_references` returns the first problem as ``path: message`` (e.g.
 ``timeline[3].claim.institution: unknown institution 'H9'``), or None.
 """
@@ -13,6 +16,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from yibao.simulate.scenario import Scenario, Step
 
+CASE_STEP_KINDS = frozenset({"open_case", "finding", "decide", "contest", "ruling", "finalize", "close", "pay_fine"})
+"""The supervision steps (the same set as :data:`yibao.simulate.scenario.CASE_STEP_KINDS`, which
+imports this module)."""
+
 class _Known:
     """The ids declared in a scenario's setup, and the claims seen so far in its timeline."""
 
@@ -23,6 +30,7 @@ class _Known:
         self.people: dict[str, int] = {}  # id -> home region
         self.claims: set[str] = set()
         self.prechecks: set[str] = set()
+        self.cases: set[str] = set()
 
     def region(self, path: str, code: int) -> str | None:
         return None if code in self.regions else f"{path}: unknown region {code}"
@@ -89,8 +97,38 @@ def _check_parties(s: Scenario, k: _Known) -> str | None:
     return None
 
 
+def _claims_known(path: str, claims: list[str], k: _Known) -> str | None:
+    return _first(_known(f"{path}[{j}]", "claim", c, k.claims) for j, c in enumerate(claims))
+
+
+def _check_case_step(step: Step, path: str, k: _Known) -> str | None:
+    """The references of a supervision step (an opened case's id is recorded as seen)."""
+    if step.open_case is not None:
+        o = step.open_case
+        if o.id in k.cases:
+            return f"{path}.id: duplicate case '{o.id}'"
+        k.cases.add(o.id)
+        by_region = None if o.by_region is None else k.region(f"{path}.by_region", o.by_region)
+        return _first([
+            _known(f"{path}.institution", "institution", o.institution, k.institutions),
+            _claims_known(f"{path}.claims", o.claims, k), by_region,
+        ])
+    if step.pay_fine is not None:
+        return _known(f"{path}.institution", "institution", step.pay_fine.institution, k.institutions)
+    ref = step.finding or step.decide or step.contest or step.ruling or step.finalize or step.close
+    assert ref is not None
+    case = _known(f"{path}.case", "case", ref.case, k.cases)
+    if step.finding is not None:
+        return case or _claims_known(f"{path}.claims", step.finding.claims, k)
+    if step.ruling is not None:
+        return case or _known(f"{path}.reviewer", "reviewer", step.ruling.reviewer, k.reviewers)
+    return case
+
+
 def _check_step(step: Step, path: str, k: _Known) -> str | None:
     """The references of one timeline step (a claim's id is recorded as seen)."""
+    if step.kind in CASE_STEP_KINDS:
+        return _check_case_step(step, path, k)
     c = step.claim or step.precheck
     if c is not None:
         if c.id in k.claims:
@@ -145,4 +183,4 @@ def check_references(s: Scenario) -> str | None:
     return None
 
 
-__all__ = ["check_references"]
+__all__ = ["CASE_STEP_KINDS", "check_references"]

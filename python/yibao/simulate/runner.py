@@ -22,11 +22,12 @@ from typing import Any
 from yibao.errors import OperationRefused
 from yibao.model.screening import Lead, lead_document, sort_leads
 from yibao.model.types import (
-    CatalogueItem, ClaimKey, ClaimStatus, Decision, FundState, Grade, InstitutionState, InstitutionStatus,
-    PersonStatus, Reason, Scheme, CLAIM_CHECK_REASONS, ALERT_REASONS, flag_names, note_names
+    CaseOutcome, CaseSource, CatalogueItem, ClaimKey, ClaimStatus, Decision, FundState, Grade,
+    InstitutionState, InstitutionStatus, PersonStatus, Reason, Scheme, CLAIM_CHECK_REASONS, ALERT_REASONS,
+    flag_names, note_names
 )
-from yibao.simulate.scenario import ClaimIn, Scenario, Step
-from yibao.simulate.engine import Engine
+from yibao.simulate.scenario import CASE_STEP_KINDS, ClaimIn, OpenCaseIn, Scenario, Step
+from yibao.simulate.engine import CaseFacts, Engine, Sanctions
 
 
 def claim_document(decision: Decision) -> dict[str, Any]:
@@ -64,14 +65,37 @@ def _fund_document(f: FundState) -> dict[str, int]:
     return dataclasses.asdict(f)
 
 
-def _institution_document(i: InstitutionState) -> dict[str, Any]:
-    return {
+def _institution_document(i: InstitutionState, sanctions: Sanctions | None) -> dict[str, Any]:
+    """An institution's entry; with supervision (``sanctions`` given) also its status, fines and
+    credit score (supervision.md §In a scenario)."""
+    doc: dict[str, Any] = {
         "payable": i.payable,
         "paid": i.paid,
         "debt": i.debt,
         "frozen": i.frozen,
         "grade": i.grade.name,
     }
+    if sanctions is not None:
+        doc.update(status=i.status.name, fines_owed=sanctions.fines_owed, fines_paid=sanctions.fines_paid,
+                   score=sanctions.score)
+    return doc
+
+
+def case_document(case: CaseFacts, names: dict[ClaimKey, str]) -> dict[str, Any]:
+    """A case's entry: ``outcome`` null until it is closed, ``found`` the scenario's claim ids
+    sorted, ``loss`` and ``fine`` 0 for a case never decided."""
+    return {
+        "status": case.status.name,
+        "outcome": None if case.outcome is CaseOutcome.NONE else case.outcome.name,
+        "found": sorted(names[k] for k in case.found),
+        "loss": case.loss if case.decided else 0,
+        "fine": case.fine if case.decided else 0,
+    }
+
+
+def last_day(scenario: Scenario) -> dt.date:
+    """The timeline's last day (``start`` for an empty timeline): the year of the credit scores."""
+    return scenario.timeline[-1].at if scenario.timeline else scenario.start
 
 
 def setup_day(scenario: Scenario) -> dt.date:
@@ -87,6 +111,10 @@ def _setup(scenario: Scenario, engine: Engine) -> None:
     engine.set_today(setup_day(scenario))
     for region in scenario.regions:
         engine.add_region(region.code, region.name, region.fund)
+    if scenario.supervision is not None:
+        params = scenario.supervision.to_model()
+        for region in scenario.regions:
+            engine.set_supervision_params(region.code, params)
     for policy in scenario.policies:
         engine.add_policy(policy.to_model())
     by_region: dict[int, list[CatalogueItem]] = {}
@@ -161,6 +189,24 @@ def _action(step: Step, engine: Engine, keys: dict[str, ClaimKey]) -> Callable[[
     raise AssertionError(f"unhandled step kind {step.kind}")  # pragma: no cover
 
 
+def _case_action(step: Step, engine: Engine, keys: dict[str, ClaimKey], case: int) -> Callable[[], object]:
+    """The engine call of a supervision step on an opened case (``case``: its engine id)."""
+    if step.finding is not None:
+        f = step.finding
+        return lambda: engine.add_finding(case, [keys[c] for c in f.claims], f.code, f.evidence)
+    if step.decide is not None:
+        d = step.decide
+        return lambda: engine.decide(case, d.article, d.fine_bps, d.suspend_days)
+    if step.ruling is not None:
+        r = step.ruling
+        return lambda: engine.rule(case, r.reviewer, r.upheld, r.fine_bps)
+    if step.finalize is not None:
+        return lambda: engine.finalize(case)
+    if step.close is not None:
+        return lambda: engine.close_case(case)
+    raise AssertionError(f"unhandled case step {step.kind}")  # pragma: no cover
+
+
 class _Play:
     """The runner's record of the timeline: claim keys, what was submitted, alerts, pre-checks."""
 
@@ -172,6 +218,7 @@ class _Play:
         self.names: dict[ClaimKey, str] = {}  # stored claim → its scenario id
         self.alerts: list[dict[str, str]] = []
         self.prechecks: dict[str, Any] = {}
+        self.cases: dict[str, tuple[int, str]] = {}  # opened case → (engine id, institution)
 
     def step(self, step: Step) -> None:
         """Play one step (a refusal propagates)."""
@@ -179,8 +226,39 @@ class _Play:
             self.claim(step.claim)
         elif step.precheck is not None:
             self.precheck(step.precheck)
+        elif step.kind in CASE_STEP_KINDS:
+            self.case_step(step)
         else:
             _action(step, self.engine, self.keys)()
+
+    def case_step(self, step: Step) -> None:
+        """A supervision step. A step on a case whose ``open_case`` was refused is refused here,
+        ``CaseUnknown``, without asking the engine (no engine ever knew the case)."""
+        if step.open_case is not None:
+            self.open_case(step.open_case)
+            return
+        if step.pay_fine is not None:
+            p = step.pay_fine
+            self.engine.pay_fine(p.institution, p.amount, p.reference)
+            return
+        name = getattr(step, step.kind).case
+        if name not in self.cases:
+            raise OperationRefused("CaseUnknown", (name,))
+        case, institution = self.cases[name]
+        if step.contest is not None:
+            self.engine.contest(case, institution)
+        else:
+            _case_action(step, self.engine, self.keys, case)()
+
+    def open_case(self, o: OpenCaseIn) -> None:
+        claims = [self.keys[c] for c in o.claims]
+        case = self.engine.open_case(o.institution, claims, CaseSource[o.source], o.evidence, o.by_region)
+        self.cases[o.id] = (case, o.institution)
+
+    def case_documents(self) -> dict[str, Any]:
+        """Every opened case, in opening order."""
+        return {name: case_document(self.engine.case_state(case), self.names)
+                for name, (case, _) in self.cases.items()}
 
     def claim(self, c: ClaimIn) -> None:
         self.keys[c.id] = c.key
@@ -222,7 +300,9 @@ def run_scenario(scenario: Scenario, engine: Engine,
     the engine reports gas. ``progress(done, total)``, when given, is called after each
     timeline step (it changes nothing in the document). ``prechecks`` appears when the
     scenario has precheck steps; with ``screen``, ``leads`` holds what screening finds at
-    the end of the timeline (screening.md).
+    the end of the timeline (screening.md). A scenario that uses supervision
+    (:attr:`Scenario.uses_supervision`) gets ``cases`` and, per institution, its status, fines
+    and credit score for the year of :func:`last_day` (supervision.md).
     """
     _setup(scenario, engine)
     play = _Play(scenario, engine)
@@ -240,18 +320,22 @@ def run_scenario(scenario: Scenario, engine: Engine,
         if progress is not None:
             progress(len(steps), len(scenario.timeline))
 
+    year = last_day(scenario).year
+    sanctions = {i.id: engine.sanctions(i.id, year) for i in scenario.institutions} if scenario.uses_supervision else {}
     document: dict[str, Any] = {
         "claims": play.claims(),
         "steps": steps,
         "funds": {str(r.code): _fund_document(engine.fund_state(r.code)) for r in scenario.regions},
         "institutions": {
-            i.id: _institution_document(engine.institution_state(i.id))
+            i.id: _institution_document(engine.institution_state(i.id), sanctions.get(i.id))
             for i in scenario.institutions
         },
         "alerts": play.alerts,
     }
     if any(step.precheck is not None for step in scenario.timeline):
         document["prechecks"] = play.prechecks
+    if scenario.uses_supervision:
+        document["cases"] = play.case_documents()
     if screen:
         document["leads"] = play.named(engine.leads(scenario.screening))
     gas = engine.gas()
@@ -261,4 +345,4 @@ def run_scenario(scenario: Scenario, engine: Engine,
     return document
 
 
-__all__ = ["claim_document", "run_scenario", "setup_day"]
+__all__ = ["case_document", "claim_document", "last_day", "run_scenario", "setup_day"]

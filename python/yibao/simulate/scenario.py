@@ -9,7 +9,8 @@ Validation covers: unknown keys, wrong types (strict: no ``"1"`` for ``1``, no `
 no ``0`` for ``false``), dates exactly ``YYYY-MM-DD``, non-negative money, claim lines
 within the chain's field widths (``qty`` ≤ 2³²−1, ``unit_price`` ≤ 2⁴⁰−1, ``claimed_fund``
 ≤ 2⁶³−1), ratios 0..10000, levels 0..3, region codes of 6 digits, unique ids, references
-to unknown regions / institutions / people / reviewers / claims, and a timeline whose
+to unknown regions / institutions / people / reviewers / claims / cases, the supervision
+parameters (16-bit integers, grade floors falling strictly), and a timeline whose
 ``at`` days start at ``start`` and never go backwards. What the contracts decide or refuse (a zero
 quantity, a claim without lines, a claim billing 2³⁶ fen or more, a discharge before
 admission, ...) is left to the run.
@@ -43,8 +44,8 @@ from yibao.io.schema import (
     one_line,
 )
 from yibao.model.screening import ScreeningParams
-from yibao.model.types import Claim, ClaimKey, ClaimLine, VisitType
-from yibao.simulate.references import check_references
+from yibao.model.types import Claim, ClaimKey, ClaimLine, SupervisionParams, VisitType
+from yibao.simulate.references import CASE_STEP_KINDS, check_references
 
 # ---------------------------------------------------------------------------
 # timeline
@@ -56,6 +57,11 @@ MAX_UNIT_PRICE = 2**40 - 1
 """Largest line unit price in fen a scenario may give (``uint40`` on chain)."""
 MAX_CLAIMED_FUND = 2**63 - 1
 """Largest ``claimed_fund`` in fen a scenario may give (``uint64``, kept signed-safe)."""
+MAX_FINE_PAYMENT = 2**64 - 1
+"""Largest ``pay_fine`` amount in fen a scenario may give (fines are ``uint64`` on chain)."""
+
+U8: TypeAlias = Annotated[int, Field(ge=0, le=codec.U8)]
+U16: TypeAlias = Annotated[int, Field(ge=0, le=codec.U16)]
 
 
 class LineIn(Model):
@@ -177,9 +183,99 @@ class FilingStepIn(FilingIn):
     person: Name
 
 
+# supervision (docs/rules/supervision.md) ----------------------------------------------
+
+
+class OpenCaseIn(Model):
+    """A regulator opens a case named ``id`` on claims of one institution; ``by_region`` is
+    the referring region of a REFERRAL (the institution's own region when absent)."""
+
+    id: Name
+    institution: Name
+    claims: list[Name]
+    source: Literal["LEAD", "TIP", "INSPECTION", "REFERRAL"]
+    evidence: str = ""
+    by_region: RegionCode | None = None
+
+
+class FindingIn(Model):
+    """A finding on an open case: some of its claims, a finding code, evidence."""
+
+    case: Name
+    claims: list[Name]
+    code: ShortCode
+    evidence: str = ""
+
+
+class DecideIn(Model):
+    """The regulator's penalty decision on a case (``article`` 38 or 40: the run decides)."""
+
+    case: Name
+    article: U8
+    fine_bps: U16
+    suspend_days: U16
+
+
+class CaseRef(Model):
+    """A step about one case (contest, finalize, close)."""
+
+    case: Name
+
+
+class RulingIn(Model):
+    """A reviewer rules on a contested case, optionally with a new ``fine_bps``."""
+
+    case: Name
+    reviewer: Name
+    upheld: bool
+    fine_bps: U16 | None = None
+
+
+class PayFineIn(Model):
+    """A payment of an institution's fines (to the treasury), with a payment reference."""
+
+    institution: Name
+    amount: Annotated[int, Field(ge=0, le=MAX_FINE_PAYMENT)]
+    reference: str = ""
+
+
+class GradeFloorsIn(Model):
+    """The lowest score of each grade (below ``D``: E); they must fall strictly."""
+
+    A: U16 = 90
+    B: U16 = 80
+    C: U16 = 70
+    D: U16 = 60
+
+    @model_validator(mode="after")
+    def _falling(self) -> GradeFloorsIn:
+        if not self.A > self.B > self.C > self.D:
+            raise ValueError(
+                f"grade floors must fall strictly from A to D (got A {self.A}, B {self.B}, C {self.C}, D {self.D})"
+            )
+        return self
+
+
+class SupervisionIn(Model):
+    """The supervision parameters (supervision.md §Parameters) given to every region."""
+
+    contest_days: U16 = 15
+    points_art38: U16 = 10
+    points_art40: U16 = 30
+    credit_base: U16 = 100
+    grades: GradeFloorsIn = GradeFloorsIn()
+
+    def to_model(self) -> SupervisionParams:
+        """The reference model's record."""
+        g = self.grades
+        return SupervisionParams(self.contest_days, self.points_art38, self.points_art40, self.credit_base,
+                                 g.A, g.B, g.C, g.D)
+
+
 StepKind: TypeAlias = Literal[
     "claim", "review", "appeal", "settle", "clear", "clawback", "freeze", "unfreeze", "set_grade",
     "contribution", "person_status", "institution_status", "filing", "precheck",
+    "open_case", "finding", "decide", "contest", "ruling", "finalize", "close", "pay_fine",
 ]
 STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 
@@ -204,6 +300,14 @@ class Step(Model):
     precheck: ClaimIn | None = None
     """A pre-check (screening.md): a claim as it would be submitted, with its own ``id``;
     nothing is recorded."""
+    open_case: OpenCaseIn | None = None
+    finding: FindingIn | None = None
+    decide: DecideIn | None = None
+    contest: CaseRef | None = None
+    ruling: RulingIn | None = None
+    finalize: CaseRef | None = None
+    close: CaseRef | None = None
+    pay_fine: PayFineIn | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Step:
@@ -234,6 +338,14 @@ class Scenario(Model):
     people: list[Person] = Field(default_factory=list)
     timeline: list[Step] = Field(default_factory=list)
     screening: InstanceOf[ScreeningParams] = ScreeningParams()
+    supervision: SupervisionIn | None = None
+    """The supervision parameters given to every region at set-up (none: the defaults)."""
+
+    @property
+    def uses_supervision(self) -> bool:
+        """Whether the scenario gives ``supervision`` or has a supervision step: then its output
+        has ``cases`` and the institutions' sanctions (docs/rules/scenario.md)."""
+        return self.supervision is not None or any(s.kind in CASE_STEP_KINDS for s in self.timeline)
 
     @model_validator(mode="before")
     @classmethod
@@ -297,25 +409,37 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 
 
 __all__ = [
+    "CASE_STEP_KINDS",
     "MAX_CLAIMED_FUND",
+    "MAX_FINE_PAYMENT",
     "MAX_QTY",
     "MAX_UNIT_PRICE",
     "STEP_KINDS",
+    "U8",
+    "U16",
+    "CaseRef",
     "ClaimIn",
     "ClaimRef",
     "ClawbackIn",
     "ClearIn",
     "ContributionIn",
+    "DecideIn",
     "FilingStepIn",
+    "FindingIn",
+    "GradeFloorsIn",
     "InstitutionRef",
     "InstitutionStatusIn",
     "LineIn",
+    "OpenCaseIn",
+    "PayFineIn",
     "PersonStatusIn",
     "ReviewIn",
+    "RulingIn",
     "Scenario",
     "SetGradeIn",
     "Step",
     "StepKind",
+    "SupervisionIn",
     "load_scenario",
     "parse_scenario",
 ]
