@@ -96,7 +96,7 @@ contract SupervisionModule is Reversal, ISupervision {
         Layout storage l = _layout();
         mapping(bytes32 => uint256) storage listed = l.caseClaims[caseId];
         bytes32[] storage found = l.caseFound[caseId];
-        uint256 added;
+        uint256 added = 0;
         for (uint256 i; i < n; ++i) {
             bytes32 id = claims[i];
             uint256 mark = listed[id];
@@ -127,7 +127,7 @@ contract SupervisionModule is Reversal, ISupervision {
         _checkFine(article, fineBps);
         Layout storage l = _layout();
         bytes32[] storage found = l.caseFound[caseId];
-        uint256 loss;
+        uint256 loss = 0;
         for (uint256 i; i < found.length; ++i) {
             uint256 w = l.claims[found[i]];
             uint256 status = _statusOf(inst, w);
