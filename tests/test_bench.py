@@ -131,7 +131,8 @@ def test_precheck_bench_command_on_anvil() -> None:
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--screen", "--index"], "give one of --screen, --index and --precheck"),
+    (["--screen", "--index"], "give one of --screen, --index, --precheck and --cases"),
+    (["--cases", "--precheck"], "give one of --screen, --index, --precheck and --cases"),
     (["--sizes", "1000"], "--sizes goes with --screen"),
     (["--index", "--samples", "10"], "--samples goes with --precheck"),
     (["--claims", "10"], "--claims goes with --index or --precheck"),
@@ -176,3 +177,17 @@ def test_index_bench_refuses_a_database_holding_an_index_before_starting_anvil(
     for mode in ("--index", "--precheck"):
         code, _, err = _cli("bench", mode, "--claims", "10", "--db", url)
         assert code == 2 and "holds an index (chain 1 ledger 0x" in err and "anvil" not in err, err
+
+
+def test_the_case_bench_measures_every_step() -> None:
+    """`yibao bench --cases`: each step's gas from receipts; finalize grows with the found claims."""
+    code, out, err = _cli("bench", "--cases", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    rows = doc["sizes"]
+    assert [r["claims"] for r in rows] == [1, 10, 50] and [r["clawed_back"] for r in rows] == [1, 10, 50]
+    for step in ("open", "finding", "decide", "finalize"):
+        assert rows[0][step] < rows[1][step] < rows[2][step], step
+    assert set(doc["steps"]) == {"contest", "ruling (upheld)", "finalize (10 approved claims rejected)",
+                                 "close (no violation)", "pay a fine"}
+    assert doc["rejected"] == 10 and all(20_000 < g < 400_000 for g in doc["steps"].values())

@@ -125,13 +125,36 @@ def precheck_bench(rpc: str | None, db: str | None, claims: int, samples: int, b
     emit(as_json, doc, table)
 
 
+def cases_bench(rpc: str | None, as_json: bool) -> None:
+    """``bench --cases``: the gas of each supervision case step (embedded chain, or the node)."""
+    from yibao.bench import GENESIS
+    from yibao.bench_cases import run_cases
+    from yibao.chain import Chain
+
+    with _bars(as_json) as note:
+        doc = run_cases(Chain.connect(rpc) if rpc else Chain.embedded(genesis_timestamp=GENESIS), note)
+
+    def table() -> None:
+        t = Table(title=f"yibao bench --cases ({doc['chain']}): gas of each step, cases on settled claims, "
+                        "Art. 40 with a suspension")
+        for col in ("claims", "open", "finding", "decide", "finalize"):
+            t.add_column(col, justify="right")
+        for r in doc["sizes"]:
+            t.add_row(f"{r['claims']}", f"{r['open']:,}", f"{r['finding']:,}", f"{r['decide']:,}", f"{r['finalize']:,}")
+        out.print(t)
+        for step, gas in doc["steps"].items():
+            out.print(f"{step}: {gas:,}")
+
+    emit(as_json, doc, table)
+
+
 def bench_mode(*, screen: bool, index: bool, precheck: bool, rpc: str | None, anvil: bool, db: str | None,
-               sizes: str | None, claims: int | None, samples: int | None) -> str | None:
-    """Which index benchmark the options ask for (None: the claim bench), the options that go
-    with another refused (InputError, before anything runs)."""
-    modes = [m for m, on in (("screen", screen), ("index", index), ("precheck", precheck)) if on]
+               sizes: str | None, claims: int | None, samples: int | None, cases: bool = False) -> str | None:
+    """Which index or case benchmark the options ask for (None: the claim bench), the options
+    that go with another refused (InputError, before anything runs)."""
+    modes = [m for m, on in (("screen", screen), ("index", index), ("precheck", precheck), ("cases", cases)) if on]
     if len(modes) > 1:
-        raise InputError("give one of --screen, --index and --precheck")
+        raise InputError("give one of --screen, --index, --precheck and --cases")
     mode = modes[0] if modes else None
     if mode is not None and anvil:
         raise InputError(f"--anvil goes with the claim bench, not --{mode} (which starts its own anvil)")
@@ -153,7 +176,9 @@ def run_mode(mode: str, *, rpc: str | None, db: str | None, sizes: str | None, c
         from yibao.bench_db import refuse_real_index
 
         refuse_real_index(db)
-    if mode == "screen":
+    if mode == "cases":
+        cases_bench(rpc, as_json)
+    elif mode == "screen":
         from yibao.bench_db import DEFAULT_SIZES
 
         screen_bench(db, sizes_of(sizes) if sizes else list(DEFAULT_SIZES), as_json)
@@ -163,5 +188,5 @@ def run_mode(mode: str, *, rpc: str | None, db: str | None, sizes: str | None, c
         precheck_bench(rpc, db, claims or DEFAULT_CLAIMS, samples or DEFAULT_SAMPLES, batch, as_json)
 
 
-__all__ = ["DEFAULT_CLAIMS", "DEFAULT_SAMPLES", "bench_mode", "index_bench", "precheck_bench", "run_mode",
-           "screen_bench", "sizes_of"]
+__all__ = ["DEFAULT_CLAIMS", "DEFAULT_SAMPLES", "bench_mode", "cases_bench", "index_bench", "precheck_bench",
+           "run_mode", "screen_bench", "sizes_of"]
