@@ -242,10 +242,11 @@ def to_day_of(text: str) -> int:
     return to_day(dt.date.fromisoformat(text))
 
 
-#: The small numbers of the ABI's errors that are no enum: a level is a number (0 pharmacy, 1-3).
-NOT_ENUMS = {("InstitutionLevelInvalid", "level")}
+#: The small numbers of the ABI's errors that are no enum: a level is a number (0 pharmacy, 1-3),
+#: an article is the regulation's article number (38, 40).
+NOT_ENUMS = {("InstitutionLevelInvalid", "level"), ("ArticleInvalid", "article"), ("FineBpsOutOfBounds", "article")}
 #: The uint32 arguments that are region codes, not days.
-REGIONS = {"region", "code"}
+REGIONS = {"region", "code", "byRegion", "home"}
 
 
 def test_every_small_number_of_an_error_is_an_enum_a_day_or_a_region() -> None:

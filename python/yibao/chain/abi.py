@@ -91,11 +91,14 @@ class ErrorDecoder:
 def _enum_arguments() -> dict[tuple[str, str], type[IntEnum]]:
     """The error arguments that carry an enum of :mod:`yibao.model.types`, by (error, argument)
     name; ``("*", argument)`` serves every error with that argument name."""
-    from yibao.model.types import ClaimStatus, Grade, InstitutionStatus, PersonStatus, Scheme, VisitType
+    from yibao.model.types import (
+        CaseSource, CaseStatus, ClaimStatus, Grade, InstitutionStatus, PersonStatus, Scheme, VisitType
+    )
 
     return {
         ("*", "scheme"): Scheme, ("*", "visit"): VisitType, ("*", "grade"): Grade,
-        ("ClaimNotReviewable", "status"): ClaimStatus,
+        ("ClaimNotReviewable", "status"): ClaimStatus, ("ClaimNotLive", "status"): ClaimStatus,
+        ("CaseStateInvalid", "status"): CaseStatus, ("CaseSourceInvalid", "source"): CaseSource,
         ("InstitutionStatusInvalid", "status"): InstitutionStatus,
         ("PersonStatusTransitionInvalid", "from"): PersonStatus,
         ("PersonStatusTransitionInvalid", "to"): PersonStatus,
@@ -122,7 +125,7 @@ def enum_argument(error: str, name: str, value: Any) -> Any:
 DAY_ARGUMENTS = frozenset({
     ("*", "day"), ("*", "today"), ("*", "lastDay"), ("*", "effectiveFrom"), ("*", "latest"),
     ("*", "coverageFrom"), ("*", "coverageTo"), ("*", "admission"), ("*", "discharge"),
-    ("FilingInvalid", "from"), ("FilingInvalid", "to"), ("FilingUnknown", "from"),
+    ("FilingInvalid", "from"), ("FilingInvalid", "to"), ("FilingUnknown", "from"), ("*", "firstDay"),
 })
 _LAST_DAY = 2_932_896  # 9999-12-31
 
