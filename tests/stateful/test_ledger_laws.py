@@ -3,7 +3,8 @@
 A Hypothesis :class:`~hypothesis.stateful.RuleBasedStateMachine` drives the same random
 sequence of steps — enrol, contribute, submit a claim (cross-region, flagged, duplicate,
 overclaimed, malformed), review, appeal, settle, clear, clawback, freeze, unfreeze, next
-day — through :class:`~yibao.simulate.ModelEngine` (the reference model) and
+day, and supervision cases (supervision.md: open, finding, decide, contest, ruling,
+finalize, close, pay a fine) — through :class:`~yibao.simulate.ModelEngine` (the reference model) and
 :class:`~yibao.simulate.chain_engine.ChainEngine` (the contracts). After **every** step:
 
 * the step's outcome agrees: both succeed, or both refuse with the same error name
@@ -16,13 +17,27 @@ day — through :class:`~yibao.simulate.ModelEngine` (the reference model) and
 * every institution agrees (``institution_state``);
 * every claim the step touched agrees (``claim_state``): the claim named, and after a
   settlement every claim it settled; after a settlement, clearing or clawback, what each
-  region owes the other (``owedBetween``) agrees too.
+  region owes the other (``owedBetween``) agrees too;
+* after a case step, the case agrees (status, outcome, found claims, loss, fine) and, after
+  a finalize or a fine payment, the institution's fines and credit score agree.
 
-Besides the one-operation rules there are two guided ones, so that the deep paths are
+Laws written from the pages themselves, on the chain's figures (``_page_laws`` and the case
+helpers): the money law, the cross-region law, payable = Σ fund of the APPROVED claims; and
+from supervision.md: a finding only finds live claims not found in another open case;
+``loss`` = Σ fund of the found APPROVED/SETTLED claims at the decision and ``fine =
+⌊loss × fine_bps / 10000⌋``; a fine out of the article's bounds, a contest after the window,
+a finalize before it (not upheld) are refused; finalize clawbacks or rejects exactly the
+found claims still live, moves no fund figure, adds the fine to what is owed and makes the
+grade the worse of the old one and the score's (never better); paying a fine moves no fund,
+institution or debt between regions; owed + paid fines = Σ fine of the institution's
+PENALIZED cases; the score is the base less the points of the year's finalized cases.
+
+Besides the one-operation rules there are guided ones, so that the deep paths are
 reached whatever Hypothesis's rule order favours: ``reject_then_appeal`` (reject, wait,
-appeal, decide the appeal: three checked steps) and ``clear_both_ways`` (only when the
-model says something is owed). The run must meet every (rule, outcome) of ``MUST_SEE`` —
-the successes and the refusals adjudication.md names — or the test fails and says which.
+appeal, decide the appeal: three checked steps), ``clear_both_ways`` (only when the
+model says something is owed) and ``case_lifecycle`` (a case from its opening to its end).
+The run must meet every (rule, outcome) of ``MUST_SEE`` — the successes and the refusals
+adjudication.md and supervision.md name — or the test fails and says which.
 
 Isolation without redeploying (titanoboa style): the chain world — two regions, policies,
 catalogues, three institutions, two reviewers, three people — is built once per module
@@ -64,10 +79,11 @@ from hypothesis.stateful import (
 from yibao.units import noon_cst
 from yibao.errors import OperationRefused
 from yibao.model.types import (
-    CatalogueItem, Category, Claim, ClaimKey, ClaimLine, ClaimStatus, Filing, FundState, Grade,
-    InstitutionState, PolicyVersion, Scheme, VisitType
+    CaseOutcome, CaseSource, CaseStatus, CatalogueItem, Category, Claim, ClaimKey, ClaimLine, ClaimStatus,
+    Filing, FundState, Grade, InstitutionState, InstitutionStatus, PolicyVersion, Reason, Scheme, VisitType
 )
 from yibao.simulate import Engine, ModelEngine
+from yibao.simulate.engine import CaseFacts, Sanctions
 
 # ---------------------------------------------------------------------------
 # the fixed world (played identically into both engines)
@@ -176,6 +192,21 @@ def play_setup(engine: Engine) -> None:
         engine.enrol(p.id, p.region, p.scheme, p.coverage_from, p.coverage_to, p.filings)
 
 
+# supervision.md's defaults (no region sets its own parameters here)
+CONTEST_DAYS = 15
+POINTS = {38: 10, 40: 30}
+CREDIT_BASE = 100
+GRADE_FLOORS = ((90, Grade.A), (80, Grade.B), (70, Grade.C), (60, Grade.D))
+FINE_BPS = {38: (10_000, 20_000), 40: (20_000, 50_000)}
+LIVE = (ClaimStatus.APPROVED, ClaimStatus.FLAGGED, ClaimStatus.SETTLED)
+PAID_OR_PAYABLE = (ClaimStatus.APPROVED, ClaimStatus.SETTLED)
+
+
+def grade_of(score: int) -> Grade:
+    """The grade of a credit score under supervision.md's default floors (below D's: E)."""
+    return next((grade for floor, grade in GRADE_FLOORS if score >= floor), Grade.E)
+
+
 def fund_law_holds(code: int, f: FundState) -> bool:
     opening = REGIONS[code][1]
     expected = (opening + f.contributions - f.settled + f.clearing_in - f.clearing_out
@@ -280,6 +311,25 @@ def _show(outcome: Outcome) -> str:
     return f"refused {value}" if kind == "refused" else f"ok {value!r}"
 
 
+@dataclass
+class CaseAsked:
+    """What the machine asked of a case (supervision.md's inputs, not read from an engine)."""
+
+    institution: str
+    claims: tuple[ClaimKey, ...]
+    article: int = 0
+    fine_bps: int = 0
+    suspend_days: int = 0
+    decided_on: dt.date | None = None
+    contested: bool = False
+    upheld: bool = False
+
+
+def _case_facts(f: CaseFacts) -> CaseFacts:
+    """``found`` in a fixed order (engines report it in any order)."""
+    return dataclasses.replace(f, found=tuple(sorted(f.found, key=lambda k: (k.institution, k.invoice))))
+
+
 def _differences(model: Verified, chain: Verified) -> list[str]:
     out = []
     for what in ("funds", "institutions", "owed"):
@@ -299,6 +349,7 @@ class LedgerLaws(RuleBasedStateMachine):
     rejected = Bundle("rejected")  # rejected by a reviewer
     appealed = Bundle("appealed")
     settled = Bundle("settled")
+    cases = Bundle("cases")  # supervision case ids
 
     def __init__(self) -> None:
         super().__init__()
@@ -314,6 +365,14 @@ class LedgerLaws(RuleBasedStateMachine):
         # each claim as last read from the chain: a claim changes only in a step that touches
         # it, and every such step reads it back (settle: every claim it paid)
         self.chain_claims: dict[ClaimKey, Any] = {}
+        # supervision: what was asked of each case, each case as last read from the chain (only
+        # a step on the case changes it, and every such step reads it back), each institution's
+        # fines as last read (none before any case) and the credit points its finalized cases
+        # took per (institution, year)
+        self.cases: dict[int, CaseAsked] = {}
+        self.chain_cases: dict[int, CaseFacts] = {}
+        self.chain_fines: dict[str, tuple[int, int]] = {inst: (0, 0) for inst in INSTITUTIONS}
+        self.lost_points: Counter[tuple[str, int]] = Counter()
         # the chain is back at the verified setup state (same head block): no need to read it
         self.verified = self.world.initial
         assert model_state(self.model) == self.verified
@@ -323,9 +382,10 @@ class LedgerLaws(RuleBasedStateMachine):
     def _step(self, label: str, model_action: Callable[[ModelEngine], Any],
             chain_action: Callable[[Any], Any], touched: tuple[ClaimKey, ...] = (), *,
             compare_values: bool = False, single_tx: bool = True, owed: bool = False, tag: str = "",
-            contribution: int = 0) -> Outcome:
+            contribution: int = 0, same_result: bool = False) -> Outcome:
         """Run one step on both engines and check everything after it (``owed``: read what
-        the regions owe each other from the chain too; ``tag``: added to the outcome seen)."""
+        the regions owe each other from the chain too; ``tag``: added to the outcome seen;
+        ``same_result``: a success returns the same value on both, e.g. a case id)."""
         self.step_no += 1
         self.model.set_today(self.today)
         self.chain.set_today(self.today)
@@ -346,8 +406,8 @@ class LedgerLaws(RuleBasedStateMachine):
         assert m[0] == c[0] and (m[0] == "ok" or m[1] == c[1]), (
             f"{where}\n  model: {_show(m)}\n  chain: {_show(c)}"
         )
-        if compare_values:
-            assert m[1] == c[1], f"{where}: the decisions differ\n  model: {m[1]}\n  chain: {c[1]}"
+        if compare_values or (same_result and m[0] == "ok"):
+            assert m[1] == c[1], f"{where}: the results differ\n  model: {m[1]}\n  chain: {c[1]}"
         if m[0] == "refused" and single_tx:
             self._unchanged_model(where, touched, before)
         else:
@@ -394,13 +454,22 @@ class LedgerLaws(RuleBasedStateMachine):
         * cross-region (after a settlement, clearing or clawback): what each region owes the
           other plus what it cleared to it, less the same the other way, equals the settled
           cross-region fund shares not clawed back of its people there, less the same the
-          other way (a clawback after clearing is owed back, and cleared back, the same way).
+          other way (a clawback after clearing is owed back, and cleared back, the same way);
+        * payable: an institution's payable is the sum of the fund shares of its APPROVED
+          claims (settlements pay them; a rejection by a case takes them off).
         """
         held = sum(f.balance for f in c.funds.values())
         paid = sum(i.paid for i in c.institutions.values())
         opened = sum(opening for _, opening in REGIONS.values())
         assert held == opened + self.contributed - paid, f"{where}: funds hold {held}, the page says " \
             f"{opened} + {self.contributed} - {paid}"
+        approved: Counter[str] = Counter()
+        for key, d in self.chain_claims.items():
+            if d is not None and d.status is ClaimStatus.APPROVED:
+                approved[key.institution] += d.fund
+        for inst, i in c.institutions.items():
+            assert i.payable == approved[inst], f"{where}: {inst} has {i.payable} payable, its " \
+                f"APPROVED claims {approved[inst]}"
         if not owed:
             return
         shares = {(CQ, GZ): 0, (GZ, CQ): 0}  # (home, treating) → settled shares not clawed back
@@ -741,6 +810,330 @@ class LedgerLaws(RuleBasedStateMachine):
         self._step(f"unfreeze({institution})", lambda e: e.unfreeze(institution),
                    lambda e: e.unfreeze(institution))
 
+    # ---------------------------------------------------------------- supervision cases
+
+    def _where(self, label: str) -> str:
+        return f"step {self.step_no} on {self.today}: {label}"
+
+    def _read_case(self, where: str, case: int) -> CaseFacts:
+        """Read a case from the chain after a step on it succeeded; it must equal the model's."""
+        mc, cc = _case_facts(self.model.case_state(case)), _case_facts(self.chain.case_state(case))
+        assert mc == cc, f"{where}: case {case} differs\n  model: {mc}\n  chain: {cc}"
+        self.chain_cases[case] = cc
+        return cc
+
+    def _read_fines(self, where: str, inst: str) -> Sanctions:
+        """Read an institution's fines and this year's score from the chain (after a finalize or
+        a payment): equal to the model's, and supervision.md's laws: owed + paid is the sum of
+        the fines of its PENALIZED cases, the score the base less the points its finalized cases
+        took this year."""
+        year = self.today.year
+        ms, cs = self.model.sanctions(inst, year), self.chain.sanctions(inst, year)
+        assert ms == cs, f"{where}: fines of {inst} differ\n  model: {ms}\n  chain: {cs}"
+        fined = sum(f.fine for n, f in self.chain_cases.items()
+                    if self.cases[n].institution == inst and f.outcome is CaseOutcome.PENALIZED)
+        assert cs.fines_owed + cs.fines_paid == fined, (
+            f"{where}: {inst} owes {cs.fines_owed} and paid {cs.fines_paid}; its penalized cases fined {fined}")
+        score = CREDIT_BASE - self.lost_points[(inst, year)]
+        assert cs.score == score, f"{where}: {inst} scores {cs.score} in {year}, the page says {score}"
+        self.chain_fines[inst] = (cs.fines_owed, cs.fines_paid)
+        return cs
+
+    def _case_unchanged(self, where: str, case: int | None, inst: str) -> None:
+        """After a refused case step: the model's case and fines are what was last verified."""
+        if case is not None and case in self.chain_cases:
+            now = _case_facts(self.model.case_state(case))
+            assert now == self.chain_cases[case], f"{where}: the model's case {case} changed on a refusal: {now}"
+        owed, paid, _ = self.model.ledger.fines(inst)
+        assert (owed, paid) == self.chain_fines[inst], f"{where}: the model's fines changed on a refusal"
+        assert self.model.ledger.case(len(self.cases) + 1) is None, f"{where}: the model opened a case on a refusal"
+
+    def _case_step(self, label: str, act: Callable[[Engine], Any], case: int | None, inst: str, *,
+            touched: tuple[ClaimKey, ...] = (), owed: bool = False, tag: str = "",
+            same_result: bool = False) -> tuple[Outcome, str]:
+        m = self._step(label, act, act, touched, owed=owed, tag=tag, same_result=same_result)
+        where = self._where(label)
+        if m[0] == "refused":
+            self._case_unchanged(where, case, inst)
+        return m, where
+
+    def _open_case(self, rule_name: str, institution: str, keys: tuple[ClaimKey, ...], source: CaseSource,
+            by_region: int | None = None) -> int | None:
+        """Open a case; checked: the id is the next one, the case OPEN with nothing found, and a
+        referral only names claims of the referring region's people."""
+        by = "" if by_region is None else f" by {REGION_NAMES[by_region]}"
+        label = f"{rule_name}/open_case({institution}: {', '.join(k.invoice for k in keys)}, {source.name}{by})"
+        m, where = self._case_step(
+            label, lambda e: e.open_case(institution, keys, source, "case file", by_region), None, institution,
+            same_result=True)
+        if m[0] != "ok":
+            return None
+        case = m[1]
+        assert case == len(self.cases) + 1, f"{where}: case id {case}, the page says {len(self.cases) + 1}"
+        if by_region is not None:
+            homes = {self.person_defs[self.claim_defs[k].person].region for k in keys}
+            assert homes == {by_region}, f"{where}: a referral by {by_region} opened on claims of people of {homes}"
+        self.cases[case] = CaseAsked(institution, keys)
+        facts = self._read_case(where, case)
+        assert facts == CaseFacts(CaseStatus.OPEN, CaseOutcome.NONE, (), False, 0, 0), f"{where}: opened as {facts}"
+        return case
+
+    def _finding(self, rule_name: str, case: int, keys: tuple[ClaimKey, ...]) -> Outcome:
+        """Record a finding; checked: INVESTIGATING, the found claims gain exactly the new ones,
+        each of them live and not found in another case that is not CLOSED."""
+        before = self.chain_cases[case]
+        label = f"{rule_name}/finding(case {case}: {', '.join(k.invoice for k in keys)})"
+        m, where = self._case_step(label, lambda e: e.add_finding(case, keys, "READMIT", "finding file"),
+                                   case, self.cases[case].institution)
+        if m[0] != "ok":
+            return m
+        facts = self._read_case(where, case)
+        new = set(keys) - set(before.found)
+        assert before.status in (CaseStatus.OPEN, CaseStatus.INVESTIGATING), f"{where}: found on {before}"
+        assert facts.status is CaseStatus.INVESTIGATING and set(facts.found) == set(before.found) | new, (
+            f"{where}: {before} became {facts}")
+        for key in new:
+            assert self.chain_claims[key].status in LIVE, f"{where}: found {key}, not live"
+            other = [n for n, f in self.chain_cases.items()
+                     if n != case and key in f.found and f.status is not CaseStatus.CLOSED]
+            assert not other, f"{where}: found {key}, already found in case {other}"
+        return m
+
+    def _decide(self, rule_name: str, case: int, article: int, fine_bps: int, suspend_days: int) -> Outcome:
+        """Decide; checked: refused out of the article's bounds or without a finding; else
+        NOTIFIED with ``loss`` = Σ fund of the found claims APPROVED or SETTLED now and
+        ``fine = ⌊loss × fine_bps / 10000⌋``."""
+        asked, before = self.cases[case], self.chain_cases[case]
+        label = f"{rule_name}/decide(case {case}: Art. {article}, {fine_bps} bps, {suspend_days} days)"
+        m, where = self._case_step(label, lambda e: e.decide(case, article, fine_bps, suspend_days),
+                                   case, asked.institution)
+        if m[0] != "ok":
+            return m
+        low, high = FINE_BPS[article]
+        assert low <= fine_bps <= high, f"{where}: a fine of {fine_bps} bps was accepted under Art. {article}"
+        assert before.status in (CaseStatus.OPEN, CaseStatus.INVESTIGATING) and before.found, (
+            f"{where}: decided on {before}")
+        facts = self._read_case(where, case)
+        loss = sum(self.chain_claims[k].fund for k in facts.found if self.chain_claims[k].status in PAID_OR_PAYABLE)
+        want = CaseFacts(CaseStatus.NOTIFIED, CaseOutcome.NONE, before.found, True, loss, loss * fine_bps // 10_000)
+        assert facts == want, f"{where}: decided as {facts}, the page says {want}"
+        asked.article, asked.fine_bps, asked.suspend_days = article, fine_bps, suspend_days
+        asked.decided_on = self.today
+        return m
+
+    def _contest(self, rule_name: str, case: int) -> Outcome:
+        """The institution contests; checked: only once, within ``contest_days`` of the decision."""
+        asked, before = self.cases[case], self.chain_cases[case]
+        label = f"{rule_name}/contest(case {case} by {asked.institution})"
+        m, where = self._case_step(label, lambda e: e.contest(case, asked.institution), case, asked.institution)
+        if m[0] != "ok":
+            return m
+        assert before.status is CaseStatus.NOTIFIED and not asked.contested and asked.decided_on is not None
+        assert (self.today - asked.decided_on).days <= CONTEST_DAYS, f"{where}: contested after the window"
+        facts = self._read_case(where, case)
+        assert facts == dataclasses.replace(before, status=CaseStatus.CONTESTED), f"{where}: contested as {facts}"
+        asked.contested = True
+        return m
+
+    def _rule(self, rule_name: str, case: int, reviewer: str, upheld: bool, fine_bps: int | None) -> Outcome:
+        """A reviewer rules; checked: not upheld closes it DISMISSED with its loss and fine kept;
+        upheld returns it to NOTIFIED, the fine recomputed on the same loss if a new rate is given."""
+        asked, before = self.cases[case], self.chain_cases[case]
+        label = f"{rule_name}/rule(case {case}: {reviewer} {'upholds' if upheld else 'dismisses'}, {fine_bps} bps)"
+        m, where = self._case_step(label, lambda e: e.rule(case, reviewer, upheld, fine_bps), case,
+                                   asked.institution, tag="/upheld" if upheld else "/dismissed")
+        if m[0] != "ok":
+            return m
+        assert before.status is CaseStatus.CONTESTED, f"{where}: ruled on {before}"
+        facts = self._read_case(where, case)
+        if upheld:
+            if fine_bps:
+                low, high = FINE_BPS[asked.article]
+                assert low <= fine_bps <= high, f"{where}: a ruling's {fine_bps} bps was accepted"
+                asked.fine_bps = fine_bps
+            want = dataclasses.replace(before, status=CaseStatus.NOTIFIED, fine=before.loss * asked.fine_bps // 10_000)
+            asked.upheld = True
+        else:
+            want = dataclasses.replace(before, status=CaseStatus.CLOSED, outcome=CaseOutcome.DISMISSED)
+        assert facts == want, f"{where}: ruled as {facts}, the page says {want}"
+        return m
+
+    def _finalize(self, rule_name: str, case: int) -> Outcome:
+        """Finalize; checked against supervision.md: allowed exactly on a NOTIFIED case after the
+        contest window or an upheld ruling; then CLOSED PENALIZED, each found claim still live
+        clawed back (SETTLED) or rejected SUPERVISION (APPROVED, FLAGGED), every other claim as it
+        was; no fund figure moves (a clawback becomes the institution's debt, the fine is owed to
+        the treasury); the fine is owed; the grade is the worse of the old one and the score's,
+        never better; a suspension suspends the institution."""
+        asked, before = self.cases[case], self.chain_cases[case]
+        inst = asked.institution
+        claims_before = {k: self.chain_claims[k] for k in asked.claims}
+        state_before, fines_before = self.verified, self.chain_fines[inst]
+        label = f"{rule_name}/finalize(case {case})"
+        m, where = self._case_step(label, lambda e: e.finalize(case), case, inst, touched=asked.claims, owed=True)
+        allowed = before.status is CaseStatus.NOTIFIED and (
+            asked.upheld or (asked.decided_on is not None and (self.today - asked.decided_on).days > CONTEST_DAYS))
+        assert (m[0] == "ok") == allowed, f"{where}: finalize {_show(m)}, the page says allowed={allowed}"
+        if m[0] != "ok":
+            return m
+        facts = self._read_case(where, case)
+        want = dataclasses.replace(before, status=CaseStatus.CLOSED, outcome=CaseOutcome.PENALIZED)
+        assert facts == want, f"{where}: finalized as {facts}, the page says {want}"
+        debt = payable = 0
+        for key, old in claims_before.items():
+            new = self.chain_claims[key]
+            if key in facts.found and old.status is ClaimStatus.SETTLED:
+                debt += old.fund
+                assert new.status is ClaimStatus.CLAWED_BACK, f"{where}: found {key} SETTLED became {new}"
+            elif key in facts.found and old.status in LIVE:
+                payable += old.fund if old.status is ClaimStatus.APPROVED else 0
+                assert (new.status, new.reason) == (ClaimStatus.REJECTED, Reason.SUPERVISION), (
+                    f"{where}: found {key} {old.status.name} became {new}")
+            else:
+                assert new == old, f"{where}: {key} (not found, or not live) changed\n  was: {old}\n  now: {new}"
+        assert self.verified.funds == state_before.funds, f"{where}: a finalize moved a fund figure"
+        i0, i1 = state_before.institutions[inst], self.verified.institutions[inst]
+        self.lost_points[(inst, self.today.year)] += POINTS[asked.article]
+        score = CREDIT_BASE - self.lost_points[(inst, self.today.year)]
+        grade = max(i0.grade, grade_of(score))
+        status = InstitutionStatus.SUSPENDED if asked.suspend_days and i0.status is InstitutionStatus.ACTIVE \
+            else i0.status
+        want_inst = dataclasses.replace(i0, grade=grade, status=status, debt=i0.debt + debt,
+                                        payable=i0.payable - payable)
+        assert i1 == want_inst, f"{where}: {inst} is {i1}, the page says {want_inst}"
+        assert i1.grade >= i0.grade, f"{where}: a case improved {inst}'s grade {i0.grade.name} to {i1.grade.name}"
+        fines = self._read_fines(where, inst)
+        assert (fines.fines_owed, fines.fines_paid) == (fines_before[0] + facts.fine, fines_before[1]), (
+            f"{where}: fines of {inst} were {fines_before}, now {fines}, the case fined {facts.fine}")
+        return m
+
+    def _close(self, rule_name: str, case: int) -> Outcome:
+        """Close with no violation; checked: only an OPEN or INVESTIGATING case."""
+        before = self.chain_cases[case]
+        label = f"{rule_name}/close(case {case})"
+        m, where = self._case_step(label, lambda e: e.close_case(case), case, self.cases[case].institution)
+        allowed = before.status in (CaseStatus.OPEN, CaseStatus.INVESTIGATING)
+        assert (m[0] == "ok") == allowed, f"{where}: close {_show(m)} of {before}"
+        if m[0] == "ok":
+            facts = self._read_case(where, case)
+            want = dataclasses.replace(before, status=CaseStatus.CLOSED, outcome=CaseOutcome.NO_VIOLATION)
+            assert facts == want, f"{where}: closed as {facts}"
+        return m
+
+    def _pay_fine(self, rule_name: str, inst: str, amount: int) -> Outcome:
+        """Pay fines; checked: allowed exactly for ``0 < amount ≤`` owed; owed goes down, paid up,
+        and no fund, institution or debt between regions moves (the treasury is paid)."""
+        owed, paid = self.chain_fines[inst]
+        state_before = self.verified
+        label = f"{rule_name}/pay_fine({inst}, {amount} of {owed} owed)"
+        m, where = self._case_step(label, lambda e: e.pay_fine(inst, amount, "treasury receipt"), None, inst,
+                                   owed=True)
+        assert (m[0] == "ok") == (0 < amount <= owed), f"{where}: pay_fine {_show(m)}"
+        if m[0] == "ok":
+            assert self.verified == state_before, f"{where}: paying a fine moved a fund or an institution"
+            fines = self._read_fines(where, inst)
+            assert (fines.fines_owed, fines.fines_paid) == (owed - amount, paid + amount), f"{where}: {fines}"
+        return m
+
+    def _case_claims(self, claim: ClaimKey, more: int) -> tuple[ClaimKey, ...]:
+        """``claim`` and up to ``more`` other stored claims of its institution, the latest first."""
+        others = [k for k in reversed(self.claim_defs)
+                  if k.institution == claim.institution and k != claim and self.chain_claims.get(k) is not None]
+        return (claim, *others[:more])
+
+    @rule(target=cases, claim=claims, more=st.integers(0, 2), source=st.sampled_from(list(CaseSource)))
+    def open_case(self, claim: ClaimKey, more: int, source: CaseSource) -> Any:
+        """Open a case on a claim (any status, maybe never stored: ``ClaimUnknown``) and others of
+        its institution; a REFERRAL is opened by the other region's regulator (its people only:
+        ``ReferralOutsideRegion`` otherwise)."""
+        region = INSTITUTIONS[claim.institution][0]
+        by = (GZ if region == CQ else CQ) if source is CaseSource.REFERRAL else None
+        case = self._open_case("open_case", claim.institution, self._case_claims(claim, more), source, by)
+        return multiple() if case is None else case
+
+    @rule(
+        target=cases,
+        claim=st.one_of(claims, settled),
+        more=st.integers(0, 2),
+        article=st.sampled_from([38, 40]),
+        fine=st.sampled_from(["low", "high", "mid", "out"]),
+        suspend_days=st.sampled_from([0, 0, 0, 30]),
+        path=st.sampled_from(["wait", "early", "late", "upheld", "upheld_new_fine", "dismissed", "close", "stop"]),
+        pay=st.booleans(),
+    )
+    def case_lifecycle(self, claim: ClaimKey, more: int, article: int, fine: str, suspend_days: int, path: str,
+            pay: bool) -> Any:
+        """A guided case (each step checked, stopping at the first refusal): open on a claim and
+        others of its institution, a finding on the live ones, then ``close``, or a decision
+        (``out``: first one out of the article's bounds, refused) and: ``wait`` past the contest
+        window and finalize (``early``: first on its last day, refused; ``late``: first a contest
+        after it, refused); contest and a ruling (``upheld``, with a new rate, or ``dismissed``),
+        an upheld one finalized at once; or ``stop`` there (the one-step rules go on). After a
+        finalize, maybe pay half the fine."""
+        keys = self._case_claims(claim, more)
+        name = "case_lifecycle"
+        case = self._open_case(name, claim.institution, keys, CaseSource.LEAD)
+        if case is None:
+            return multiple()
+        live = tuple(k for k in keys if (d := self.chain_claims.get(k)) is not None and d.status in LIVE)
+        if self._finding(name, case, live or keys)[0] != "ok":
+            return case
+        if path == "close":
+            self._close(name, case)
+            return case
+        low, high = FINE_BPS[article]
+        if fine == "out":
+            self._decide(name, case, article, low - 1 if article == 38 else high + 1, suspend_days)
+        bps = {"low": low, "high": high, "mid": (low + high) // 2, "out": low}[fine]
+        if self._decide(name, case, article, bps, suspend_days)[0] != "ok" or path == "stop":
+            return case
+        if path in ("wait", "early", "late"):
+            if path == "early":
+                self.today += dt.timedelta(days=CONTEST_DAYS)
+                self._finalize(name, case)
+            self.today += dt.timedelta(days=CONTEST_DAYS + 1 if path != "early" else 1)
+            if path == "late":
+                self._contest(name, case)
+        else:
+            if self._contest(name, case)[0] != "ok":
+                return case
+            new_bps = high if path == "upheld_new_fine" else None
+            if self._rule(name, case, REVIEWERS[case % 2], path != "dismissed", new_bps)[0] != "ok" \
+                    or path == "dismissed":
+                return case
+        if self._finalize(name, case)[0] == "ok" and pay:
+            owed = self.chain_fines[claim.institution][0]
+            self._pay_fine(name, claim.institution, max(1, owed // 2))
+        return case
+
+    @rule(case=cases, op=st.sampled_from(["finding", "decide", "contest", "rule", "finalize", "close"]),
+          article=st.sampled_from([38, 40]), upheld=st.booleans())
+    def case_step(self, case: int, op: str, article: int, upheld: bool) -> None:
+        """One step on a case, in whatever state it is (mostly ``CaseStateInvalid``; a finding on
+        claims no longer live: ``ClaimNotLive``; found again in the same case: nothing changes)."""
+        name = "case_step"
+        if op == "finding":
+            keys = self.cases[case].claims
+            live = tuple(k for k in keys if (d := self.chain_claims.get(k)) is not None and d.status in LIVE)
+            self._finding(name, case, live or keys)
+        elif op == "decide":
+            self._decide(name, case, article, FINE_BPS[article][0], 0)
+        elif op == "contest":
+            self._contest(name, case)
+        elif op == "rule":
+            self._rule(name, case, REVIEWERS[0], upheld, None)
+        elif op == "finalize":
+            self._finalize(name, case)
+        else:
+            self._close(name, case)
+
+    @rule(institution=st.sampled_from(["H1", "H2", "D1"]), part=st.sampled_from(["half", "all", "over"]))
+    def pay_fine(self, institution: str, part: str) -> None:
+        """Pay part of an institution's fines, all, or one fen more than owed (``FineExceedsOwed``;
+        nothing owed: ``AmountZero`` for half)."""
+        owed = self.chain_fines[institution][0]
+        self._pay_fine("pay_fine", institution, {"half": owed // 2, "all": owed, "over": owed + 1}[part])
+
     @rule(days=st.integers(1, 12))
     def next_day(self, days: int) -> None:
         """Move the clock forward (both engines see it at their next step)."""
@@ -792,6 +1185,20 @@ MUST_SEE: tuple[tuple[str, str], ...] = (
     ("freeze", "InstitutionUnchanged"),
     ("unfreeze", "ok"),
     ("unfreeze", "InstitutionUnchanged"),
+    # supervision cases (supervision.md)
+    ("open_case", "ok"),
+    ("finding", "ok"),
+    ("finding", "ClaimNotLive"),
+    ("decide", "ok"),
+    ("decide", "FineBpsOutOfBounds"),
+    ("contest", "ok"),
+    ("rule", "ok/upheld"),
+    ("finalize", "ok"),
+    ("finalize", "FinalizeTooEarly"),
+    ("finalize", "CaseStateInvalid"),
+    ("close", "ok"),
+    ("pay_fine", "ok"),
+    ("pay_fine", "FineExceedsOwed"),
 )
 
 
