@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import datetime as dt
+
 import pytest
 from fontTools.ttLib import TTFont
 from web3 import Web3
@@ -36,7 +38,9 @@ from yibao.demo.html import render_html
 from yibao.demo.labels import ALERT_LABELS, RULE_LABELS, code_label
 from yibao.demo.world import INSTITUTIONS
 from yibao.demo.world_rules import CQ, GZ
-from yibao.model.types import ClaimStatus, Reason, Scheme
+from yibao.chain import dev_account
+from yibao.demo.supervision import FINE_BPS, PHANTOM_RULES, SUPERVISION_DAY, article_of
+from yibao.model.types import CaseOutcome, ClaimStatus, InstitutionStatus, Reason, Scheme
 from yibao.demo.labels import SCREENING_LABELS
 from yibao.index import schema as index_schema
 from yibao.index.database import open_index
@@ -46,6 +50,8 @@ import sqlalchemy as sa
 
 PEOPLE, CLAIMS, SEED = 60, 400, 7
 SAMPLE = 150  # stored claims re-read through claimInfo
+REGULATOR = {CQ: dev_account(1).address, GZ: dev_account(2).address}  # as the player grants the roles
+REVIEWERS = {dev_account(5).address, dev_account(6).address}
 
 
 @dataclass
@@ -163,7 +169,7 @@ def test_institutions_match_the_chain(
     assert [s["claims"] for s in report["settlements"]] == [e["claims"] for e in settled]
     levels = {i["level"] for i in report["institutions"]}
     assert levels == {0, 1, 2, 3}
-    assert {i["grade"] for i in report["institutions"]} == {"A", "B", "C", "D"}
+    assert {s.grade.name for s in INSTITUTIONS} == {"A", "B", "C", "D"}  # at the start (cases lower some)
 
 
 def test_claims_match_claim_info(run: DemoRun, report: dict[str, Any], claims_csv: list[dict[str, str]]) -> None:
@@ -477,6 +483,23 @@ def _direct_screen(out: Path) -> tuple[list[Lead[str]], dict[str, str], dict[str
     return leads, {r[0]: r[1] for r in rows}, {r[0]: int(r[2]) for r in rows}, int(stored)
 
 
+def _stored_leads(out: Path) -> list[tuple[str, set[str]]]:
+    """Every lead stored in the demo's index (both screenings): its rule and its claims' labels."""
+    engine = open_index(f"sqlite:///{out / 'index.db'}")
+    try:
+        with engine.connect() as conn:
+            lc, c, t = index_schema.lead_claims.c, index_schema.claims.c, index_schema.leads.c
+            rows = conn.execute(sa.select(t.id, t.rule, c.label).join_from(
+                index_schema.leads, index_schema.lead_claims, lc.lead_id == t.id).join(
+                index_schema.claims, c.claim_id == lc.claim_id)).all()
+    finally:
+        engine.dispose()
+    by: dict[int, tuple[str, set[str]]] = {}
+    for lid, rule, lab in rows:
+        by.setdefault(int(lid), (str(rule), set()))[1].add(str(lab))
+    return list(by.values())
+
+
 def test_screening_finds_every_planted_pattern(report: dict[str, Any]) -> None:
     s = report["screening"]
     assert set(s["recall_precision"]) == {str(r) for r in RULES}
@@ -492,7 +515,8 @@ def test_screening_finds_every_planted_pattern(report: dict[str, Any]) -> None:
 def test_screening_numbers_agree_with_a_direct_screen(out: Path, report: dict[str, Any]) -> None:
     s = report["screening"]
     leads, label, status, stored = _direct_screen(out)
-    assert s["leads"] == len(leads) == len(s["list"]) == stored
+    assert s["leads"] == len(leads) == len(s["list"])
+    assert stored == s["stored_leads"]["total"] == s["stored_leads"]["midyear"] + s["stored_leads"]["new_at_year_end"]
     for rule in RULES:
         mine = [x for x in leads if x.rule is rule]
         r = s["by_rule"][str(rule)]
@@ -503,12 +527,16 @@ def test_screening_numbers_agree_with_a_direct_screen(out: Path, report: dict[st
     direct = sorted((str(x.rule), str(x.severity), sorted(label[c] for c in x.claims)) for x in leads)
     assert sorted((x["rule"], x["severity"], x["claims"]) for x in s["list"]) == direct
     assert sum(m["total"] for m in s["by_month"]) == len(leads)
-    # every planted claim is on chain and live; the planted truth is what the recall says
+    # every planted claim is on chain, live or executed by a case; the planted truth is what the recall
+    # says: an instance is in a lead of the year-end screening or in one the index stored mid-year
     by_label = {v: k for k, v in label.items()}
+    executed = {inv for c in report["cases"]["list"] for inv in c["found_invoices"]}
+    midyear = _stored_leads(out)
     for rule, instances in s["planted"].items():
         for claims in instances:
-            assert all(status[by_label[inv]] in LIVE for inv in claims), (rule, claims)
-            assert any(x.rule == rule and set(claims) <= {label[c] for c in x.claims} for x in leads), (rule, claims)
+            assert all(status[by_label[inv]] in LIVE or inv in executed for inv in claims), (rule, claims)
+            assert any(x.rule == rule and set(claims) <= {label[c] for c in x.claims} for x in leads) or any(
+                r == rule and set(claims) <= invs for r, invs in midyear), (rule, claims)
     high = Counter(x.person for x in leads if x.severity is Severity.HIGH and x.person)
     assert [p["high"] for p in s["top_people"]][:3] == sorted(high.values(), reverse=True)[:3]
 
@@ -526,3 +554,168 @@ def test_screening_section_on_the_page(out: Path, report: dict[str, Any]) -> Non
     truth = _rows(part, "Planted patterns found")
     assert [r[4] for r in truth] == ["100.0 %"] * len(RULES)
     assert (out / "screening_leads.csv").exists() and (out / "screening_by_rule.csv").exists()
+
+
+# ------------------------------------------------------------------------------------ cases (issue 13)
+
+
+def _sender(run: DemoRun, receipt: int) -> str:
+    chain = run.ledger.chain
+    assert isinstance(chain, RecordingChain)
+    return str(Web3.to_checksum_address(chain.receipts[receipt]["from"]))
+
+
+def test_cases_are_opened_from_the_high_leads(run: DemoRun, out: Path, report: dict[str, Any],
+                                              events: dict[str, list[dict[str, Any]]]) -> None:
+    c = report["cases"]
+    f = c["funnel"]
+    assert f["leads"] >= f["high"] >= 1 and f["cases"] == len(c["list"]) == len(events["CaseOpened"]) >= 3
+    assert f["penalized"] + f["dismissed"] + f["no_violation"] == f["cases"]
+    engine = open_index(f"sqlite:///{out / 'index.db'}")
+    try:
+        with engine.connect() as conn:
+            t, lc = index_schema.leads.c, index_schema.lead_claims.c
+            leads = {int(r.id): (str(r.severity), str(r.status), r.case_id)
+                     for r in conn.execute(sa.select(t.id, t.severity, t.status, t.case_id))}
+            lead_claims: dict[int, set[str]] = defaultdict(set)
+            for lid, cid in conn.execute(sa.select(lc.lead_id, lc.claim_id)):
+                lead_claims[int(lid)].add(str(cid))
+            indexed = {int(r[0]) for r in conn.execute(sa.select(index_schema.cases.c.case_id))}
+    finally:
+        engine.dispose()
+    accounts = {i["key"]: i["account"] for i in report["institutions"]}
+    regions = {i["key"]: i["region"] for i in report["institutions"]}
+    opened = {int(e["caseId"]): e for e in events["CaseOpened"]}
+    assert len({row["institution"] for row in c["list"]}) == len(c["list"])  # one case per institution
+    for row in c["list"]:
+        assert row["leads"]
+        for lid in row["leads"]:
+            severity, status, case_id = leads[lid]
+            assert severity == "HIGH" and status == "CASE" and case_id is not None
+        e = opened[row["id"]]
+        assert e["institution"] == accounts[row["institution"]] == row["account"]
+        assert {"0x" + bytes(x).hex() for x in e["claims"]} <= set().union(*(lead_claims[x] for x in row["leads"]))
+        assert _sender(run, e["_receipt"]) == REGULATOR[regions[row["institution"]]]
+        assert row["source"] == "LEAD" and row["opened_on"] == SUPERVISION_DAY.isoformat()
+    assert indexed == {row["id"] for row in c["list"]}
+
+
+def test_each_case_ends_as_planned(run: DemoRun, report: dict[str, Any],
+                                   events: dict[str, list[dict[str, Any]]]) -> None:
+    led = run.ledger
+    rows = report["cases"]["list"]
+    assert any(r["article"] == 40 for r in rows) and any(r["article"] == 38 for r in rows)
+    for r in rows:
+        info = led.case_info(r["id"])
+        assert info.status.name == r["status"] == "CLOSED" and info.outcome.name == r["outcome"]
+        if r["found"]:
+            assert r["outcome"] == "PENALIZED"
+            rules = {Rule(x) for x in r["findings_rules"]}
+            assert rules and r["article"] == max(article_of(x) for x in rules) == (40 if rules & PHANTOM_RULES else 38)
+            assert r["fine_bps"] == FINE_BPS[r["article"]] and r["fine"] == r["loss"] * r["fine_bps"] // 10000
+        else:
+            assert r["outcome"] == "NO_VIOLATION" and not r["article"]
+    contested = [r for r in rows if r["contested"]]
+    assert len(contested) == 1 and contested[0]["upheld"] and contested[0]["outcome"] == "PENALIZED"
+    (e,) = events["CaseContested"]
+    assert _sender(run, e["_receipt"]) == contested[0]["account"]
+    (ruled,) = events["CaseRuled"]
+    assert ruled["upheld"] and _sender(run, ruled["_receipt"]) in REVIEWERS
+    # the other penalized cases waited out the contest window
+    closed = {int(x["caseId"]): x for x in events["CaseClosed"]}
+    for r in rows:
+        if r["outcome"] == "PENALIZED" and not r["contested"]:
+            assert (dt.date.fromisoformat(r["closed_on"]) - dt.date.fromisoformat(r["decided_on"])).days > 15
+            assert _sender(run, closed[r["id"]]["_receipt"]) == REGULATOR[led.institution(r["account"]).region]
+    # the timeline of the contested case, from the chain
+    t = report["cases"]["timeline"]
+    assert t["case_id"] == contested[0]["id"] and t["info"]["outcome"] == "PENALIZED"
+    steps = [s["step"] for s in t["steps"]]
+    n = len(contested[0]["findings_rules"])
+    head = ["opened", *["finding"] * n, "decided", "contested", "ruled"]
+    assert steps[:len(head)] == head and "closed" in steps
+    assert [s["role"].split()[0] for s in t["steps"][:len(head)]] == [
+        *["regulator"] * (n + 2), "institution", "reviewer"]
+    assert [s["code"] for s in t["steps"][1:n + 1]] == contested[0]["findings_rules"]
+
+
+def test_the_found_claims_are_executed_and_the_debt_netted(
+        run: DemoRun, report: dict[str, Any], events: dict[str, list[dict[str, Any]]]) -> None:
+    led = run.ledger
+    c = report["cases"]
+    rejected = {bytes(e["claimId"]) for e in events["CaseClaimRejected"]}
+    finalize = [x["_receipt"] for x in events["CaseClosed"] if x["outcome"] == CaseOutcome.PENALIZED]
+    case_clawed = [e for e in events["ClaimClawedBack"] if e["_receipt"] in finalize]
+    assert c["funnel"]["claims_executed"] == len(rejected) + len(case_clawed) > 0
+    assert sum(r["clawed_back"] for r in c["list"]) == sum(e["amount"] for e in case_clawed) == c["clawed_back"] > 0
+    for r in c["list"]:
+        assert sorted(r["found_claims"]) == sorted("0x" + x.hex() for x in led.case_found(r["id"]))
+        if r["outcome"] != "PENALIZED":
+            continue
+        for cid in r["found_claims"]:
+            v = led.claim(bytes.fromhex(cid[2:]))
+            assert v.status in (ClaimStatus.CLAWED_BACK, ClaimStatus.REJECTED), (r["id"], cid)
+            assert v.status != ClaimStatus.REJECTED or v.reason == Reason.SUPERVISION
+    # a later settlement nets the clawed-back debt
+    later = [e for e in events["Settled"] if e["_receipt"] > min(finalize) and e["netted"] > 0]
+    assert later and c["netted_later"] > 0
+    assert c["netted_later"] <= sum(e["netted"] for e in later)
+    assert sum(r["netted_later"] for r in c["list"]) == c["netted_later"] <= c["clawed_back"]
+    # the fund law holds: recoveries enter the funds, fines do not
+    assert report["checks"]["fund_identity"]
+    for f in report["funds"]:
+        assert f["balance"] == (f["opening"] + f["contributions"] - f["settled"] + f["clearing_in"]
+                                - f["clearing_out"] + f["recovered"])
+
+
+def test_fines_suspension_and_grades(run: DemoRun, report: dict[str, Any],
+                                     events: dict[str, list[dict[str, Any]]]) -> None:
+    led = run.ledger
+    c = report["cases"]
+    paid = events["FinePaid"]
+    assert paid and c["fines_paid"] == sum(e["amount"] for e in paid) > 0 and c["fines_owed"] == 0
+    fined = sum(r["fine"] for r in c["list"] if r["outcome"] == "PENALIZED")
+    assert sum(e["amount"] for e in events["FineOwed"]) == fined == c["fines_paid"]
+    for f in c["fines"]:
+        chain = led.fines(next(i["account"] for i in report["institutions"] if i["key"] == f["key"]))
+        assert (chain.owed, chain.paid) == (f["owed"], f["paid"]) and f["paid"] == f["fined"]
+    # one hospital suspended by its case, reinstated when the suspension ended
+    (susp,) = [r for r in c["list"] if r["suspend_days"]]
+    changes = [e for e in events["InstitutionStatusChanged"] if e["account"] == susp["account"]]
+    assert [(InstitutionStatus(e["from"]).name, InstitutionStatus(e["to"]).name) for e in changes] == [
+        ("ACTIVE", "SUSPENDED"), ("SUSPENDED", "ACTIVE")]
+    inst = led.institution(susp["account"])
+    assert inst.status.name == "ACTIVE" and inst.level >= 1
+    until = led.fines(susp["account"]).suspended_until
+    assert until == dt.date.fromisoformat(susp["closed_on"]) + dt.timedelta(days=susp["suspend_days"])
+    assert [s["date"] for s in c["status_changes"]] == [susp["closed_on"], until.isoformat()]
+    # grades fall, never rise; the year-end grade is the chain's
+    assert events["InstitutionGradeChanged"]
+    order = "ABCDE"
+    fallen = 0
+    for g in c["grades"]:
+        months = [order.index(x) for x in g["months"]]
+        assert months == sorted(months) and g["end"] == g["months"][-1]
+        assert g["end"] == led.institution(next(i["account"] for i in report["institutions"]
+                                                if i["key"] == g["key"])).grade.name
+        fallen += months[-1] > order.index(g["start"])
+        assert g["score"] == 100 - sum(10 if r["article"] == 38 else 30 for r in c["list"]
+                                       if r["institution"] == g["key"] and r["outcome"] == "PENALIZED")
+    assert fallen >= 1
+
+
+def test_cases_in_the_report(out: Path, report: dict[str, Any]) -> None:
+    c = report["cases"]
+    for key in ("params", "funnel", "list", "recovered", "netted_later", "fines", "grades", "timeline"):
+        assert key in c, key
+    assert any(s.startswith("cases: ") for s in report["summary"])
+    assert c["recovered"] == sum(r["clawed_back"] + r["rejected_fund"] for r in c["list"])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    part = page[page.index("Supervision cases 监管案件"):page.index("Technical appendix 技术附录")]
+    for title in ("case funnel", "money recovered per case", "grade by month"):
+        assert f'aria-label="{title}"' in part, title
+    rows = _rows(part, "netted later (元)")
+    assert [int(r[0]) for r in rows] == [r["id"] for r in c["list"]]
+    assert f"Timeline of case {c['timeline']['case_id']}" in part
+    with (out / "cases.csv").open(encoding="utf-8") as fh:
+        assert [int(r["id"]) for r in csv.DictReader(fh)] == [r["id"] for r in c["list"]]

@@ -113,7 +113,14 @@ def tables(doc: dict[str, Any]) -> dict[str, Table]:
     }
     if "screening" in doc:
         out.update(screening_tables(doc["screening"]))
+    if "cases" in doc:
+        out["cases.csv"] = (CASE_COLUMNS, columns(doc["cases"]["list"], CASE_COLUMNS))
     return out
+
+
+CASE_COLUMNS = ["id", "institution", "rule", "article", "outcome", "opened_on", "decided_on", "closed_on",
+                "found", "loss", "fine_bps", "fine", "suspend_days", "contested", "upheld", "clawed_back",
+                "clawed_back_claims", "rejected_fund", "rejected_claims", "netted_later"]
 
 
 LEAD_COLUMNS = ["rule", "severity", "institution", "person", "month", "amount", "claims", "planted"]
@@ -189,6 +196,7 @@ def write_claims_csv(pl: Player, path: Path) -> None:
 
 
 __all__ = [
+    "CASE_COLUMNS",
     "CLAIM_COLUMNS",
     "FUND_KEYS",
     "INSTITUTION_KEYS",

@@ -18,6 +18,7 @@ from yibao.demo.charts import Stacks, esc, hbars, line_chart, stacked_bars
 from yibao.demo.font import EmbeddedFont, embed_font
 from yibao.demo.html_alerts import alerts
 from yibao.demo.html_appendix import appendix, font_note
+from yibao.demo.html_cases import cases_section
 from yibao.demo.html_screening import screening
 from yibao.demo.html_parts import (
     CSS,
@@ -356,7 +357,8 @@ def foot(doc: Doc) -> str:
 
 
 SECTIONS = [
-    head, funds, claims_per_month, institutions, institution_months, alerts, supervision, screening, rules, appendix
+    head, funds, claims_per_month, institutions, institution_months, alerts, supervision, screening, cases_section,
+    rules, appendix,
 ]
 
 

@@ -49,6 +49,7 @@ def timing(t: Doc) -> str:
         *[[f"  of which {k} ({WORK_LABELS[k].zh})" if k in WORK_LABELS else f"  of which {k}", v] for k, v in year],
         ["read back from the chain", t.get("read_back_s", "")],
         ["index and screen the claims (事后监管)", t.get("screening_s", "")],
+        ["read the cases back (监管案件)", t.get("cases_s", "")],
         ["write the report files", t.get("report_s", "")],
         ["claims per second in the year", round(t.get("claims_per_second_in_year", 0), 1)],
     ]

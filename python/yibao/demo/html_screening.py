@@ -83,6 +83,16 @@ def truth_rows(s: Doc) -> list[list[Any]]:
     return rows
 
 
+def stored_text(s: Doc) -> str:
+    """A sentence on the leads the index holds from both screenings (none without a mid-year one)."""
+    st = s.get("stored_leads")
+    if not st or not st["midyear"]:
+        return ""
+    return (f" The index holds {st['total']:,} leads: {st['midyear']:,} from the mid-year screening "
+            f"({st['by_status'].get('CASE', 0):,} taken up by cases) and {st['new_at_year_end']:,} new at the "
+            "year's end.")
+
+
 def screening(doc: Doc) -> str:
     """The section, or nothing when the document has no screening."""
     s = doc.get("screening")
@@ -99,7 +109,7 @@ def screening(doc: Doc) -> str:
         note(esc(f"After the year the claims were screened with the nine rules of screening.md (default parameters: "
                  f"{params}). Only live claims count (approved, flagged or settled). {s['leads']:,} leads: "
                  f"{sev.get('HIGH', 0):,} HIGH, {sev.get('MEDIUM', 0):,} MEDIUM. People's sex and birth date "
-                 "and the items' restrictions (限定支付) are kept off chain, in the index only.")),
+                 "and the items' restrictions (限定支付) are kept off chain, in the index only." + stored_text(s))),
         table(["rule", "中文", "English", "HIGH 高", "MEDIUM 中", "leads", "claims", "fund of the leads (元)"],
               rule_rows(s)),
         "<h3>Leads per month 每月线索</h3>",
@@ -111,9 +121,15 @@ def screening(doc: Doc) -> str:
                "missed (invoices)"], truth_rows(s)),
         note("The world plants each rule's pattern several times and knows which claims it planted. "
              "An instance is found when a lead of its rule contains all its claims (recall = found / planted). "
-             "Precision = leads of the rule with at least one planted claim of that rule / all its leads: "
+             + ("Recall and precision count every lead raised in the year: those of the mid-year screening (the "
+                "cases rejected or clawed back some of their claims, which are no longer live at the year's end) "
+                "and those of the year-end screening, each rule and set of claims once, as the index stores them. "
+                if s.get("recall_basis") == "midyear and year-end" else "")
+             + "Precision = leads of the rule with at least one planted claim of that rule / all its leads: "
              "the ordinary claims of the year make leads of their own, shown here too."),
     )
 
 
-__all__ = ["RULE_COLOURS", "by_rule_text", "month_chart", "pct", "rule_rows", "screening", "tops", "truth_rows"]
+__all__ = [
+    "RULE_COLOURS", "by_rule_text", "month_chart", "pct", "rule_rows", "screening", "stored_text", "tops", "truth_rows",
+]

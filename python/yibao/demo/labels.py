@@ -85,6 +85,7 @@ REASON_LABELS: dict[Reason, Label] = {
     Reason.OVERCLAIM: Label("超额申报", "overclaim"),
     Reason.REVIEW_REJECTED: Label("审核拒付", "rejected by a reviewer"),
     Reason.APPEAL_REJECTED: Label("申诉驳回", "appeal rejected"),
+    Reason.SUPERVISION: Label("监管处理", "rejected by a supervision case"),
 }
 
 STATUS_LABELS: dict[ClaimStatus, Label] = {
@@ -163,6 +164,7 @@ WORK_LABELS: dict[str, Label] = {
     "settlements": Label("结算", "settlements"),
     "clearing": Label("异地清算", "cross-region clearing"),
     "supervision": Label("监管", "supervision: freezes, clawbacks, terminations"),
+    "cases": Label("监管案件", "supervision cases: screening, cases, fines, reinstatement"),
     "clock": Label("链上时钟", "moving the chain's clock"),
     "fund reads": Label("基金余额读取", "reading fund balances"),
 }

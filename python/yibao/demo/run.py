@@ -15,9 +15,11 @@ from yibao.chain import Chain
 from yibao.client import Ledger
 from yibao.demo.document import write_claims_csv, write_report
 from yibao.demo.generator import build_world
+from yibao.demo.cases_report import cases_doc, cases_summary
 from yibao.demo.player import Player
 from yibao.demo.readback import build_doc
 from yibao.demo.screening_report import screen_year, screening_summary
+from yibao.demo.supervision import CasePlayer
 from yibao.demo.world_rules import SETUP_DAY, YEAR
 
 SETUP_STEPS = 4  # regions and roles, policies and catalogues, institutions, enrolment and filings
@@ -90,20 +92,24 @@ def play_demo(rpc: str | None = None, people: int = 1000, claims: int = 10000, s
     world = build_world(seed, people, claims)
     timing["world_s"] = time.perf_counter() - t0
     chain = package.open_chain(rpc)
+    out_dir.mkdir(parents=True, exist_ok=True)
     with progress_bar(console) as bar:
-        pl = Player(chain, world, YearProgress(bar, len(world.claims)))
+        pl = CasePlayer(chain, world, YearProgress(bar, len(world.claims)), out_dir=out_dir)
         play_year(pl, timing)
     t = time.perf_counter()
-    out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / "manifest.json"
     pl.ledger.manifest.save(manifest_path)
     doc = build_doc(pl, seed, people, claims)
     doc["manifest"] = str(manifest_path)
     timing["read_back_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    doc["screening"] = screen_year(pl, out_dir)
+    doc["screening"] = screen_year(pl, out_dir, pl.midyear_leads)
     doc["summary"].append(screening_summary(doc["screening"]))
     timing["screening_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    doc["cases"] = cases_doc(pl)
+    doc["summary"].append(cases_summary(doc["cases"]))
+    timing["cases_s"] = time.perf_counter() - t
     timing.update({f"year_{k.replace(' ', '_')}_s": v for k, v in sorted(pl.spent.items())})
     n_sub = doc["claims"]["submitted"]
     timing["claims_per_second_in_year"] = n_sub / timing["year_s"] if timing["year_s"] else 0.0

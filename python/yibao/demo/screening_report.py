@@ -14,11 +14,21 @@ truth (:mod:`yibao.demo.planted`):
   instances / planted instances;
 - precision = leads of the rule with at least one planted claim of that rule / all leads of the
   rule (the ordinary world makes leads of its own; they are shown, not hidden).
+
+The year's supervision cases (:mod:`yibao.demo.supervision`) screened the first half of the
+year into the same index file on the supervision day and executed the planted claims they found
+(rejected or clawed back: no longer live, so the year-end screening cannot find them again).
+The year-end run continues that index rather than rebuilding it, so it stores each lead once.
+Its leads per rule, severity, month and party are the year-end screen's (what is live now);
+recall and precision count **every lead raised in the year**, the mid-year ones and the
+year-end ones, each rule and set of claims once — exactly the leads stored in the index,
+whatever their status (OPEN or CASE) — so they still measure what screening found.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +52,13 @@ INDEX_FILE = "index.db"
 TOP = 10
 
 
-def build_index(pl: Player, path: Path) -> Engine:
-    """A fresh index of ``pl``'s ledger at ``path`` with the world's off-chain facts and each
-    claim labelled by its invoice (an old file there is replaced)."""
-    for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        old.unlink(missing_ok=True)
+def build_index(pl: Player, path: Path, *, fresh: bool = True) -> Engine:
+    """The index of ``pl``'s ledger at ``path`` brought up to the chain's head, with the world's
+    off-chain facts and each claim labelled by its invoice: a new file (an old one there is
+    replaced) when ``fresh``, else the file there continued."""
+    if fresh:
+        for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            old.unlink(missing_ok=True)
     engine = open_index(f"sqlite:///{path}")
     index_ledger(pl.ledger, engine)
     planted = pl.world.planted
@@ -63,18 +75,25 @@ def build_index(pl: Player, path: Path) -> Engine:
     return engine
 
 
-def screen_year(pl: Player, out_dir: Path) -> dict[str, Any]:
-    """Index and screen the year (default parameters); the report's screening section."""
+def screen_year(pl: Player, out_dir: Path, earlier: Sequence[Lead[str]] = ()) -> dict[str, Any]:
+    """Index and screen the year (default parameters); the report's screening section.
+    ``earlier``: the leads of the mid-year screening, stored in the index already (it is
+    continued, not rebuilt, when there are some); the recall counts them too."""
     path = out_dir / INDEX_FILE
-    engine = build_index(pl, path)
+    engine = build_index(pl, path, fresh=not earlier)
     try:
         with engine.begin() as conn:
             leads = screen(conn)
-            store_leads(conn, leads, int(noon_cst(END)))
+            new, _ = store_leads(conn, leads, int(noon_cst(END)))
             indexed = conn.execute(sa.select(sa.func.count()).select_from(schema.claims)).scalar_one()
+            t = schema.leads
+            stored = {str(r[0]): int(r[1]) for r in conn.execute(
+                sa.select(t.c.status, sa.func.count()).group_by(t.c.status))}
     finally:
         engine.dispose()
-    doc = screening_doc(pl, leads)
+    doc = screening_doc(pl, leads, earlier)
+    doc["stored_leads"] = {"total": sum(stored.values()), "by_status": dict(sorted(stored.items())),
+                           "midyear": len(earlier), "new_at_year_end": len(new)}
     planted = pl.world.planted
     doc["index"] = {"file": INDEX_FILE, "claims": int(indexed), "people_with_attributes": len(planted.attributes),
                     "restricted_items": len(planted.restrictions)}
@@ -145,8 +164,17 @@ def tops(leads: list[Lead[str]], named: Named) -> tuple[list[dict[str, Any]], li
     return institutions, people
 
 
-def screening_doc(pl: Player, leads: list[Lead[str]]) -> dict[str, Any]:
-    """The screening section of the report document."""
+def all_leads(earlier: Sequence[Lead[str]], leads: Sequence[Lead[str]]) -> list[Lead[str]]:
+    """The leads of both screenings, each rule and set of claims once (as the index stores them)."""
+    seen: dict[tuple[Rule, frozenset[str]], Lead[str]] = {}
+    for x in (*earlier, *leads):
+        seen.setdefault(x.identity(), x)
+    return list(seen.values())
+
+
+def screening_doc(pl: Player, leads: list[Lead[str]], earlier: Sequence[Lead[str]] = ()) -> dict[str, Any]:
+    """The screening section of the report document: the year-end leads; recall and precision
+    over every lead raised in the year (``earlier`` ones too)."""
     named = Named(pl)
     by_rule: dict[str, dict[str, int]] = {}
     for rule in RULES:
@@ -173,7 +201,8 @@ def screening_doc(pl: Player, leads: list[Lead[str]]) -> dict[str, Any]:
         "by_month": by_month,
         "top_institutions": institutions,
         "top_people": people,
-        "recall_precision": recall_precision(leads, named, planted),
+        "recall_precision": recall_precision(all_leads(earlier, leads), named, planted),
+        "recall_basis": "midyear and year-end" if earlier else "year-end",
         "planted": {str(r): [sorted(i) for i in planted.get(r, [])] for r in RULES},
         "list": [{"rule": str(x.rule), "severity": str(x.severity), "institution": named.institution(x),
                   "person": x.person, "month": named.month(x), "amount": x.amount,
@@ -193,6 +222,6 @@ def screening_summary(s: dict[str, Any]) -> str:
 
 
 __all__ = [
-    "INDEX_FILE", "TOP", "Named", "build_index", "recall_precision", "screen_year", "screening_doc",
+    "INDEX_FILE", "TOP", "Named", "all_leads", "build_index", "recall_precision", "screen_year", "screening_doc",
     "screening_summary", "tops",
 ]
