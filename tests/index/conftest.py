@@ -1,5 +1,5 @@
-"""Fixtures of the screening tests: an empty index's engine on each database, and a row builder
-over it (tests/index/screenrows.py)."""
+"""Fixtures of the index tests: an empty index's engine on each database, a row builder over it
+(tests/index/screenrows.py), and an index opened as ``yibao index`` opens it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from screenrows import Rows, open_engine, rows_in
+from yibao.index.database import open_index
 
 
 @pytest.fixture
@@ -23,3 +24,13 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
 def rows(engine: sa.Engine) -> Iterator[Rows]:
     with rows_in(engine) as r:
         yield r
+
+
+@pytest.fixture
+def index_engine(database_url: str) -> Iterator[sa.Engine]:
+    """An index opened (probed and migrated) by :func:`yibao.index.database.open_index`."""
+    eng = open_index(database_url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()

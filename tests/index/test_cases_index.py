@@ -5,10 +5,8 @@ back. On SQLite and PostgreSQL, on both chains."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from ingest_checks import assert_claims_match_chain, assert_rows_match_events, count
 from indexworld import IndexWorld, build
@@ -20,15 +18,6 @@ from yibao.index.ingest import index_ledger
 from yibao.model.types import CaseSource, ClaimStatus, Reason, SupervisionParams
 
 world_state, world = world_fixtures(lambda admin: build(admin, people=12))
-
-
-@pytest.fixture
-def index_engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = open_index(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _case_world(w: IndexWorld) -> tuple[list[bytes], int]:

@@ -5,7 +5,6 @@ one ledger. Each test runs on SQLite and PostgreSQL (``database_url``) and on bo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -17,20 +16,11 @@ from yibao.chain import Chain, dev_account
 from yibao.client import Ledger
 from yibao.errors import IndexMismatch
 from yibao.index import schema
-from yibao.index.database import open_index, read_meta
+from yibao.index.database import read_meta
 from yibao.index.ingest import BULK_TABLES, index_ledger, restore_indexes
 from yibao.model.types import CatalogueItem, Category, ClaimStatus, Grade, InstitutionStatus, Scheme
 
 WORLD_SEED, WORLD_CLAIMS, WORLD_PEOPLE = 0, 30, 10
-
-
-@pytest.fixture
-def index_engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = open_index(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _small_world(admin: Ledger) -> IndexWorld:

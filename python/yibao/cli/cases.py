@@ -5,7 +5,6 @@ parameters, and fines paid."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -92,11 +91,11 @@ def _step(opts: ChainOptions, ledger: Ledger, what: str, case_id: int, result: T
 
 
 def _index_url(ws: Workspace, db: str | None) -> str:
+    from yibao.cli.screen import check_index_file
     from yibao.index.database import default_url
 
     url = db or default_url(ws.home)
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///").split("?", 1)[0]).is_file():
-        raise InputError(f"--db: no index at {url.removeprefix('sqlite:///')[:120]} (build it with `yibao index`)")
+    check_index_file(url)
     return url
 
 

@@ -32,7 +32,7 @@ def default_db(home: Path | None) -> str:
     return default_url(Workspace.at(home).home)
 
 
-def _check_file(url: str) -> None:
+def check_index_file(url: str) -> None:
     """Refuse a SQLite URL whose file does not exist (opening it would create an empty one)."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
@@ -83,7 +83,7 @@ def screen(
     params = read_screening(rules) if rules else ScreeningParams()
     since_day = to_day(parse_date(since, "--since")) if since else None
     url = db or default_db(home)
-    _check_file(url)
+    check_index_file(url)
     engine = open_index(url)
     try:
         with engine.begin() as conn:
@@ -104,4 +104,4 @@ def screen(
     emit(as_json, doc, lambda: _human(rows, since))
 
 
-__all__ = ["default_db", "screen"]
+__all__ = ["check_index_file", "default_db", "screen"]
