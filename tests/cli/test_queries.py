@@ -172,10 +172,16 @@ def _check_refusals(cli: Cli) -> None:
     assert "give --follow" in err
 
 
+#: A follower as a terminal's foreground job runs: Ctrl-C raises KeyboardInterrupt. (A shell
+#: without job control starts background jobs with SIGINT ignored, and the ignoring is
+#: inherited down to this test's subprocess: a `make test &` would see SIGINT do nothing.)
+FOREGROUND = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+
+
 def _follower(cli: Cli, *args: str) -> subprocess.Popen[str]:
     gc.collect()  # this process lets go of the embedded chain's journal lock
-    return subprocess.Popen([sys.executable, "-c", CLI, "alerts", "--follow", "--json", "--home", str(cli.home),
-                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-c", FOREGROUND + CLI, "alerts", "--follow", "--json", "--home",
+                             str(cli.home), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _check_follow(cli: Cli, today: str) -> None:
