@@ -138,3 +138,46 @@ def test_the_lock_is_reentrant_in_one_process_and_released_when_collected(tmp_pa
     done = subprocess.run([sys.executable, "-c", LOCKER, str(j.path), "0"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and "locked" in done.stdout
+
+
+# ---------------------------------------------------------------------- kept warm within a process
+
+
+def test_a_closed_chain_is_taken_up_again_while_its_journal_is_unchanged(tmp_path: Path) -> None:
+    j, _ = _journal(tmp_path)
+    chain = j.open_chain()
+    _pay(chain, 5)
+    before = _state(chain)
+    chain.close()
+    again = j.open_chain()
+    assert again is chain and _state(again) == before and before[:2] == (3, 3)  # no replay: the same chain
+    _pay(again, 7)  # and it journals as before: a replay in another process agrees
+    again.close()
+    done = subprocess.run([sys.executable, "-c", STATE, str(j.path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == list(_state(j.open_chain()))
+
+
+def test_a_journal_written_since_is_replayed_and_an_unjournaled_chain_never_kept(tmp_path: Path) -> None:
+    import os
+
+    j, _ = _journal(tmp_path)
+    chain = j.open_chain()
+    chain.close()
+    os.utime(j.path, ns=(time.time_ns(), time.time_ns() + 10**9))  # as if another process wrote it
+    replayed = j.open_chain()
+    assert replayed is not chain and _state(replayed) == _state(chain)
+    replayed.unjournaled = True  # a block the journal may lack: this chain must not be taken up
+    replayed.close()
+    assert j.open_chain() is not replayed
+
+
+STATE = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    from yibao.chain import dev_account
+    from yibao.chain.journal import Journal
+    chain = Journal(Path(sys.argv[1])).open_chain()
+    print(json.dumps([chain.block_number(), chain.w3.eth.get_transaction_count(dev_account(0).address),
+                      chain.w3.eth.get_balance(dev_account(1).address)]))
+""")

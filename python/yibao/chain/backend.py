@@ -85,6 +85,9 @@ class Chain:
     journal: Callable[[int, bytes], None] | None = None  # (timestamp, raw tx) observer
     retry: Retry = field(default_factory=Retry)  # node only: requests that failed in transit
     on_close: list[Callable[[], Any]] = field(default_factory=list)  # run once by close()
+    #: A block may have been mined that the journal has not recorded (set while a journaled
+    #: transaction is on its way; it stays set if that failed): such a chain is never kept warm.
+    unjournaled: bool = False
     _shaken: bool = False  # a request failed in transit since the nonces were last checked
     _nonces: dict[str, int] = field(default_factory=dict)
     _max_fee: int = 0
@@ -229,6 +232,11 @@ class Chain:
         self._clock = ts
         self._last_ts = last
 
+    def clear_clock(self) -> None:
+        """Forget a clock set by :meth:`set_clock`: the next transaction runs at the wall clock
+        (never before the last block) — as a chain just rebuilt from its journal does."""
+        self._clock = None
+
     def _tick(self) -> None:
         if self._clock is None:
             return
@@ -331,6 +339,7 @@ class Chain:
         signed = account.sign_transaction(tx)
         raw = bytes(signed.raw_transaction)
         tx_hash = bytes(signed.hash)
+        self.unjournaled = self.unjournaled or self.journal is not None
         try:
             self._broadcast(raw, tx_hash)
         except NodeUnreachable:
@@ -345,6 +354,7 @@ class Chain:
         receipt = self._receipt(tx_hash, raw, account.address, tx["nonce"])
         if self.journal is not None:
             self.journal(int(self.w3.eth.get_block(receipt["blockNumber"])["timestamp"]), raw)
+            self.unjournaled = False
         if receipt["status"] != 1:
             raise self._replay_error(account.address, tx, receipt)
         return SentTx(receipt, int(receipt["gasUsed"]), bytes(tx_hash))

@@ -12,6 +12,12 @@ empty block). Three rules keep it whole:
   other instead of both signing the same nonce. The lock is re-entrant within a process.
 - **Whole entries.** An entry is written with one ``write`` of the full line, then flushed
   with ``fsync``, before the transaction's result is returned to anyone.
+- **Kept warm within a process.** A chain that is closed stays in memory (the two most recent
+  homes), with the journal's identity, size and modification time at that moment; the next
+  :meth:`Journal.open_chain` of that home in the same process takes it up instead of replaying
+  when the file is still exactly that (nothing else wrote it), so a Python session or a test
+  that runs many commands on one home replays it once. A chain collected without being closed
+  is not kept.
 - **A bad tail is set aside, not fatal.** A torn or unreadable line, or an entry the chain
   refuses on replay because its nonce was already used (or skipped), is moved to
   ``<journal>.quarantine`` (one JSON line each, with the reason) and the journal rewritten
@@ -29,6 +35,7 @@ import sys
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +48,9 @@ LOCK_TIMEOUT = 300.0
 
 _guard = threading.Lock()
 _held: dict[str, list[int]] = {}  # lock file → [fd, holders] of this process
+#: How many closed chains a process keeps warm (one per home, the most recently closed).
+WARM_HOMES = 2
+_warm: OrderedDict[str, tuple[tuple[int, int, int], Chain]] = OrderedDict()  # journal → (its stat, chain)
 
 
 def _stderr_warning(text: str) -> None:
@@ -120,13 +130,41 @@ class Journal:
         days are chosen, so that a story, a test or a training runs the same on any day."""
         acquire_lock(self.lock_path, self.timeout)
         try:
-            chain = self._start(clock) if fresh or not self.path.exists() else self._replay()
+            warm = None if fresh or not self.path.exists() else self._warm_chain()
+            chain = warm or (self._start(clock) if fresh or not self.path.exists() else self._replay())
         except BaseException:
             release_lock(self.lock_path)
             raise
         released = weakref.finalize(chain, release_lock, self.lock_path)
         chain.journal = self.append
+        chain.on_close.append(lambda: self._keep_warm(chain))  # before the lock is let go
         chain.on_close.append(released)
+        return chain
+
+    def _identity(self) -> tuple[int, int, int]:
+        st = os.stat(self.path)
+        return st.st_ino, st.st_size, st.st_mtime_ns
+
+    def _keep_warm(self, chain: Chain) -> None:
+        if chain.unjournaled or not self.path.exists():
+            return
+        key = os.path.realpath(self.path)
+        with _guard:
+            _warm.pop(key, None)
+            _warm[key] = (self._identity(), chain)
+            while len(_warm) > WARM_HOMES:
+                _warm.popitem(last=False)
+
+    def _warm_chain(self) -> Chain | None:
+        """The chain this process closed last on this journal, if the file is still exactly as
+        it was then (the lock is held: nobody writes it meanwhile)."""
+        with _guard:
+            kept = _warm.pop(os.path.realpath(self.path), None)
+        if kept is None or kept[0] != self._identity():
+            return None
+        chain = kept[1]
+        chain.clear_clock()
+        self._pin(chain, self.clock)
         return chain
 
     def _start(self, clock: int | None) -> Chain:
@@ -163,8 +201,10 @@ class Journal:
         ``{"t": ts, "mine": true}``; later commands run from the last block on."""
         if self.clock is None:
             raise ChainError(f"{self.path}: this home runs on the wall clock (deploy it with --start to pin one)")
+        chain.unjournaled = True
         chain.set_next_timestamp(ts)  # refuses a time not after the last block
         self._append_line(json.dumps({"t": ts, "mine": True}))
+        chain.unjournaled = False
 
     def _replay(self) -> Chain:
         data = self.path.read_bytes()
@@ -264,4 +304,4 @@ class Journal:
             os.close(fd)
 
 
-__all__ = ["LOCK_TIMEOUT", "Journal", "SetAside", "acquire_lock", "release_lock"]
+__all__ = ["LOCK_TIMEOUT", "WARM_HOMES", "Journal", "SetAside", "acquire_lock", "release_lock"]

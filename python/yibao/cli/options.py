@@ -453,9 +453,12 @@ def chain_options(
         def wrapper(*args: Any, **kwargs: Any) -> R:  # what typer parsed, passed through
             opts = ChainOptions(**{name: kwargs.pop(name) for name in options}, signs=signer is not None)
             try:
-                return target(opts, *args, **kwargs)
+                result = target(opts, *args, **kwargs)
             except AccessDenied as exc:
                 raise opts.explain(exc) from None
+            for ledger in opts.opened:  # done: the home's lock let go now (its chain kept warm)
+                ledger.chain.close()
+            return result
 
         params = [*own, *added]
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
