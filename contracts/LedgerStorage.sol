@@ -95,6 +95,27 @@ abstract contract LedgerStorage {
         int64 score;
     }
 
+    /// @dev A medical record held off chain by its custodian (RecordsModule; IRecords.RecordView).
+    struct Record {
+        bytes32 person;
+        address custodian;
+        uint32 version;
+        uint32 createdOn;
+        uint32 updatedOn;
+        bytes32 contentHash;
+    }
+
+    /// @dev A patient's consent (IRecords.ConsentView): slot 1 who and what, slot 2 when.
+    struct Consent {
+        bytes32 person;
+        address grantee;
+        uint64 record; // 0: every record of the person
+        uint8 purpose;
+        uint32 grantedOn;
+        uint32 notAfter;
+        uint32 revokedOn;
+    }
+
     uint256 internal constant MAX_FILINGS = 8;
 
     /// @dev An approved fund share of a person from another region: owed by the home region
@@ -146,6 +167,20 @@ abstract contract LedgerStorage {
         mapping(address institution => mapping(uint16 year => Credit)) credit;
         // set parameters have floorA > floorB > floorC > floorD ≥ 0: floorA = 0 means "the defaults"
         mapping(uint32 region => ISupervision.SupervisionParams) supervision;
+        // ---- the patient's side (RecordsModule)
+        mapping(address wallet => bytes32 person) walletPerson; // the reverse of Person.wallet
+        mapping(address account => bytes32) encryptionKeys; // X25519 public keys
+        uint64 recordCount;
+        uint64 consentCount;
+        uint64 accessCount;
+        mapping(uint64 record => Record) records;
+        mapping(bytes32 contentHash => uint256) recordOfHash; // record id << 32 | version
+        mapping(uint64 record => mapping(uint32 version => bytes)) custodianKeys; // sealed data keys
+        mapping(uint64 consent => Consent) consents;
+        mapping(bytes32 person => mapping(address institution => uint64 until)) emergencies; // Unix seconds
+        mapping(bytes32 person => uint64) accessesOf;
+        mapping(bytes32 claimId => uint8) feedback;
+        mapping(address signer => uint256) nonces; // of the signed requests (IRecords)
     }
 
     // keccak256(abi.encode(uint256(keccak256("yibao.storage.ledger")) - 1)) & ~bytes32(uint256(0xff))

@@ -131,8 +131,9 @@ def test_precheck_bench_command_on_anvil() -> None:
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--screen", "--index"], "give one of --screen, --index, --precheck and --cases"),
-    (["--cases", "--precheck"], "give one of --screen, --index, --precheck and --cases"),
+    (["--screen", "--index"], "give one of --screen, --index, --precheck, --cases and --records"),
+    (["--cases", "--precheck"], "give one of --screen, --index, --precheck, --cases and --records"),
+    (["--records", "--cases"], "give one of --screen, --index, --precheck, --cases and --records"),
     (["--sizes", "1000"], "--sizes goes with --screen"),
     (["--index", "--samples", "10"], "--samples goes with --precheck"),
     (["--claims", "10"], "--claims goes with --index or --precheck"),
@@ -191,3 +192,18 @@ def test_the_case_bench_measures_every_step() -> None:
     assert set(doc["steps"]) == {"contest", "ruling (upheld)", "finalize (10 approved claims rejected)",
                                  "close (no violation)", "pay a fine"}
     assert doc["rejected"] == 10 and all(20_000 < g < 400_000 for g in doc["steps"].values())
+
+
+def test_the_record_bench_measures_every_step() -> None:
+    """`yibao bench --records`: each step's gas from receipts, and a whole read's time."""
+    code, out, err = _cli("bench", "--records", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert set(doc["gas"]) == {
+        "register an encryption key", "register an encryption key (relayed)", "put a record",
+        "grant a consent (one record)", "grant a consent (every record)", "serve a read (consent)",
+        "serve a read (case)", "declare an emergency", "serve a read (emergency)", "revoke a consent",
+        "rotate a record", "dispute a claim (an alert)"}
+    assert all(21_000 < g < 400_000 for g in doc["gas"].values()), doc["gas"]
+    assert doc["gas"]["register an encryption key"] < doc["gas"]["register an encryption key (relayed)"]
+    assert doc["read_ms"] > 0 and doc["samples"] == 10

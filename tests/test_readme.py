@@ -72,7 +72,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def test_the_story_names_only_files_a_clone_has() -> None:
-    for argv in commands(block("sh")):
+    for argv in commands(block("sh")) + commands(block("patient")):
         for arg in argv:
             if arg.startswith("docs/"):
                 assert (ROOT / arg).is_file(), arg
@@ -134,3 +134,21 @@ def test_the_comparison_table_is_the_worked_examples() -> None:
     for row in rows:
         for figure in re.findall(r"[0-9][0-9,]*\.[0-9]{2}", row):
             assert figure in example, (figure, row)
+
+
+def test_the_patient_story_runs_as_printed_after_it(story: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The patient's walk: a doctor reads under consent, a regulator under a case, the patient
+    revokes with --rotate, and the trail shows the two reads and nothing else."""
+    monkeypatch.setenv("YIBAO_KEY_PASSWORD_ALICE", "the patient's app")
+    with inside(story):
+        for argv in commands(block("patient")):
+            assert argv[0] == "yibao", f"the story runs yibao commands only: {argv}"
+            code, _, err = yibao(*argv[1:])
+            assert code == 0, f"`{shlex.join(argv)}` failed: {err}"
+        code, out, err = yibao("patient", "trail", "--as", "alice", "--json")
+        assert code == 0, err
+        assert [(t["basis"], t["purpose"], t["basis_id"]) for t in json.loads(out)["trail"]] == [
+            ("CONSENT", "TREATMENT", 1), ("CASE", "SUPERVISION", 1)]
+        code, out, err = yibao("record", "get", "1", "--consent", "1", "--as", "dev8", "--json")
+        assert code == 2 and json.loads(out)["name"] == "ConsentInactive", err
+    assert "(`ConsentInactive`,\nexit 2)" in README

@@ -113,6 +113,8 @@ interface IRegistry is IErrors {
     /// @notice Nobody grants a role to themselves. (AccessControl's `grantRole` also refuses any
     /// role but INSTITUTION to an institution's account, `RoleConflict`.)
     error RoleSelfGrant(address account, bytes32 role);
+    /// @notice The wallet is bound to another person already (`person`).
+    error WalletBound(address wallet, bytes32 person);
 
     // ---------------------------------------------------------------- events
 
@@ -164,7 +166,8 @@ interface IRegistry is IErrors {
     /// @notice Change a person's scheme and coverage dates.
     function updatePerson(bytes32 person, uint8 scheme, uint32 coverageFrom, uint32 coverageTo) external;
 
-    /// @notice Set or clear (zero address) a person's wallet.
+    /// @notice Set or clear (zero address) a person's wallet: the account the patient signs
+    /// with (IRecords); a wallet is bound to one person at most.
     function setPersonWallet(bytes32 person, address wallet) external;
 
     /// @notice ACTIVE → SUSPENDED.

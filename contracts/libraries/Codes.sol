@@ -9,6 +9,7 @@ pragma solidity 0.8.30;
 //   VisitType VISIT_ · Scheme SCHEME_ · Category CATEGORY_ · Grade GRADE_
 //   PersonStatus PERSON_STATUS_ · InstitutionStatus INSTITUTION_STATUS_
 //   CaseStatus CASE_ · CaseOutcome OUTCOME_ · CaseSource SOURCE_
+//   Purpose PURPOSE_ · AccessBasis BASIS_ · Feedback FEEDBACK_
 // (tests/contracts/test_codes.py holds the two sides equal; one constant a line).
 
 // ---------------------------------------------------------------- claim status (3 bits)
@@ -57,6 +58,8 @@ uint256 constant ALERT_OVERCLAIM = 2;
 uint256 constant ALERT_VISIT_LIMIT = 3;
 uint256 constant ALERT_REVIEW_THRESHOLD = 4;
 uint256 constant ALERT_INSTITUTION_GRADE = 5;
+uint256 constant ALERT_PATIENT_DISPUTE = 6;
+uint256 constant ALERT_EMERGENCY_ACCESS = 7;
 
 // ---------------------------------------------------------------- visit type
 uint256 constant VISIT_OUTPATIENT = 0;
@@ -93,6 +96,23 @@ uint8 constant SOURCE_LEAD = 0;
 uint8 constant SOURCE_TIP = 1;
 uint8 constant SOURCE_INSPECTION = 2;
 uint8 constant SOURCE_REFERRAL = 3;
+
+// ---------------------------------------------------------------- the patient's side (IRecords)
+uint8 constant PURPOSE_TREATMENT = 1;
+uint8 constant PURPOSE_CLAIM_REVIEW = 2;
+uint8 constant PURPOSE_SUPERVISION = 3;
+uint8 constant PURPOSE_EMERGENCY = 4;
+uint8 constant PURPOSE_PERSONAL = 5;
+uint8 constant PURPOSE_RESEARCH = 6;
+uint8 constant BASIS_SELF = 1;
+uint8 constant BASIS_CUSTODIAN = 2;
+uint8 constant BASIS_CONSENT = 3;
+uint8 constant BASIS_CASE = 4;
+uint8 constant BASIS_EMERGENCY = 5;
+uint8 constant FEEDBACK_NONE = 0;
+uint8 constant FEEDBACK_CONFIRMED = 1;
+uint8 constant FEEDBACK_NOT_RECEIVED = 2;
+uint8 constant FEEDBACK_NOT_AS_BILLED = 3;
 
 // ---------------------------------------------------------------- person status
 uint8 constant PERSON_STATUS_ACTIVE = 0;

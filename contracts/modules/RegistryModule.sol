@@ -142,9 +142,7 @@ contract RegistryModule is Module, IRegistry {
 
     /// @inheritdoc IRegistry
     function setPersonWallet(bytes32 person, address wallet) external onlyDelegated {
-        Person storage p = _personOfOperator(person);
-        p.wallet = wallet;
-        emit PersonWalletSet(person, wallet);
+        _bindWallet(_layout(), person, _personOfOperator(person), wallet);
     }
 
     /// @inheritdoc IRegistry
@@ -368,10 +366,21 @@ contract RegistryModule is Module, IRegistry {
         p.coverageTo = e.coverageTo;
         p.scheme = e.scheme;
         emit PersonEnrolled(e.person, e.region, e.scheme, e.coverageFrom, e.coverageTo, index);
-        if (e.wallet != address(0)) {
-            p.wallet = e.wallet;
-            emit PersonWalletSet(e.person, e.wallet);
+        if (e.wallet != address(0)) _bindWallet(l, e.person, p, e.wallet);
+    }
+
+    /// @dev Bind `wallet` (zero: none) to the person, and the reverse lookup with it: a wallet
+    /// belongs to one person at most (the patient's signatures name them by it).
+    function _bindWallet(Layout storage l, bytes32 person, Person storage p, address wallet) private {
+        if (wallet != address(0)) {
+            bytes32 other = l.walletPerson[wallet];
+            if (other != bytes32(0) && other != person) revert WalletBound(wallet, other);
+            l.walletPerson[wallet] = person;
         }
+        address old = p.wallet;
+        if (old != address(0) && old != wallet) delete l.walletPerson[old];
+        p.wallet = wallet;
+        emit PersonWalletSet(person, wallet);
     }
 
     function _setPersonStatus(bytes32 person, uint8 expected, uint8 to, uint8 reason) private {

@@ -148,13 +148,37 @@ def cases_bench(rpc: str | None, as_json: bool) -> None:
     emit(as_json, doc, table)
 
 
+def records_bench(rpc: str | None, as_json: bool) -> None:
+    """``bench --records``: the gas of each step of the patient's side, and a read's time."""
+    from yibao.bench import GENESIS
+    from yibao.bench_records import run_records
+    from yibao.chain import Chain
+
+    with _bars(as_json) as note:
+        doc = run_records(Chain.connect(rpc) if rpc else Chain.embedded(genesis_timestamp=GENESIS), note)
+
+    def table() -> None:
+        t = Table(title=f"yibao bench --records ({doc['chain']}): gas of each step")
+        t.add_column("step")
+        t.add_column("gas", justify="right")
+        for step, gas in doc["gas"].items():
+            t.add_row(step, f"{gas:,}")
+        out.print(t)
+        out.print(f"a whole read of a {doc['record_bytes']:,}-byte record (check, sign, serve, open): "
+                  f"{doc['read_ms']} ms (median of {doc['samples']})")
+
+    emit(as_json, doc, table)
+
+
 def bench_mode(*, screen: bool, index: bool, precheck: bool, rpc: str | None, anvil: bool, db: str | None,
-               sizes: str | None, claims: int | None, samples: int | None, cases: bool = False) -> str | None:
-    """Which index or case benchmark the options ask for (None: the claim bench), the options
-    that go with another refused (InputError, before anything runs)."""
-    modes = [m for m, on in (("screen", screen), ("index", index), ("precheck", precheck), ("cases", cases)) if on]
+               sizes: str | None, claims: int | None, samples: int | None, cases: bool = False,
+               records: bool = False) -> str | None:
+    """Which index, case or record benchmark the options ask for (None: the claim bench), the
+    options that go with another refused (InputError, before anything runs)."""
+    modes = [m for m, on in (("screen", screen), ("index", index), ("precheck", precheck), ("cases", cases),
+                             ("records", records)) if on]
     if len(modes) > 1:
-        raise InputError("give one of --screen, --index, --precheck and --cases")
+        raise InputError("give one of --screen, --index, --precheck, --cases and --records")
     mode = modes[0] if modes else None
     if mode is not None and anvil:
         raise InputError(f"--anvil goes with the claim bench, not --{mode} (which starts its own anvil)")
@@ -178,6 +202,8 @@ def run_mode(mode: str, *, rpc: str | None, db: str | None, sizes: str | None, c
         refuse_real_index(db)
     if mode == "cases":
         cases_bench(rpc, as_json)
+    elif mode == "records":
+        records_bench(rpc, as_json)
     elif mode == "screen":
         from yibao.bench_db import DEFAULT_SIZES
 
@@ -189,4 +215,4 @@ def run_mode(mode: str, *, rpc: str | None, db: str | None, sizes: str | None, c
 
 
 __all__ = ["DEFAULT_CLAIMS", "DEFAULT_SAMPLES", "bench_mode", "cases_bench", "index_bench", "precheck_bench",
-           "run_mode", "screen_bench", "sizes_of"]
+           "records_bench", "run_mode", "screen_bench", "sizes_of"]

@@ -7,7 +7,7 @@ another URL the index's own tables, dropped before and after. A database that ho
 index (a ``meta`` row) is refused by name before anything is written.
 
 :func:`run_screen` loads a synthetic world of each size straight into the tables
-(:func:`yibao.index.synthetic.time_screen`) and times screening's nine rules over it.
+(:func:`yibao.index.synthetic.time_screen`) and times screening's rules over it.
 """
 
 from __future__ import annotations

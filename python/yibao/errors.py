@@ -112,6 +112,19 @@ class IndexMismatch(IndexDatabaseError, ValueError):
     version of yibao knows."""
 
 
+class RecordError(YibaoError):
+    """A medical record could not be served, read or verified off chain (yibao.records)."""
+
+
+class RecordTampered(RecordError, ValueError):
+    """A record's ciphertext is not the one the chain registered (its SHA-256 differs), or it
+    does not decrypt under its data key: tampered with, or another record's."""
+
+
+class RecordUnavailable(RecordError, LookupError):
+    """The custodian's store holds no ciphertext for the record's current version."""
+
+
 def _show(v: Any) -> str:
     if isinstance(v, bytes):
         return "0x" + v.hex()
@@ -131,6 +144,9 @@ __all__ = [
     "ManifestError",
     "NodeUnreachable",
     "OperationRefused",
+    "RecordError",
+    "RecordTampered",
+    "RecordUnavailable",
     "ScenarioError",
     "TransactionFailed",
     "YibaoError",

@@ -27,6 +27,9 @@ GROUPS: dict[str, type[Enum]] = {
     "CASE_": types.CaseStatus,
     "OUTCOME_": types.CaseOutcome,
     "SOURCE_": types.CaseSource,
+    "PURPOSE_": types.Purpose,
+    "BASIS_": types.AccessBasis,
+    "FEEDBACK_": types.Feedback,
 }
 
 

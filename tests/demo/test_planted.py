@@ -7,7 +7,8 @@ import pytest
 
 from yibao.demo.generator import build_world
 from yibao.demo.planted import PLANTED_TAG, RESTRICTIONS
-from yibao.model.screening import RULES, Rule
+from yibao.demo.planted import PLANTED_RULES
+from yibao.model.screening import Rule
 from yibao.model.types import VisitType
 
 
@@ -16,7 +17,7 @@ def test_every_rule_is_planted(seed: int) -> None:
     world = build_world(seed, 60, 400)
     invoices = {c.invoice for c in world.claims if c.tag == PLANTED_TAG}
     planted = world.planted
-    for rule in RULES:
+    for rule in PLANTED_RULES:
         instances = planted.instances[rule]
         assert len(instances) >= (2 if rule is Rule.SURGE else 3), rule
         assert all(inst and inst <= invoices for inst in instances), rule

@@ -48,6 +48,13 @@ EVENT_ROWS: dict[str, tuple[sa.Table, Any]] = {
     "CreditScoreChanged": (schema.case_steps, schema.case_steps.c.kind == "credit"),
     "CaseClosed": (schema.case_steps, schema.case_steps.c.kind == "closed"),
     "FinePaid": (schema.fine_payments, None),
+    "RecordPut": (schema.records, schema.records.c.version == 1),
+    "RecordRotated": (schema.records, schema.records.c.version > 1),
+    "ConsentGranted": (schema.consents, None),
+    "ConsentRevoked": (schema.consents, schema.consents.c.revoked_day.is_not(None)),
+    "EmergencyDeclared": (schema.emergencies, None),
+    "RecordServed": (schema.record_accesses, None),
+    "ClaimFeedback": (schema.claim_feedback, None),
 }
 
 

@@ -117,6 +117,15 @@ class Rows:
         self.ids[name] = cid
         return cid
 
+    def feedback(self, claim: str, code: int, person: str | None = None) -> None:
+        """The patient's feedback on a claim (``claim_feedback``; the person the claim's unless given)."""
+        cid = self.ids[claim]
+        who = self.ids[person] if person is not None else self.conn.execute(
+            sa.select(schema.claims.c.person).where(schema.claims.c.claim_id == cid)).scalar_one()
+        self.conn.execute(schema.claim_feedback.insert(), [{
+            "claim_id": cid, "person": who, "code": code, "relayer": "0x" + "00" * 20, "block": self._next(),
+            "log_index": 0, "tx": cid}])
+
     def named(self, leads: list[Lead[str]]) -> list[tuple[Any, ...]]:
         """Leads as (rule, severity, institution name, person name, sorted claim names)."""
         n = self.names

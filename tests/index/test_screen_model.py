@@ -1,6 +1,7 @@
 """The SQL of screening against the reference model: random small worlds, loaded as facts into
 the model (:mod:`yibao.model.screening_rules`) and as rows into the index, must give equal
-leads and equal pre-check warnings."""
+leads and equal pre-check warnings. Some claims get their patient's feedback (records.md):
+``claim_feedback`` rows in the index, ``ScreeningFacts.feedback`` in the model."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from yibao.index import schema
 from yibao.index.screen import Candidate, precheck_warnings, screen
 from yibao.model import screening_rules as model
 from yibao.model.screening import ItemRestriction, Lead, PersonAttributes, Rule, ScreeningParams, Severity
-from yibao.model.types import ClaimStatus, Filing, VisitType
+from yibao.model.types import ClaimStatus, Feedback, Filing, VisitType
 from yibao.units import to_day
 
 REGIONS = (500100, 500200, 510100)
@@ -41,11 +42,12 @@ class _World:
     attributes: dict[str, PersonAttributes] = dataclasses.field(default_factory=dict)
     max_qty: dict[tuple[int, str], int] = dataclasses.field(default_factory=dict)
     restrictions: dict[tuple[int, str], ItemRestriction] = dataclasses.field(default_factory=dict)
+    feedback: dict[str, Feedback] = dataclasses.field(default_factory=dict)
 
     def facts(self, seen: list[model.ClaimFacts[str]] | None = None) -> model.ScreeningFacts[str]:
         return model.ScreeningFacts(tuple(self.claims if seen is None else seen),
                                     {p: tuple(f) for p, f in self.filings.items()}, self.attributes,
-                                    self.max_qty, self.restrictions)
+                                    self.max_qty, self.restrictions, self.feedback)
 
 
 def _registry(w: _World, seed: int) -> None:
@@ -136,6 +138,10 @@ def _world(rows: Rows, seed: int) -> _World:
         kw, facts = _claim(w, name, _day(w.rng))
         cid = rows.claim(name, kw.pop("inst"), kw.pop("person"), kw.pop("day"), **kw)
         w.claims.append(dataclasses.replace(facts, ref=cid))
+        if w.rng.random() < 0.3:
+            code = w.rng.choice((Feedback.CONFIRMED, Feedback.NOT_RECEIVED, Feedback.NOT_AS_BILLED))
+            rows.feedback(name, int(code))
+            w.feedback[cid] = code
     return w
 
 

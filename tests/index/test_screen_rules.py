@@ -7,6 +7,7 @@ import datetime as dt
 
 
 from screenrows import IN, PH, Rows
+from yibao.index import schema
 from yibao.index.screen import screen
 from yibao.model.screening import Rule, ScreeningParams
 from yibao.model.types import ClaimStatus
@@ -316,3 +317,32 @@ def test_amounts_and_since(rows: Rows) -> None:
 
 def test_nothing_on_an_empty_index(rows: Rows) -> None:
     assert screen(rows.conn) == []
+
+
+def test_patient_dispute(rows: Rows) -> None:
+    """One HIGH lead per live claim its patient disputed (2 NOT_RECEIVED, 3 NOT_AS_BILLED), of
+    the claim's institution and person; CONFIRMED, no feedback, a claim no longer live and an
+    EMERGENCY_ACCESS alert about a person (no claim) set off nothing."""
+    rows.institution("H1")
+    rows.institution("H2")
+    rows.person("pat")
+    rows.person("other")
+    rows.claim("nr", "H1", "pat", 0)
+    rows.claim("nab", "H2", "pat", 0, status=ClaimStatus.SETTLED)
+    rows.claim("fl", "H1", "pat", 1, status=ClaimStatus.FLAGGED)
+    rows.claim("ok", "H1", "pat", 0)
+    rows.claim("quiet", "H1", "other", 0)
+    for name, status in (("rej", REJECTED), ("app", ClaimStatus.APPEALED), ("cb", ClaimStatus.CLAWED_BACK)):
+        rows.claim(name, "H1", "pat", 2, status=status)
+        rows.feedback(name, 2)
+    rows.feedback("nr", 2)
+    rows.feedback("nab", 3)
+    rows.feedback("fl", 3)
+    rows.feedback("ok", 1)
+    rows.conn.execute(schema.alerts.insert(), [{"claim_id": None, "kind": 7, "institution": rows.ids["H1"],
+                                                "person": rows.ids["other"], "block": 99, "log_index": 0}])
+    assert _found(rows, Rule.PATIENT_DISPUTE) == Unordered([
+        ("PATIENT_DISPUTE", "HIGH", "H1", "pat", ("nr",)), ("PATIENT_DISPUTE", "HIGH", "H2", "pat", ("nab",)),
+        ("PATIENT_DISPUTE", "HIGH", "H1", "pat", ("fl",))])
+    everything = rows.named(screen(rows.conn))
+    assert [x for x in everything if x[0] == "PATIENT_DISPUTE"] == _found(rows, Rule.PATIENT_DISPUTE)

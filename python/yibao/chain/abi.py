@@ -92,7 +92,8 @@ def _enum_arguments() -> dict[tuple[str, str], type[IntEnum]]:
     """The error arguments that carry an enum of :mod:`yibao.model.types`, by (error, argument)
     name; ``("*", argument)`` serves every error with that argument name."""
     from yibao.model.types import (
-        CaseSource, CaseStatus, ClaimStatus, Grade, InstitutionStatus, PersonStatus, Scheme, VisitType
+        AccessBasis, CaseSource, CaseStatus, ClaimStatus, Feedback, Grade, InstitutionStatus, PersonStatus, Purpose,
+        Scheme, VisitType
     )
 
     return {
@@ -102,6 +103,8 @@ def _enum_arguments() -> dict[tuple[str, str], type[IntEnum]]:
         ("InstitutionStatusInvalid", "status"): InstitutionStatus,
         ("PersonStatusTransitionInvalid", "from"): PersonStatus,
         ("PersonStatusTransitionInvalid", "to"): PersonStatus,
+        ("*", "purpose"): Purpose, ("*", "basis"): AccessBasis, ("FeedbackInvalid", "code"): Feedback,
+        ("FeedbackInvalid", "given"): Feedback, ("EmergencyNotAllowed", "status"): InstitutionStatus,
     }
 
 
@@ -126,6 +129,7 @@ DAY_ARGUMENTS = frozenset({
     ("*", "day"), ("*", "today"), ("*", "lastDay"), ("*", "effectiveFrom"), ("*", "latest"),
     ("*", "coverageFrom"), ("*", "coverageTo"), ("*", "admission"), ("*", "discharge"),
     ("FilingInvalid", "from"), ("FilingInvalid", "to"), ("FilingUnknown", "from"), ("*", "firstDay"),
+    ("*", "notAfter"), ("*", "revokedOn"),
 })
 _LAST_DAY = 2_932_896  # 9999-12-31
 

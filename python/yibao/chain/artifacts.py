@@ -14,7 +14,7 @@ from yibao.errors import BuildError
 ARTIFACTS_FILE = Path(__file__).resolve().parents[1] / "artifacts" / "contracts.json"
 
 #: Deployed in this order; the ledger is constructed with the modules' addresses.
-MODULES = ("RegistryModule", "PolicyModule", "SettlementModule", "SupervisionModule")
+MODULES = ("RegistryModule", "PolicyModule", "SettlementModule", "SupervisionModule", "RecordsModule")
 LEDGER = "YibaoLedger"
 #: The interface of everything served at the ledger's address (contracts/interfaces).
 LEDGER_INTERFACE = "IYibaoLedger"

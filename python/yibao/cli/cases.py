@@ -11,8 +11,8 @@ import typer
 from rich.table import Table
 
 from yibao.cli.options import (
-    ChainOptions, RegionArg, account_ref, chain_options, claim_id_text, money, out, positive_fen, region_code,
-    tx_fields, whole_number,
+    ChainOptions, RegionArg, account_ref, chain_options, claim_id_text, invoice_text, money, out, positive_fen,
+    region_code, tx_fields, whole_number,
 )
 from yibao.codec import reason_word
 from yibao.errors import InputError
@@ -131,6 +131,8 @@ def case_open(
     institution: Annotated[str | None, typer.Argument(
         parser=account_ref, help="institution: 0x address or key name (default: the claims' own)")] = None,
     claim: ClaimsOpt = None,
+    invoice: Annotated[list[str] | None, typer.Option(
+        "--invoice", parser=invoice_text, help="a claim by the institution's invoice number; repeat for more")] = None,
     lead: Annotated[int | None, typer.Option("--lead", parser=lead_number, help="a stored screening lead's id")]
     = None,
     source: Annotated[str | None, typer.Option(
@@ -141,9 +143,13 @@ def case_open(
     db: DbOpt = None,
 ) -> None:
     """Open a case on claims of one institution (regulator of its region; with --source REFERRAL,
-    the regulator of --by-region, for its own people's claims): --claim ID… or --lead N."""
-    if bool(claim) == (lead is not None):
-        raise InputError("give the claims: --claim ID (repeatable) or --lead N, not both")
+    the regulator of --by-region, for its own people's claims): --claim ID…, INSTITUTION
+    --invoice INV…, or --lead N."""
+    if sum((bool(claim), bool(invoice), lead is not None)) != 1:
+        raise InputError("give the claims one way: --claim ID (repeatable), --invoice INV (repeatable, with the "
+                         "INSTITUTION) or --lead N")
+    if invoice and institution is None:
+        raise InputError("--invoice names a claim of the INSTITUTION: give it")
     name = source or ("LEAD" if lead is not None else None)
     if name is None:
         raise InputError("--source is required with --claim: LEAD, TIP, INSPECTION or REFERRAL")
@@ -167,6 +173,12 @@ def case_open(
         if stored.status == "CASE":
             raise InputError(f"--lead {lead} was taken up by case {stored.case_id}")
         address, claims, people = _lead_claims(stored, address)
+    elif invoice:
+        from yibao.client import claim_id_of
+
+        assert address is not None
+        claims = ["0x" + claim_id_of(address, inv).hex() for inv in invoice]
+        people = []
     else:
         claims = list(claim or [])
         if address is None:

@@ -138,7 +138,8 @@ DateOpt = Annotated[str | None, typer.Option(
 DischargeOpt = Annotated[str | None, typer.Option(parser=day_text, help="discharge date YYYY-MM-DD (inpatient)")]
 ClaimedFundOpt = Annotated[int | None, typer.Option(
     parser=fund_share, help="fund share the institution computed: fen, or yuan as 153.00元")]
-DocumentsOpt = Annotated[str | None, typer.Option(help="supporting documents reference (stored as its keyed hash)")]
+DocumentsOpt = Annotated[str | None, typer.Option(help="supporting documents: a reference (stored as its keyed hash), "
+                                                       "or record:N, the registered hash of record N")]
 
 
 @claim_app.command("submit")
@@ -249,8 +250,23 @@ def _one_claim(opts: ChainOptions, invoice: str | None, line: list[str] | None, 
     out_day = parse_date(discharge, "--discharge") if discharge else None
     ws, ledger = opts.open()
     person = person_of(ws, national_id, pseudonym)
-    docs = digest_in(ws.home)(documents or "")
+    docs = _record_hash(ledger, documents, person) if documents and documents.startswith("record:") else \
+        digest_in(ws.home)(documents or "")
     return ws, ledger, ClaimInput(invoice, person, kind, day or ledger.today(), lines, out_day, claimed_fund, docs)
+
+
+def _record_hash(ledger: Ledger, documents: str, person: bytes) -> bytes:
+    """``--documents record:N``: record N's current envelope hash, a record of the claim's
+    person that the submitting institution keeps (so a reviewer can hold the billed document to it)."""
+    from yibao.cli.options import whole_number
+
+    number = whole_number(documents.removeprefix("record:"), 1, 2**64 - 1, "--documents record:N")
+    info = ledger.record_info(number)
+    if info.person != person:
+        raise InputError(f"--documents record:{number} is a record of another person")
+    if ledger.sender is not None and info.custodian != ledger.sender:
+        raise InputError(f"--documents record:{number} is kept by {info.custodian}, not by the submitting institution")
+    return info.content_hash
 
 
 def _submit_file(opts: ChainOptions, path: Path, batch: int) -> None:

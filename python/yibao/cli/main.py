@@ -22,12 +22,15 @@ from typing import Any
 import typer
 import typer.main
 
-from yibao.cli import cases, claims, clock, keys, ops, queries, registry, rules, settlement
+from yibao.cli import cases, claims, clock, consents, keys, ops, patient, queries, records, registry, rules, settlement
 from yibao.cli.screen import screen as screen_command
 from yibao.cli.index import index as index_command
 from yibao.errors import ContractError, YibaoError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="yibao — 医保 on an EVM ledger")
+
+#: modules whose commands join a group defined elsewhere (consents: `yibao record grant …`)
+JOINING = (consents,)
 
 for _name, _command in (
     ("node", ops.node), ("deploy", ops.deploy), ("enrol", registry.enrol), ("appeal", settlement.appeal),
@@ -45,6 +48,7 @@ for _name, _group in (
     ("role", registry.role_app), ("claim", claims.claim_app), ("review", settlement.review_app),
     ("fund", settlement.fund_app), ("policy", rules.policy_app), ("catalogue", rules.catalogue_app),
     ("key", keys.key_app), ("clock", clock.clock_app), ("case", cases.case_app), ("fine", cases.fine_app),
+    ("record", records.record_app), ("patient", patient.patient_app),
 ):
     app.add_typer(_group, name=_name)
 

@@ -242,6 +242,7 @@ def bench(
     precheck: Annotated[bool, typer.Option(
         "--precheck", help="latency of a pre-check of a 5-line claim (--claims, --samples)")] = False,
     cases: Annotated[bool, typer.Option("--cases", help="gas of each supervision case step")] = False,
+    records: Annotated[bool, typer.Option("--records", help="gas of each step of the patient's side")] = False,
     db: Annotated[str | None, typer.Option(
         "--db", help="database URL for --screen/--index/--precheck (default: a temporary SQLite file)")] = None,
     sizes: Annotated[str | None, typer.Option(
@@ -254,7 +255,7 @@ def bench(
 ) -> None:
     """Measure claim gas and speed (one per transaction vs batched, and as history grows); with
     --screen, --index or --precheck, the event index's speed (issue 12); with --cases, the gas of
-    each supervision case step (issue 13)."""
+    each supervision case step (issue 13); with --records, of each step of the patient's side."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID
 
     from yibao.bench import GENESIS, TARGETS, judge, run_bench
@@ -263,7 +264,7 @@ def bench(
     from yibao.chain.node import AnvilNode
 
     mode = bench_mode(screen=screen, index=index, precheck=precheck, rpc=rpc, anvil=anvil, db=db, sizes=sizes,
-                      claims=claims, samples=samples, cases=cases)
+                      claims=claims, samples=samples, cases=cases, records=records)
     if rpc:
         _dev_node_only(rpc, "bench")
     if mode is not None:

@@ -314,6 +314,27 @@ def person_set_wallet(
             ledger.set_person_wallet(person_of(ws, national_id, pseudonym), wallet))
 
 
+@person_app.command("bind-wallet")
+@chain_options()
+def person_bind_wallet(
+    opts: ChainOptions,
+    wallet: Annotated[str, typer.Option(parser=account_ref, help="the patient's key (its name in this home) or "
+                                                                  "address, as a 医保电子凭证 app holds it")],
+    national_id: NationalIdOpt = None,
+    pseudonym: PseudonymOpt = None,
+) -> None:
+    """Bind the account the patient signs with to their pseudonym (operator of the home region):
+    with it, and only with it, they read their own claims, payments and trail, grant and
+    revoke consent, and confirm or dispute claims. A wallet is bound to one person at most."""
+    from yibao.keys import fund_on_dev_chain
+
+    ws, ledger = opts.open()
+    address = ws.resolve_account(wallet, "--wallet")
+    result = ledger.set_person_wallet(person_of(ws, national_id, pseudonym), address)
+    fund_on_dev_chain(ledger.chain, address)  # on a dev chain the wallet can send its own requests
+    opts.tx(f"wallet {address} bound", result)
+
+
 @person_app.command("cancel-filing")
 @chain_options()
 def person_cancel_filing(

@@ -305,6 +305,10 @@ def claim_details(ledger: Ledger, claim_id: bytes) -> dict[str, Any]:
         for k in ("person", "discharge", "claimed_fund", "documents"):
             if k in first:
                 doc[k] = first[k]
+        documents = bytes.fromhex(str(doc.get("documents") or "0x")[2:])
+        record, version = ledger.record_of_hash(documents) if any(documents) else (0, 0)
+        if record:  # the billed document is a registered record (IRecords.recordOfHash)
+            doc["documents_record"] = {"record": record, "version": version}
         doc["submitted"] = cst_time(r.time(decided.block))
         doc["tx"] = decided.tx
         doc["lines"] = first["lines"]

@@ -1,5 +1,5 @@
 """The screening section (事后监管) of the report page: the leads the year's claims make under
-screening.md's nine rules, per rule and severity, per month (a chart), the institutions and
+screening.md's ten rules, per rule and severity, per month (a chart), the institutions and
 people with the most HIGH leads, and how many of the planted patterns were found (recall) and
 how many leads are planted ones (precision). Laid out from ``doc["screening"]``
 (:mod:`yibao.demo.screening_report`); a document without it shows nothing.
@@ -12,6 +12,7 @@ from typing import Any
 from yibao.demo.charts import Stacks, esc, stacked_bars
 from yibao.demo.html_parts import Doc, Raw, note, panel, table, two_columns
 from yibao.demo.labels import LEAD_SEVERITY_LABELS, SCREENING_LABELS
+from yibao.demo.planted import PLANTED_RULES
 from yibao.demo.world_rules import REGION_SHORT
 from yibao.model.screening import RULES, Rule, Severity
 from yibao.units import yuan
@@ -26,6 +27,7 @@ RULE_COLOURS = {
     Rule.OVER_SUPPLY: "#fdd835",
     Rule.RESTRICTED_ITEM: "#6d4c41",
     Rule.SURGE: "#e53935",
+    Rule.PATIENT_DISPUTE: "#d81b60",
 }
 
 
@@ -73,7 +75,7 @@ def tops(s: Doc) -> str:
 
 def truth_rows(s: Doc) -> list[list[Any]]:
     rows: list[list[Any]] = []
-    for rule in RULES:
+    for rule in PLANTED_RULES:
         r = s["recall_precision"][str(rule)]
         ok = r["planted"] and r["found"] == r["planted"]
         recall = Raw(f"<span class='{'ok' if ok else 'bad'}'>{esc(pct(r['recall']))}</span>")
@@ -106,7 +108,7 @@ def screening(doc: Doc) -> str:
               f"months and at least {yuan(p['surge_min_fund'], 0)} 元")
     return panel(
         "<h2>Screening 事后监管</h2>",
-        note(esc(f"After the year the claims were screened with the nine rules of screening.md (default parameters: "
+        note(esc(f"After the year the claims were screened with the ten rules of screening.md (default parameters: "
                  f"{params}). Only live claims count (approved, flagged or settled). {s['leads']:,} leads: "
                  f"{sev.get('HIGH', 0):,} HIGH, {sev.get('MEDIUM', 0):,} MEDIUM. People's sex and birth date "
                  "and the items' restrictions (限定支付) are kept off chain, in the index only." + stored_text(s))),

@@ -69,6 +69,13 @@ ALERT_LABELS: dict[AlertKind, AlertLabel] = {
         "every claim of a grade-D institution, and of a grade-C one every claim above half the review "
         "threshold, is held for review, whatever the claim",
     ),
+    AlertKind.PATIENT_DISPUTE: AlertLabel(
+        "患者异议", "patient dispute", "high", "the insured person says the service was not received or not as billed"
+    ),
+    AlertKind.EMERGENCY_ACCESS: AlertLabel(
+        "紧急调阅", "emergency access", "medium",
+        "an institution read a patient's records without consent under a 24-hour emergency declaration",
+    ),
 }
 
 REASON_LABELS: dict[Reason, Label] = {
@@ -145,6 +152,7 @@ SCREENING_LABELS: dict[Rule, Label] = {
     Rule.OVER_SUPPLY: Label("超量开药", "over-supply: over 3× the maximum quantity in a month"),
     Rule.RESTRICTED_ITEM: Label("限定支付", "restricted item: sex, age or institution level"),
     Rule.SURGE: Label("费用激增", "an institution's monthly fund share surges"),
+    Rule.PATIENT_DISPUTE: Label("患者异议", "the patient disputed the claim: not received, or not as billed"),
 }
 
 LEAD_SEVERITY_LABELS: dict[Severity, Label] = {

@@ -1,5 +1,7 @@
-"""The demo's planted fraud for screening (事后监管): each of screening.md's nine patterns,
-several times, among the ordinary claims, and the truth of what was planted.
+"""The demo's planted fraud for screening (事后监管): each of screening.md's billing patterns
+(:data:`PLANTED_RULES`: every rule but PATIENT_DISPUTE, which comes from a patient's feedback on
+chain and which the demo's people do not give), several times, among the ordinary claims, and
+the truth of what was planted.
 
 :func:`plant` runs after the generator has planned the whole year (so the ordinary world is the
 same with or without it), from its own ``random.Random`` of the seed. Every planted claim is
@@ -25,13 +27,15 @@ from typing import TYPE_CHECKING
 
 from yibao.demo.world import INST_BY_KEY, LEVEL_PRICE, InstSpec, Planted, PersonSpec, PlannedClaim
 from yibao.demo.world_rules import CQ, GZ, PRICE_FACTOR, YEAR
-from yibao.model.screening import ItemRestriction, PersonAttributes, Rule
+from yibao.model.screening import RULES, ItemRestriction, PersonAttributes, Rule
 from yibao.model.types import ClaimLine, VisitType
 
 if TYPE_CHECKING:  # the generator calls :func:`plant` with itself
     from yibao.demo.generator import Generator
 
 PLANTED_TAG = "planted"
+#: The rules whose patterns the demo plants: the billing patterns (not a patient's dispute).
+PLANTED_RULES: tuple[Rule, ...] = tuple(r for r in RULES if r is not Rule.PATIENT_DISPUTE)
 #: Restrictions of catalogue items (both regions, where the item is listed).
 RESTRICTIONS: dict[str, ItemRestriction] = {
     "ZG04-1": ItemRestriction(sex="F"),  # 滋肾育胎丸
@@ -290,4 +294,5 @@ def plant(g: Generator, people: list[PersonSpec]) -> Planted:
     return Planted({r: list(v) for r, v in pl.instances.items()}, pl.attributes(), pl.restrictions())
 
 
-__all__ = ["CLINICS", "DRUG", "HOSPITALS", "PLANTED_TAG", "RESTRICTIONS", "SURGES", "Planter", "month_days", "plant"]
+__all__ = ["CLINICS", "DRUG", "HOSPITALS", "PLANTED_RULES", "PLANTED_TAG", "RESTRICTIONS", "SURGES", "Planter",
+           "month_days", "plant"]

@@ -29,7 +29,7 @@ from yibao.chain import artifacts
 from yibao.chain.abi import EventDecoder
 from yibao.index import schema
 from yibao.index.chainread import RawLog, checksum
-from yibao.model.types import CLAIM_CHECK_REASONS, Reason
+from yibao.model.types import CLAIM_CHECK_REASONS, AlertKind, Reason
 
 CLAIM_EPOCH_SHIFT = 91  #: contracts/libraries/Packed.sol CLAIM_EPOCH_SHIFT
 CLAIM_EPOCH_MASK = 0xFFFF
@@ -169,13 +169,15 @@ class Rows:
     tables: dict[Table, list[Row]] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)  #: claims reviewed, appealed or clawed back
     settled: list[tuple[str, int]] = field(default_factory=list)  #: (institution, epoch)
+    rotated: list[Row] = field(default_factory=list)  #: records' new versions (person, custodian from version 1)
+    revoked: list[Row] = field(default_factory=list)  #: consents revoked: consent_id, revoked_day, revoked_block
     unread: int = 0  #: claims whose submission could not be read (not a direct submitClaims call)
 
     def add(self, table: Table, row: Row) -> None:
         self.tables.setdefault(table, []).append(row)
 
     def count(self) -> int:
-        return sum(len(v) for v in self.tables.values())
+        return sum(len(v) for v in self.tables.values()) + len(self.rotated) + len(self.revoked)
 
 
 def _outcomes(packed: list[int], n: int) -> list[tuple[int, int]]:
@@ -388,6 +390,57 @@ SUPERVISION_HANDLERS: dict[str, Handler] = {
 """The supervision module's events (cases, fines, parameters)."""
 
 
+def _alert(rows: Rows, log: RawLog, a: dict[str, Any]) -> None:
+    """An ``Alert``; one about a person (EMERGENCY_ACCESS: its claimId is the pseudonym) has no claim."""
+    subject = _hex(a["claimId"])
+    person = int(a["kind"]) == AlertKind.EMERGENCY_ACCESS
+    rows.add(schema.alerts, {"claim_id": None if person else subject, "kind": a["kind"],
+                             "institution": a["institution"], "person": subject if person else None, **_at(log)})
+
+
+def _record_put(rows: Rows, log: RawLog, a: dict[str, Any]) -> None:
+    rows.add(schema.records, {"record": a["record"], "version": 1, "person": _hex(a["person"]),
+                              "custodian": a["custodian"], "content_hash": _hex(a["contentHash"]), **_at(log),
+                              "tx": log.tx})
+
+
+def _record_rotated(rows: Rows, log: RawLog, a: dict[str, Any]) -> None:
+    rows.rotated.append({"record": a["record"], "version": a["version"], "content_hash": _hex(a["contentHash"]),
+                         **_at(log), "tx": log.tx})
+
+
+def _consent_revoked(rows: Rows, log: RawLog, a: dict[str, Any]) -> None:
+    rows.revoked.append({"consent_id": a["consent"], "revoked_day": a["on"], "revoked_block": log.block})
+
+
+def _served(rows: Rows, log: RawLog, a: dict[str, Any]) -> None:
+    """A ``RecordServed`` (a dynamic event: eth-abi gives its ``reader`` in lower case)."""
+    rows.add(schema.record_accesses, {
+        "access_id": a["access"], "record": a["record"], "person": _hex(a["person"]), "reader": checksum(a["reader"]),
+        "version": a["version"], "purpose": a["purpose"], "basis": a["basis"], "basis_id": a["basisId"],
+        **_at(log), "tx": log.tx, "time": 0})  # the block's time: set when the chunk is inserted
+
+
+RECORDS_HANDLERS: dict[str, Handler] = {
+    "RecordPut": _record_put,
+    "RecordRotated": _record_rotated,
+    "ConsentGranted": _simple(schema.consents, lambda a: {
+        "consent_id": a["consent"], "person": _hex(a["person"]), "grantee": a["grantee"],
+        "record": a["record"] or None, "purpose": a["purpose"], "not_after_day": a["notAfter"],
+        "relayer": a["relayer"], "revoked_day": None, "revoked_block": None}, with_tx=True),
+    "ConsentRevoked": _consent_revoked,
+    "EmergencyDeclared": _simple(schema.emergencies, lambda a: {
+        "person": _hex(a["person"]), "institution": a["institution"], "until": a["until"],
+        "reason": _reason(a["reason"])}, with_tx=True),
+    "RecordServed": _served,
+    "ClaimFeedback": _simple(schema.claim_feedback, lambda a: {
+        "claim_id": _hex(a["claimId"]), "person": _hex(a["person"]), "code": a["code"],
+        "relayer": a["relayer"]}, with_tx=True),
+}
+"""The records module's events (records.md). The sealed data keys (``custodianKey``,
+``sealedKey``) are never stored: the index holds nothing secret."""
+
+
 HANDLERS: dict[str, Callable[[Rows, RawLog, dict[str, Any]], None]] = {
     "RegionAdded": _simple(schema.regions, lambda a: {"code": a["region"], "name": a["name"],
                                                       "opening": a["openingBalance"]}, with_index=False),
@@ -409,8 +462,7 @@ HANDLERS: dict[str, Callable[[Rows, RawLog, dict[str, Any]], None]] = {
         with_index=False),
     "CatalogueItemSet": _simple(schema.catalogue, _item),
     "CatalogueItemRemoved": _simple(schema.catalogue, _item_removed),
-    "Alert": _simple(schema.alerts, lambda a: {"claim_id": _hex(a["claimId"]), "kind": a["kind"],
-                                               "institution": a["institution"]}),
+    "Alert": _alert,
     "ClaimReviewed": _review,
     "ClaimAppealed": _appeal,
     "ClaimClawedBack": _clawback,
@@ -423,6 +475,7 @@ HANDLERS: dict[str, Callable[[Rows, RawLog, dict[str, Any]], None]] = {
     "InstitutionFreezeChanged": _simple(schema.freezes, lambda a: {"institution": a["institution"],
                                                                    "frozen": a["frozen"]}),
     **SUPERVISION_HANDLERS,
+    **RECORDS_HANDLERS,
 }
 """Each stored event's row maker (role and module events are not stored)."""
 
@@ -478,6 +531,7 @@ __all__ = [
     "CLAIM_EPOCH_MASK",
     "CLAIM_EPOCH_SHIFT",
     "HANDLERS",
+    "RECORDS_HANDLERS",
     "SUPERVISION_HANDLERS",
     "Handler",
     "Row",

@@ -10,7 +10,12 @@ interrupted run leaves a consistent index and the next run resumes after the las
 the last block of every chunk. If the chain's block at ``last_block`` no longer has the stored
 hash, the fork point is the highest stored block whose hash the chain still has: every row
 above it is deleted, the derived columns of the claims it touched are recomputed from the rows
-that remain, and reading goes on from there.
+that remain, a consent revoked above it is not revoked any more, and reading goes on from there.
+
+**Records** (records.md): a ``RecordRotated`` row takes the person and custodian of the
+record's version 1, and a ``ConsentRevoked`` sets its consent's ``revoked_day`` and
+``revoked_block``, both once the chunk's rows are in (the record or consent may be among them);
+a served access's ``time`` is its block's timestamp.
 
 **Derived claim state** mirrors what ``claimInfo`` says: the decision, then in chain order
 each review (approve: APPROVED, reason NONE, the review's fund, the epoch = the institution's
@@ -174,10 +179,13 @@ def insert_rows(conn: Connection, rows: Rows, blocks: dict[int, tuple[str, int]]
     if blocks:
         conn.execute(schema.blocks.insert(), [{"number": n, "hash": h, "timestamp": t}
                                                for n, (h, t) in sorted(blocks.items())])
+    for row in rows.tables.get(schema.record_accesses, ()):
+        row["time"] = blocks.get(row["block"], ("", 0))[1]
     for table in schema.metadata.sorted_tables:  # claims before their lines
         batch = rows.tables.get(table)
         if batch:
             bulk_insert(conn, table, batch)
+    _records_steps(conn, rows)
     for institution, epoch in rows.settled:
         c = schema.claims.c
         conn.execute(schema.claims.update()
@@ -187,6 +195,22 @@ def insert_rows(conn: Connection, rows: Rows, blocks: dict[int, tuple[str, int]]
         recompute(conn, rows.touched)
     if rows.tables.get(schema.cases):
         link_cases(conn)
+
+
+def _records_steps(conn: Connection, rows: Rows) -> None:
+    """A record's new versions (with the person and custodian of its version 1) and the
+    consents' revocations, after the chunk's rows (their record or consent may be among them)."""
+    r = schema.records
+    for v in rows.rotated:
+        first = sa.select(sa.literal(v["record"]), sa.literal(v["version"]), r.c.person, r.c.custodian,
+                          sa.literal(v["content_hash"]), sa.literal(v["block"]), sa.literal(v["log_index"]),
+                          sa.literal(v["tx"])).where(r.c.record == v["record"], r.c.version == 1)
+        conn.execute(r.insert().from_select(
+            ["record", "version", "person", "custodian", "content_hash", "block", "log_index", "tx"], first))
+    k = schema.consents
+    for x in rows.revoked:
+        conn.execute(k.update().where(k.c.consent_id == x["consent_id"])
+                     .values(revoked_day=x["revoked_day"], revoked_block=x["revoked_block"]))
 
 
 def bulk_insert(conn: Connection, table: sa.Table, batch: list[dict[str, Any]]) -> None:
@@ -252,6 +276,8 @@ def rollback(conn: Connection, fork: int) -> None:
     gone = sa.select(schema.cases.c.case_id).where(schema.cases.c.block > fork)
     conn.execute(schema.case_claims.delete().where(schema.case_claims.c.case_id.in_(gone)))
     conn.execute(schema.leads.update().where(schema.leads.c.case_id.in_(gone)).values(status="OPEN", case_id=None))
+    k = schema.consents.c
+    conn.execute(schema.consents.update().where(k.revoked_block > fork).values(revoked_day=None, revoked_block=None))
     for table in schema.CHAIN_TABLES:
         if table in (schema.claim_lines, schema.case_claims):
             continue

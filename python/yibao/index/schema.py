@@ -14,8 +14,9 @@ Conventions, so that the SQL of screening runs the same on SQLite and PostgreSQL
 * Every row read from the chain carries the ``block`` (and ``log_index``) it came from, so
   a reorg is rolled back by deleting the rows above the fork point; the few derived columns
   (a claim's current ``status``, ``fund``, ``reason``, ``epoch``) are recomputed from the
-  remaining rows. Off-chain tables (``person_attributes``, ``item_restrictions``) and the
-  findings (``leads``) have no block.
+  remaining rows, and a consent's ``revoked_day`` is cleared when its ``revoked_block`` goes.
+  Off-chain tables (``person_attributes``, ``item_restrictions``) and the findings
+  (``leads``) have no block.
 """
 
 from __future__ import annotations
@@ -237,13 +238,17 @@ claim_lines = Table(
 alerts = Table(
     "alerts", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("claim_id", String(HEX32), nullable=False, index=True),
+    Column("claim_id", String(HEX32), nullable=True, index=True),  # NULL when the subject is a person
     Column("kind", SmallInteger, nullable=False),
     Column("institution", String(ADDRESS), nullable=False),
+    Column("person", String(HEX32), nullable=True, index=True),  # the subject of an EMERGENCY_ACCESS
     Column("block", BigInteger, nullable=False, index=True),
     Column("log_index", Integer, nullable=False),
 )
-"""Every ``Alert`` event, DUPLICATE ones included (a duplicate's claim id is the original's)."""
+"""Every ``Alert`` event, DUPLICATE ones included (a duplicate's claim id is the original's).
+An ``EMERGENCY_ACCESS`` alert is about a person, not a claim (its event's ``claimId`` is the
+person's pseudonym): its row has ``claim_id`` NULL and the pseudonym in ``person``, so that
+nothing that joins alerts to claims ever meets it."""
 
 reviews = Table(
     "reviews", metadata,
@@ -429,6 +434,86 @@ fine_payments = Table(
     Column("tx", String(HEX32), nullable=False),
 )
 
+# --------------------------------------------------------------------- the patient's side (records.md)
+
+records = Table(
+    "records", metadata,
+    Column("record", BigInteger, primary_key=True, autoincrement=False),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("person", String(HEX32), nullable=False, index=True),
+    Column("custodian", String(ADDRESS), nullable=False, index=True),
+    Column("content_hash", String(HEX32), nullable=False, unique=True),
+    Column("block", BigInteger, nullable=False, index=True),
+    Column("log_index", Integer, nullable=False),
+    Column("tx", String(HEX32), nullable=False),
+)
+"""Every version of every record: ``RecordPut`` is version 1, each ``RecordRotated`` the next
+(its person and custodian those of the record); the record as it stands is its highest
+version. The custodian's sealed data key is not stored: the index holds nothing secret."""
+
+consents = Table(
+    "consents", metadata,
+    Column("consent_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("person", String(HEX32), nullable=False, index=True),
+    Column("grantee", String(ADDRESS), nullable=False, index=True),
+    Column("record", BigInteger, nullable=True),  # NULL: every record of the person, now and later
+    Column("purpose", SmallInteger, nullable=False),
+    Column("not_after_day", Integer, nullable=False),  # the last day it allows
+    Column("relayer", String(ADDRESS), nullable=False),
+    # derived: the ConsentRevoked's day and block (NULL while not revoked; a reorg above that
+    # block sets both back to NULL)
+    Column("revoked_day", Integer, nullable=True),
+    Column("revoked_block", BigInteger, nullable=True, index=True),
+    Column("block", BigInteger, nullable=False, index=True),
+    Column("log_index", Integer, nullable=False),
+    Column("tx", String(HEX32), nullable=False),
+)
+"""Every ``ConsentGranted``, with the day of its ``ConsentRevoked`` if any."""
+
+record_accesses = Table(
+    "record_accesses", metadata,
+    Column("access_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("record", BigInteger, nullable=False, index=True),
+    Column("person", String(HEX32), nullable=False, index=True),
+    Column("reader", String(ADDRESS), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("purpose", SmallInteger, nullable=False),
+    Column("basis", SmallInteger, nullable=False),
+    Column("basis_id", BigInteger, nullable=False),  # the consent or the case; 0 for the other bases
+    Column("block", BigInteger, nullable=False, index=True),
+    Column("log_index", Integer, nullable=False),
+    Column("tx", String(HEX32), nullable=False),
+    Column("time", BigInteger, nullable=False),  # the block's unix time
+)
+"""Every ``RecordServed``: the data-use trail (数据使用留痕). The data key sealed to the reader is
+not stored."""
+
+emergencies = Table(
+    "emergencies", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person", String(HEX32), nullable=False, index=True),
+    Column("institution", String(ADDRESS), nullable=False, index=True),
+    Column("until", BigInteger, nullable=False),  # unix time the window ends
+    Column("reason", String(32), nullable=True),
+    Column("block", BigInteger, nullable=False, index=True),
+    Column("log_index", Integer, nullable=False),
+    Column("tx", String(HEX32), nullable=False),
+)
+"""Every ``EmergencyDeclared``."""
+
+claim_feedback = Table(
+    "claim_feedback", metadata,
+    Column("claim_id", String(HEX32), primary_key=True),  # once per claim (FeedbackInvalid)
+    Column("person", String(HEX32), nullable=False, index=True),
+    Column("code", SmallInteger, nullable=False),  # yibao.model.types.Feedback: 1, 2 or 3
+    Column("relayer", String(ADDRESS), nullable=False),
+    Column("block", BigInteger, nullable=False, index=True),
+    Column("log_index", Integer, nullable=False),
+    Column("tx", String(HEX32), nullable=False),
+)
+"""Every ``ClaimFeedback``: the patient's word on a claim (2 and 3 are disputes, which
+screening's PATIENT_DISPUTE reads)."""
+
 # --------------------------------------------------------------------- findings
 
 leads = Table(
@@ -461,6 +546,7 @@ CHAIN_TABLES: tuple[Table, ...] = (
     blocks, regions, institutions, institution_changes, people, person_changes, filings, policies,
     catalogue, claims, claim_lines, alerts, reviews, appeals, settlements, cross_region, clawbacks,
     contributions, freezes, supervision_params, cases, case_claims, case_found, case_steps, fine_payments,
+    records, consents, record_accesses, emergencies, claim_feedback,
 )
 """Tables filled from the chain (each row has the block it came from; ``claim_lines`` and
 ``case_claims`` through their claim and case)."""
@@ -477,11 +563,14 @@ __all__ = [
     "case_steps",
     "cases",
     "catalogue",
+    "claim_feedback",
     "claim_lines",
     "claims",
     "clawbacks",
+    "consents",
     "contributions",
     "cross_region",
+    "emergencies",
     "filings",
     "fine_payments",
     "freezes",
@@ -495,6 +584,8 @@ __all__ = [
     "people",
     "person_attributes",
     "policies",
+    "record_accesses",
+    "records",
     "regions",
     "reviews",
     "settlements",

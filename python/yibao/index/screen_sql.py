@@ -17,11 +17,12 @@ that every statement reads that person's rows only (the ``person, service_day`` 
 from __future__ import annotations
 
 from yibao.model.screening import Rule
-from yibao.model.types import ClaimStatus, VisitType
+from yibao.model.types import ClaimStatus, Feedback, VisitType
 
 LIVE = f"IN ({ClaimStatus.APPROVED:d}, {ClaimStatus.FLAGGED:d}, {ClaimStatus.SETTLED:d})"
 INPATIENT = f"{VisitType.INPATIENT:d}"
 VISITS = f"IN ({VisitType.OUTPATIENT:d}, {VisitType.PHARMACY:d})"
+DISPUTES = f"{Feedback.NOT_RECEIVED:d}, {Feedback.NOT_AS_BILLED:d}"
 
 PAIR_RULES: frozenset[Rule] = frozenset({Rule.READMIT, Rule.OVERLAP_STAY, Rule.GHOST_BED})
 """Rules whose statements return one row per pair of claims."""
@@ -240,11 +241,19 @@ FROM h JOIN claims c ON c.institution = h.institution AND c.service_month = h.mo
 WHERE c.status {live}
 """
 
+#: a live claim its patient disputed (records.md: ClaimFeedback 2 NOT_RECEIVED, 3 NOT_AS_BILLED)
+_PATIENT_DISPUTE = """
+SELECT c.claim_id AS g1, NULL AS g2, 'HIGH' AS sev, c.institution AS inst, c.person, c.claim_id,
+       c.fund, c.service_day AS day
+FROM claim_feedback f JOIN claims c ON c.claim_id = f.claim_id
+WHERE f.code IN ({disputes}) AND c.status {live} {scope}
+"""
+
 _RULES: dict[Rule, str] = {
     Rule.READMIT: _READMIT, Rule.OVERLAP_STAY: _OVERLAP_STAY, Rule.GHOST_BED: _GHOST_BED,
     Rule.SAME_DAY_MULTI: _SAME_DAY_MULTI, Rule.IMPOSSIBLE_TRAVEL: _IMPOSSIBLE_TRAVEL,
     Rule.DUP_BILLING: _DUP_BILLING, Rule.OVER_SUPPLY: _OVER_SUPPLY,
-    Rule.RESTRICTED_ITEM: _RESTRICTED_ITEM, Rule.SURGE: _SURGE,
+    Rule.RESTRICTED_ITEM: _RESTRICTED_ITEM, Rule.SURGE: _SURGE, Rule.PATIENT_DISPUTE: _PATIENT_DISPUTE,
 }
 
 
@@ -256,9 +265,9 @@ def rule_sql(rule: Rule, dialect: str, *, per_person: bool = False) -> str:
     coll = ' COLLATE "C"' if dialect == "postgresql" else ""
     sql = _OVER_SUPPLY_PERSON if per_person and rule is Rule.OVER_SUPPLY else _RULES[rule]
     return sql.format(
-        live=LIVE, inpatient=INPATIENT, visits=VISITS, coll=coll, filed=_FILED, age=_AGE, last_row=_LAST_ROW,
-        os_from=_OS_ALL, ri_from=_RI_PERSON if per_person else _RI_ALL,
+        live=LIVE, inpatient=INPATIENT, disputes=DISPUTES, visits=VISITS, coll=coll, filed=_FILED, age=_AGE,
+        last_row=_LAST_ROW, os_from=_OS_ALL, ri_from=_RI_PERSON if per_person else _RI_ALL,
         scope="AND c.person = :person" if per_person else "")
 
 
-__all__ = ["INPATIENT", "LIVE", "PAIR_RULES", "VISITS", "rule_sql"]
+__all__ = ["DISPUTES", "INPATIENT", "LIVE", "PAIR_RULES", "VISITS", "rule_sql"]

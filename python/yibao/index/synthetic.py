@@ -59,6 +59,7 @@ class World:
     claims: list[tuple[Any, ...]] = field(default_factory=list)
     lines: list[tuple[Any, ...]] = field(default_factory=list)
     planted: dict[str, int] = field(default_factory=dict)
+    feedback: list[tuple[Any, ...]] = field(default_factory=list)  # claim_feedback rows
     serial: int = 0
     _dates: dict[int, tuple[int, int, int]] = field(default_factory=dict)
 
@@ -239,12 +240,14 @@ def _plant(world: World, count: int) -> None:
             code, limit = limited[0]
             for k in range(3):  # OVER_SUPPLY: 3 claims of limit + 1 each in one month
                 world.claim(r, hr, VisitType.PHARMACY, d + k, None, 900, [(code, limit + 1)])
+        cid = world.claim(p, h1, out, d + 45, None, 2_500, [("C0011", 1)])  # PATIENT_DISPUTE: NOT_RECEIVED
+        world.feedback.append((cid, world.people[p][0], 2, "0x" + "00" * 20, world.serial // 100, 0, cid))
         low = [i for i in world.by_region[home] if world.institutions[i][2] < 3]
         if world.restricted[home] and low:  # RESTRICTED_ITEM: min_level 3 at a lower level
             world.claim(p, low[0], out, d + 40, None, 4_000, [(world.restricted[home][0], 1)])
     world.planted.update({str(r): count for r in ("READMIT", "OVERLAP_STAY", "GHOST_BED", "SAME_DAY_MULTI",
                                              "IMPOSSIBLE_TRAVEL", "DUP_BILLING", "OVER_SUPPLY",
-                                             "RESTRICTED_ITEM")})
+                                             "RESTRICTED_ITEM", "PATIENT_DISPUTE")})
 
 
 def _plant_surge(world: World) -> None:
@@ -276,6 +279,8 @@ def generate(conn: Connection, *, claims: int, seed: int = 1, institutions: int 
     _traffic(world, max(0, claims - len(world.claims)))
     _bulk(conn, schema.claims, _CLAIM_COLUMNS, world.claims)
     _bulk(conn, schema.claim_lines, _LINE_COLUMNS, world.lines)
+    _bulk(conn, schema.claim_feedback, ("claim_id", "person", "code", "relayer", "block", "log_index", "tx"),
+          world.feedback)
     return world
 
 

@@ -1,10 +1,11 @@
 """Vocabulary of screening (事后监管) and pre-checks (事前提醒): rules, severities, parameters, leads.
 
-``screening.md`` defines nine rules over the live claims of the history. Two engines find
+``screening.md`` defines ten rules over the live claims of the history. Two engines find
 them: the reference model in plain Python (:mod:`yibao.model.screening_rules`) and the
 index's SQL (:mod:`yibao.index.screen`); both speak the types of this module, and the tests
 require them to give equal leads. Person attributes (sex, birth date) and item restrictions
-are off-chain facts: they feed screening only and never go on chain.
+are off-chain facts: they feed screening only and never go on chain. The patients' feedback
+on their claims (records.md) is on chain; PATIENT_DISPUTE reads it.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ class Rule(StrEnum):
     OVER_SUPPLY = "OVER_SUPPLY"  # 超量开药
     RESTRICTED_ITEM = "RESTRICTED_ITEM"  # 限定支付
     SURGE = "SURGE"  # 费用激增
+    PATIENT_DISPUTE = "PATIENT_DISPUTE"  # 患者异议
 
 
 RULES: tuple[Rule, ...] = tuple(Rule)
 """Every rule, in the order of screening.md's table."""
 
-PRECHECK_RULES: tuple[Rule, ...] = tuple(r for r in Rule if r is not Rule.SURGE)
-"""The rules a pre-check warns of (screening.md, "Pre-check"): all but SURGE."""
+PRECHECK_RULES: tuple[Rule, ...] = tuple(r for r in Rule if r not in (Rule.SURGE, Rule.PATIENT_DISPUTE))
+"""The rules a pre-check warns of (screening.md, "Pre-check"): all but SURGE and
+PATIENT_DISPUTE (a claim not yet submitted has no feedback)."""
 
 NO_INSTITUTION: frozenset[Rule] = frozenset({
     Rule.OVERLAP_STAY, Rule.SAME_DAY_MULTI, Rule.IMPOSSIBLE_TRAVEL, Rule.OVER_SUPPLY,

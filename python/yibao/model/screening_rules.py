@@ -1,8 +1,9 @@
-"""The nine screening rules of screening.md in plain Python, and pre-check warnings.
+"""The ten screening rules of screening.md in plain Python, and pre-check warnings.
 
 The input is a frozen :class:`ScreeningFacts`: the claims (with their current status and fund
 share), every filing each person ever had, the off-chain person attributes, each region's
-current catalogue limits and the item restrictions. :func:`screen` finds the leads of the live
+current catalogue limits, the item restrictions and the patients' feedback on their claims
+(records.md: claim → :class:`~yibao.model.types.Feedback`). :func:`screen` finds the leads of the live
 claims; :func:`precheck_warnings` the leads a candidate claim would make with the history.
 :func:`ledger_facts` builds the facts of a :class:`~yibao.model.ledger.ReferenceLedger`.
 
@@ -24,10 +25,13 @@ from yibao.model.screening import (
     PRECHECK_RULES, K, ItemRestriction, Lead, PersonAttributes, Rule, ScreeningParams, Severity, age_on,
     province,
 )
-from yibao.model.types import BPS, ClaimKey, ClaimStatus, Filing, VisitType
+from yibao.model.types import BPS, ClaimKey, ClaimStatus, Feedback, Filing, VisitType
 
 LIVE_STATUSES = frozenset({ClaimStatus.APPROVED, ClaimStatus.FLAGGED, ClaimStatus.SETTLED})
 """The statuses screening looks at (screening.md, "What is screened")."""
+
+DISPUTES = frozenset({Feedback.NOT_RECEIVED, Feedback.NOT_AS_BILLED})
+"""The feedback codes that dispute a claim (records.md), which PATIENT_DISPUTE reads."""
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,15 @@ class ClaimFacts(Generic[K]):
 class ScreeningFacts(Generic[K]):
     """Everything the rules read. ``filings``: every filing a person ever had (expired ones
     still covered their days); ``max_qty``: ``(region, code)`` → the item's ``max_qty`` in the
-    catalogue as it stands; ``restrictions``: ``(region, code)`` → its restriction."""
+    catalogue as it stands; ``restrictions``: ``(region, code)`` → its restriction;
+    ``feedback``: a claim's reference → the feedback its patient gave on it (none: absent)."""
 
     claims: tuple[ClaimFacts[K], ...]
     filings: Mapping[str, tuple[Filing, ...]] = field(default_factory=dict)
     attributes: Mapping[str, PersonAttributes] = field(default_factory=dict)
     max_qty: Mapping[tuple[int, str], int] = field(default_factory=dict)
     restrictions: Mapping[tuple[int, str], ItemRestriction] = field(default_factory=dict)
+    feedback: Mapping[K, Feedback] = field(default_factory=dict)
 
     def with_claim(self, claim: ClaimFacts[K]) -> ScreeningFacts[K]:
         """The same facts with one more claim."""
@@ -224,6 +230,12 @@ def _surge(live: list[ClaimFacts[K]], facts: ScreeningFacts[K], p: ScreeningPara
                 yield (Severity.HIGH if red else Severity.MEDIUM), in_month[0].institution, None, in_month
 
 
+def _patient_dispute(live: list[ClaimFacts[K]], facts: ScreeningFacts[K], p: ScreeningParams) -> Found[K]:
+    for c in live:
+        if facts.feedback.get(c.ref) in DISPUTES:
+            yield Severity.HIGH, c.institution, c.person, [c]
+
+
 RULE_FINDERS: dict[Rule, Callable[[list[ClaimFacts[K]], ScreeningFacts[K], ScreeningParams], Found[K]]] = {
     Rule.READMIT: _readmit,
     Rule.OVERLAP_STAY: _overlap_stay,
@@ -234,6 +246,7 @@ RULE_FINDERS: dict[Rule, Callable[[list[ClaimFacts[K]], ScreeningFacts[K], Scree
     Rule.OVER_SUPPLY: _over_supply,
     Rule.RESTRICTED_ITEM: _restricted_item,
     Rule.SURGE: _surge,
+    Rule.PATIENT_DISPUTE: _patient_dispute,
 }
 """Each rule's finder (all of screening.md's table)."""
 
@@ -292,10 +305,11 @@ def ledger_claim_facts(ledger: ReferenceLedger, key: ClaimKey) -> ClaimFacts[Cla
 
 
 def ledger_facts(ledger: ReferenceLedger, attributes: Mapping[str, PersonAttributes] | None = None,
-                 restrictions: Mapping[tuple[int, str], ItemRestriction] | None = None
-                 ) -> ScreeningFacts[ClaimKey]:
+                 restrictions: Mapping[tuple[int, str], ItemRestriction] | None = None,
+                 feedback: Mapping[ClaimKey, Feedback] | None = None) -> ScreeningFacts[ClaimKey]:
     """The facts of every claim a :class:`ReferenceLedger` stores, with its people's filing
-    history and the catalogue as it stands, plus the off-chain attributes and restrictions."""
+    history and the catalogue as it stands, plus the off-chain attributes and restrictions and
+    the patients' feedback on claims (the reference ledger keeps none: it is given)."""
     claims = [ledger_claim_facts(ledger, key) for key in ledger.claim_keys()]
     max_qty = {(region, code): item.max_qty for region in ledger.regions()
                for code, item in ledger.catalogue(region).items()}
@@ -305,10 +319,12 @@ def ledger_facts(ledger: ReferenceLedger, attributes: Mapping[str, PersonAttribu
         attributes=dict(attributes or {}),
         max_qty=max_qty,
         restrictions=dict(restrictions or {}),
+        feedback=dict(feedback or {}),
     )
 
 
 __all__ = [
+    "DISPUTES",
     "LIVE_STATUSES",
     "RULE_FINDERS",
     "ClaimFacts",

@@ -117,6 +117,36 @@ class CaseOutcome(IntEnum):
     NO_VIOLATION = 3
 
 
+class Purpose(IntEnum):
+    """Why a record is read (IRecords): consents name TREATMENT, CLAIM_REVIEW or RESEARCH."""
+
+    TREATMENT = 1
+    CLAIM_REVIEW = 2
+    SUPERVISION = 3
+    EMERGENCY = 4
+    PERSONAL = 5
+    RESEARCH = 6
+
+
+class AccessBasis(IntEnum):
+    """What allows a served access: the patient, the custodian, a consent, an open case, an emergency."""
+
+    SELF = 1
+    CUSTODIAN = 2
+    CONSENT = 3
+    CASE = 4
+    EMERGENCY = 5
+
+
+class Feedback(IntEnum):
+    """The patient's word on a claim of theirs (openIMIS's claim feedback); a dispute is an alert."""
+
+    NONE = 0
+    CONFIRMED = 1
+    NOT_RECEIVED = 2
+    NOT_AS_BILLED = 3
+
+
 class CaseSource(IntEnum):
     """Where a supervision case came from; REFERRAL: another region's regulator."""
 
@@ -166,6 +196,8 @@ class AlertKind(IntEnum):
     VISIT_LIMIT = 3
     REVIEW_THRESHOLD = 4
     INSTITUTION_GRADE = 5
+    PATIENT_DISPUTE = 6  # the patient disputed the claim (IRecords.giveFeedback)
+    EMERGENCY_ACCESS = 7  # an institution declared emergency access; the subject is the person (IRecords)
 
 
 CLAIM_CHECK_REASONS = frozenset({
@@ -505,6 +537,7 @@ __all__ = [
     "MONEY_MAX",
     "NOTE_ORDER",
     "REASON_CODE_RE",
+    "AccessBasis",
     "AlertKind",
     "CaseOutcome",
     "CaseSource",
@@ -517,6 +550,7 @@ __all__ = [
     "ClaimLine",
     "ClaimStatus",
     "Decision",
+    "Feedback",
     "Filing",
     "Flag",
     "FundState",
@@ -528,6 +562,7 @@ __all__ = [
     "PersonState",
     "PersonStatus",
     "PolicyVersion",
+    "Purpose",
     "Reason",
     "Scheme",
     "Settlement",
