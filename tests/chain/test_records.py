@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from afterworld import A, D0, HOSP, OP_A, OP_B, REG_A, REG_B, STRANGER, World, build_base, refused, restored
-from eth_account import Account
+from afterworld import D0, HOSP, OP_A, OP_B, REG_A, REG_B, STRANGER, World, refused, restored
 from eth_account.signers.local import LocalAccount
+from recordworld import DOCTOR, NOTE, PATIENT, build_records_base
 from web3 import Web3
-
 from yibao.chain import dev_account
 from yibao.client import Ledger
 from yibao.client.records import AccessRequest
@@ -25,19 +24,12 @@ from yibao.records.secrets import EncryptionSecrets
 from yibao.records.store import FolderStore
 from yibao.units import noon_cst
 
-DOCTOR = dev_account(9)  # another hospital of region A: the treating doctor
-PATIENT: LocalAccount = Account.from_key(bytes.fromhex("5a" * 32))  # the 医保电子凭证 app's key: no gas
 cs = Web3.to_checksum_address
-NOTE = "门诊病历: 2026-03-02 急性支气管炎, 阿莫西林 0.25 g tid × 5 天".encode()
 
 
 @pytest.fixture(scope="module", params=["embedded", pytest.param("anvil", marks=pytest.mark.anvil)])
 def base(request: pytest.FixtureRequest) -> Iterator[World]:
-    for w in build_base(request):
-        w.as_(REG_A).add_institution(DOCTOR.address, A, 2)
-        w.as_(OP_A).set_person_wallet(w.p_home, PATIENT.address)
-        w.chain.set_clock(w.chain.timestamp() + 60)
-        yield w
+    yield from build_records_base(request)
 
 
 @pytest.fixture

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from afterworld import D0, HOSP, OP_A, REG_A, A, World, build_base, restored
-from eth_account import Account
+from afterworld import D0, HOSP, OP_A, REG_A, World, restored
 from eth_account.signers.local import LocalAccount
 from fhir.resources.R4B.auditevent import AuditEvent
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.consent import Consent
-
+from recordworld import DOCTOR, NOTE, PATIENT, build_records_base
 from yibao.chain import dev_account
 from yibao.cli.consents import consents_of
 from yibao.client.records import AccessRequest
@@ -29,21 +28,13 @@ from yibao.records import fhir, service
 from yibao.records.secrets import EncryptionSecrets
 from yibao.records.store import FolderStore
 
-DOCTOR = dev_account(9)  # another hospital of region A: the treating doctor
 REVIEWER = dev_account(8)  # STRANGER in afterworld: any account may be a grantee
-PATIENT: LocalAccount = Account.from_key(bytes.fromhex("5a" * 32))  # the patient's app key: no gas
-NOTE = "门诊病历: 2026-03-02 急性支气管炎, 阿莫西林 0.25 g tid × 5 天".encode()
 NATIONAL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
 @pytest.fixture(scope="module", params=["embedded", pytest.param("anvil", marks=pytest.mark.anvil)])
 def base(request: pytest.FixtureRequest) -> Iterator[World]:
-    for w in build_base(request):
-        w.as_(REG_A).add_institution(DOCTOR.address, A, 2)
-        w.as_(OP_A).set_person_wallet(w.p_home, PATIENT.address)
-        w.chain.set_clock(w.chain.timestamp() + 60)
-        yield w
-
+    yield from build_records_base(request)
 
 
 @pytest.fixture

@@ -63,12 +63,9 @@ def record_grant(
 
 
 def _records_of(ledger: Ledger, person: bytes) -> list[int]:
-    from yibao.chain.logs import read_logs
+    from yibao.client.queries import event_args
 
-    topics = [ledger.event_topic("RecordPut"), None, person]
-    return [int(e["args"]["record"]) for e in (ledger.decode_log(x.raw()) for x in
-                                               read_logs(ledger.chain, ledger.address, topics, ledger.manifest.block))
-            if e is not None]
+    return [int(a["record"]) for a in event_args(ledger, "RecordPut", None, person)]
 
 
 def _rotate_all(ws: Workspace, ledger: Ledger, records: list[int], store: str | None) -> list[dict[str, Any]]:
@@ -130,15 +127,10 @@ def record_emergency(
 
 def consents_of(ledger: Ledger, person: bytes) -> list[dict[str, Any]]:
     """Every consent of the person's, as it stands now (revoked and expired ones inactive)."""
-    from yibao.chain.logs import read_logs
+    from yibao.client.queries import event_args
 
-    topics = [ledger.event_topic("ConsentGranted"), None, person]
-    rows = []
-    for log in read_logs(ledger.chain, ledger.address, topics, ledger.manifest.block):
-        e = ledger.decode_log(log.raw())
-        if e is not None:
-            rows.append(ledger.consent_info(int(e["args"]["consent"])).to_json())
-    return rows
+    granted = event_args(ledger, "ConsentGranted", None, person)
+    return [ledger.consent_info(int(a["consent"])).to_json() for a in granted]
 
 
 FhirOpt = Annotated[bool, typer.Option("--fhir", help="print a FHIR R4B Bundle (JSON) instead")]

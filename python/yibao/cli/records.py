@@ -153,16 +153,11 @@ def record_put(
 
 def _consent_for(ledger: Ledger, record: int, reader: str, purpose: Purpose | None) -> ConsentInfo | None:
     """The reader's first active consent that covers ``record`` (and ``purpose`` when given)."""
-    from yibao.chain.logs import read_logs
+    from yibao.client.queries import event_args
 
     info = ledger.record_info(record)
-    topics = [ledger.event_topic("ConsentGranted"), None, info.person,
-              bytes(12) + bytes.fromhex(reader.removeprefix("0x"))]
-    for log in read_logs(ledger.chain, ledger.address, topics, ledger.manifest.block):
-        e = ledger.decode_log(log.raw())
-        if e is None:
-            continue
-        c = ledger.consent_info(int(e["args"]["consent"]))
+    for a in event_args(ledger, "ConsentGranted", None, info.person, bytes(12) + bytes.fromhex(reader[2:])):
+        c = ledger.consent_info(int(a["consent"]))
         if c.active and c.record in (None, record) and (purpose is None or c.purpose is purpose):
             return c
     return None
@@ -170,14 +165,12 @@ def _consent_for(ledger: Ledger, record: int, reader: str, purpose: Purpose | No
 
 def _case_claim(ledger: Ledger, case_id: int, record: int) -> bytes:
     """A claim of the case whose person is the record's (the case basis names one)."""
-    from yibao.chain.logs import read_logs
     from yibao.client.history import claim_details
+    from yibao.client.queries import event_args
 
     person = ledger.record_info(record).person
-    topics = [ledger.event_topic("CaseOpened"), case_id.to_bytes(32, "big")]
-    for log in read_logs(ledger.chain, ledger.address, topics, ledger.manifest.block):
-        e = ledger.decode_log(log.raw())
-        for claim in (e or {}).get("args", {}).get("claims", []):
+    for a in event_args(ledger, "CaseOpened", case_id.to_bytes(32, "big")):
+        for claim in a["claims"]:
             if claim_details(ledger, bytes(claim)).get("person") == "0x" + person.hex():
                 return bytes(claim)
     raise InputError(f"case {case_id} has no claim of record {record}'s person")

@@ -99,6 +99,12 @@ def _decoded(ledger: Ledger, topics: Sequence[Topic], from_block: int | None = N
     return out
 
 
+def event_args(ledger: Ledger, event: str, *topics: Topic) -> list[dict[str, Any]]:
+    """The arguments of the ledger's ``event`` logs (since the deployment) whose indexed
+    arguments match ``topics``, position by position (``None``: any), in chain order."""
+    return [a for _, name, a in _decoded(ledger, [ledger.event_topic(event), *topics]) if name == event]
+
+
 def institution_accounts(ledger: Ledger) -> dict[int, str]:
     """The institutions' accounts by their index (from ``InstitutionAdded``)."""
     return {int(a["index"]): str(Web3.to_checksum_address(a["account"]))
@@ -299,6 +305,7 @@ __all__ = [
     "Follow",
     "Page",
     "alerts_in",
+    "event_args",
     "first_block",
     "follow_alerts",
     "institution_accounts",
