@@ -20,7 +20,7 @@ from yibao.cli.options import (
     ChainOptions, PseudonymOpt, account_ref, chain_options, claim_id_text, national_id_text, out,
     person_of, tx_fields, whole_number,
 )
-from yibao.errors import InputError
+from yibao.errors import ContractError, InputError
 from yibao.model.types import AccessBasis, Purpose
 
 if TYPE_CHECKING:
@@ -225,7 +225,11 @@ def record_get(
     ws, ledger = opts.open()
     request = access_request(ledger, record, purpose, case, claim, consent, emergency)
     info = ledger.record_info(record)
-    ledger.check_access(request)  # refused here, by name, before any key of the custodian is touched
+    try:
+        ledger.check_access(request)  # refused here, by name, before any key of the custodian is touched
+    except ContractError as exc:
+        if exc.name != "EncryptionKeyMissing":  # a first read makes the reader's key (read_record)
+            raise
     custodian = acting(ws, ledger, info.custodian, "the custodian")
     plain, served = read_record(ledger, custodian, store_of(ws, info.custodian, store), secrets_of(ws), request)
     if out_file is not None:

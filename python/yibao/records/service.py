@@ -19,7 +19,7 @@ from yibao.chain.logs import block_time, read_logs
 from yibao.client.ledger import Ledger
 from yibao.client.records import AccessRequest, RecordInfo
 from yibao.client.types import TxResult
-from yibao.errors import InputError, RecordTampered
+from yibao.errors import ContractError, InputError, RecordTampered
 from yibao.model.types import AccessBasis, Purpose
 from yibao.records import crypto
 from yibao.records.secrets import EncryptionSecrets
@@ -113,10 +113,16 @@ def read_record(reader_ledger: Ledger, custodian: Ledger, store: RecordStore, se
     signs, is served by the custodian and opens the envelope. Nothing is served, and no
     access recorded, when the chain refuses."""
     reader = reader_ledger.signer
-    ensure_encryption_key(reader_ledger, secrets, reader)
     asked = AccessRequest(request.record, reader.address, request.purpose, request.basis, request.basis_id,
                           request.claim_id)
-    reader_ledger.check_access(asked)  # the named refusal before anyone signs or serves
+    try:
+        reader_ledger.check_access(asked)  # the named refusal before anyone signs or serves
+    except ContractError as exc:
+        if exc.name != "EncryptionKeyMissing":
+            raise
+        ensure_encryption_key(reader_ledger, secrets, reader)  # a first read: the key made, then checked again
+        reader_ledger.check_access(asked)
+    ensure_encryption_key(reader_ledger, secrets, reader)  # registered and held here: nothing sent
     signed, signature = reader_ledger.sign_access(reader, asked)
     served = serve(custodian, store, secrets, signed, signature)
     return open_served(secrets, reader.address, served), served
