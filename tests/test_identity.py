@@ -212,9 +212,9 @@ def test_enrolment_puts_no_id_or_unkeyed_hash_on_chain(ledger: Ledger) -> None:
     admin.grant_role(admin.regulator_role(region), regulator.address)
     admin.acting_as(regulator).grant_role(admin.operator_role(region), admin.signer.address)
     ids = [ID, ID_X]
-    wallet = dev_account(9).address
+    wallets = [dev_account(9).address, dev_account(6).address]  # a wallet is one person's
     entries = [Enrolment(KEY_A.pseudonym(i), region, Scheme.EMPLOYEE,
-                         admin.today(), admin.today(), wallet) for i in ids]
+                         admin.today(), admin.today(), w) for i, w in zip(ids, wallets, strict=True)]
     results = [admin.enrol(entries[0]), *admin.enrol_many(entries[1:])]
     w3 = ledger.chain.w3
     haystacks: list[bytes] = []

@@ -721,6 +721,19 @@ def test_enrol_many_refuses_duplicate_before_sending(w: World) -> None:
     assert w.admin.person_count() == 2
 
 
+def test_enrol_many_refuses_a_wallet_of_two_people_before_sending(w: World) -> None:
+    """A wallet is one person's (records.md): twice in the list, or bound on chain already."""
+    block = w.admin.chain.block_number()
+    wallet = "0x" + "ab" * 20
+    people = [w.enrolment(100, wallet=wallet), w.enrolment(101), w.enrolment(102, wallet=wallet)]
+    with pytest.raises(InputError, match=r"entry 3: the same wallet as entry 1"):
+        w.as_role("operator").enrol_many(people)
+    w.as_role("operator").enrol_many(people[:1])
+    with pytest.raises(InputError, match=r"entry 2: wallet 0x(ab){20} is bound to person 0x"):
+        w.as_role("operator").enrol_many(people[1:])
+    assert w.admin.chain.block_number() == block + 1
+
+
 def test_enrol_many_refuses_a_person_enrolled_with_other_data_before_sending(w: World) -> None:
     block = w.admin.chain.block_number()
     stored = w.admin.person(pseudonym(2))  # Q

@@ -123,7 +123,7 @@ def test_a_lead_becomes_a_case_that_is_contested_upheld_and_finalized(cli: Cli) 
 
 
 BAD = [
-    (["case", "open", "--source", "TIP"], "give the claims: --claim ID (repeatable) or --lead N, not both"),
+    (["case", "open", "--source", "TIP"], "give the claims one way: --claim ID (repeatable), --invoice INV"),
     (["case", "open", "--claim", "0x" + "ab" * 32], "--source is required with --claim"),
     (["case", "open", "--claim", "0x" + "ab" * 32, "--source", "REFERRAL"], "--by-region goes with --source REFERRAL"),
     (["case", "open", "--claim", "0x12", "--source", "TIP"], "is not a claim id"),

@@ -106,13 +106,15 @@ class RegistryCalls(LedgerCore):
         into (to enrol, already enrolled with the same data). Raises one :class:`InputError`
         naming the first bad entry (``labels[i]``, or ``entry i+1``): a bad pseudonym, an
         unregistered region, a region whose operator role the acting account lacks, reversed
-        coverage, a person listed twice, or a person enrolled on chain with other data."""
+        coverage, a person or a wallet listed twice, a wallet bound to another person on chain, or
+        a person enrolled on chain with other data."""
         if labels is not None and len(labels) != len(people):
             raise ValueError("one label per entry")
         names = labels if labels is not None else [f"entry {i + 1}" for i in range(len(people))]
         regions = set(self.region_codes())
         allowed: dict[int, bool] = {}
         seen: dict[bytes, str] = {}
+        wallets: dict[str, str] = {}
         signer = self.signer.address
         for label, e in zip(names, people, strict=True):
             if len(e.person) != 32 or e.person == bytes(32):
@@ -128,6 +130,11 @@ class RegistryCalls(LedgerCore):
             if e.person in seen:
                 raise InputError(f"{label}: the same person as {seen[e.person]}")
             seen[e.person] = label
+            wallet = (e.wallet or "").lower()
+            if wallet and wallet in wallets:
+                raise InputError(f"{label}: the same wallet as {wallets[wallet]} (a wallet is one person's)")
+            if wallet:
+                wallets[wallet] = label
         fresh: list[Enrolment] = []
         skipped: list[Enrolment] = []
         for start in range(0, len(people), 1000):
@@ -135,6 +142,10 @@ class RegistryCalls(LedgerCore):
             for j, exists in enumerate(self.call("enrolled", [e.person for e in chunk])):
                 e = chunk[j]
                 if not exists:
+                    bound = self._wallet_owner(e)
+                    if bound is not None:
+                        raise InputError(f"{names[start + j]}: wallet {e.wallet} is bound to person "
+                                         f"0x{bound.hex()[:12]}… already")
                     fresh.append(e)
                     continue
                 diff = self._differences(e)
@@ -143,6 +154,13 @@ class RegistryCalls(LedgerCore):
                                      f"with other data ({', '.join(diff)})")
                 skipped.append(e)
         return fresh, skipped
+
+    def _wallet_owner(self, e: Enrolment) -> bytes | None:
+        """The person another than ``e``'s that ``e``'s wallet is bound to on chain, if any."""
+        if not e.wallet:
+            return None
+        person = bytes(self.call("personOfWallet", Web3.to_checksum_address(e.wallet)))
+        return None if person in (bytes(32), e.person) else person
 
     def _differences(self, e: Enrolment) -> list[str]:
         """The fields in which the stored person differs from ``e``."""
