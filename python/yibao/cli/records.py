@@ -25,7 +25,7 @@ from yibao.model.types import AccessBasis, Purpose
 
 if TYPE_CHECKING:
     from yibao.client import Ledger
-    from yibao.client.records import AccessRequest, ConsentInfo
+    from yibao.client.records import AccessRequest, ConsentInfo, RecordInfo
     from yibao.records.secrets import EncryptionSecrets
     from yibao.records.store import RecordStore
     from yibao.workspace import Workspace
@@ -151,54 +151,53 @@ def record_put(
                                      f"{ledger.signer.address} (gas {result.gas_used:,})"))
 
 
-def _consent_for(ledger: Ledger, record: int, reader: str, purpose: Purpose | None) -> ConsentInfo | None:
-    """The reader's first active consent that covers ``record`` (and ``purpose`` when given)."""
+def _consent_for(ledger: Ledger, info: RecordInfo, reader: str, purpose: Purpose | None) -> ConsentInfo | None:
+    """The reader's first active consent that covers the record (and ``purpose`` when given)."""
     from yibao.client.queries import event_args
 
-    info = ledger.record_info(record)
     for a in event_args(ledger, "ConsentGranted", None, info.person, bytes(12) + bytes.fromhex(reader[2:])):
         c = ledger.consent_info(int(a["consent"]))
-        if c.active and c.record in (None, record) and (purpose is None or c.purpose is purpose):
+        if c.active and c.record in (None, info.id) and (purpose is None or c.purpose is purpose):
             return c
     return None
 
 
-def _case_claim(ledger: Ledger, case_id: int, record: int) -> bytes:
+def _case_claim(ledger: Ledger, case_id: int, info: RecordInfo) -> bytes:
     """A claim of the case whose person is the record's (the case basis names one)."""
     from yibao.client.history import claim_details
     from yibao.client.queries import event_args
 
-    person = ledger.record_info(record).person
+    person = info.person
     for a in event_args(ledger, "CaseOpened", case_id.to_bytes(32, "big")):
         for claim in a["claims"]:
             if claim_details(ledger, bytes(claim)).get("person") == "0x" + person.hex():
                 return bytes(claim)
-    raise InputError(f"case {case_id} has no claim of record {record}'s person")
+    raise InputError(f"case {case_id} has no claim of record {info.id}'s person")
 
 
-def access_request(ledger: Ledger, record: int, purpose: str | None, case: int | None, claim: str | None,
+def access_request(ledger: Ledger, info: RecordInfo, purpose: str | None, case: int | None, claim: str | None,
                    consent: int | None, emergency: bool) -> AccessRequest:
     """What the signer asks for: the basis given, or the one that fits (custodian, patient, a consent)."""
     from yibao.client.records import AccessRequest
 
+    record = info.id
     reader = ledger.signer.address
     want = Purpose[purpose] if purpose else None
     if sum((case is not None, consent is not None, emergency)) > 1:
         raise InputError("give at most one of --case, --consent and --emergency")
     if case is not None:
-        cid = bytes.fromhex(claim[2:]) if claim else _case_claim(ledger, case, record)
+        cid = bytes.fromhex(claim[2:]) if claim else _case_claim(ledger, case, info)
         return AccessRequest(record, reader, Purpose.SUPERVISION, AccessBasis.CASE, case, cid)
     if emergency:
         return AccessRequest(record, reader, Purpose.EMERGENCY, AccessBasis.EMERGENCY)
     if consent is not None:
         c = ledger.consent_info(consent)
         return AccessRequest(record, reader, want or c.purpose, AccessBasis.CONSENT, consent)
-    info = ledger.record_info(record)
     if info.custodian == reader:
         return AccessRequest(record, reader, want or Purpose.TREATMENT, AccessBasis.CUSTODIAN)
     if ledger.person_of_wallet(reader) == info.person:
         return AccessRequest(record, reader, Purpose.PERSONAL, AccessBasis.SELF)
-    found = _consent_for(ledger, record, reader, want)
+    found = _consent_for(ledger, info, reader, want)
     if found is None:
         raise InputError(f"{reader} holds no active consent for record {record}"
                          + (f" for {want.name}" if want else "") + "; a regulator gives --case N")
@@ -223,8 +222,8 @@ def record_get(
     from yibao.records.service import read_record
 
     ws, ledger = opts.open()
-    request = access_request(ledger, record, purpose, case, claim, consent, emergency)
     info = ledger.record_info(record)
+    request = access_request(ledger, info, purpose, case, claim, consent, emergency)
     try:
         ledger.check_access(request)  # refused here, by name, before any key of the custodian is touched
     except ContractError as exc:
