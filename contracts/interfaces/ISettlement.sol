@@ -10,6 +10,12 @@ import {IErrors} from "./IErrors.sol";
 interface ISettlement is IErrors {
     /// @notice A region's fund. Law: balance = opening + contributions − settled + clearingIn
     /// − clearingOut + recovered.
+    /// @notice One contribution of a `contributeMany` batch: fen credited for a person.
+    struct Contribution {
+        bytes32 person;
+        uint256 amount;
+    }
+
     struct FundView {
         uint64 opening;
         uint64 balance;
@@ -104,6 +110,10 @@ interface ISettlement is IErrors {
     function setFrozen(address institution, bool frozen) external;
     /// @notice Credit a contribution to the person's home-region fund (operator of that region).
     function contribute(bytes32 person, uint256 amount) external;
+    /// @notice Credit many contributions in one transaction, in order, each exactly as
+    /// `contribute` would (one `ContributionRecorded` each); one refused reverts them all.
+    /// 1 to 500 of them (`BatchSizeInvalid` otherwise).
+    function contributeMany(Contribution[] calldata batch) external;
 
     /// @notice A region's fund (`RegionUnknown` if the region is not registered).
     function fundOf(uint32 region) external view returns (FundView memory);

@@ -21,6 +21,9 @@ import {
 /// history: settlement uses running totals (payable, pending claims, an epoch per institution)
 /// and loops only over the home regions its institution served since the last settlement.
 contract SettlementModule is Reversal, ISettlement {
+    /// @dev Contributions of one `contributeMany` at most (its calldata, never stored history).
+    uint256 private constant MAX_CONTRIBUTIONS = 500;
+
     // ================================================================ review and appeal
 
     /// @inheritdoc ISettlement
@@ -186,6 +189,19 @@ contract SettlementModule is Reversal, ISettlement {
 
     /// @inheritdoc ISettlement
     function contribute(bytes32 person, uint256 amount) external onlyDelegated {
+        _contribute(person, amount);
+    }
+
+    /// @inheritdoc ISettlement
+    function contributeMany(Contribution[] calldata batch) external onlyDelegated {
+        uint256 n = batch.length;
+        if (n == 0 || n > MAX_CONTRIBUTIONS) revert BatchSizeInvalid(n, MAX_CONTRIBUTIONS);
+        for (uint256 i; i < n; ++i) {
+            _contribute(batch[i].person, batch[i].amount);
+        }
+    }
+
+    function _contribute(bytes32 person, uint256 amount) private {
         Person storage p = _personOfOperator(person);
         uint32 region = p.region;
         if (amount == 0) revert AmountZero();
@@ -232,7 +248,8 @@ contract SettlementModule is Reversal, ISettlement {
         return _selectors(
             abi.encodePacked(
                 this.review.selector, this.appeal.selector, this.settle.selector, this.clear.selector,
-                this.clawback.selector, this.setFrozen.selector, this.contribute.selector, this.fundOf.selector,
+                this.clawback.selector, this.setFrozen.selector, this.contribute.selector, this.contributeMany.selector,
+                this.fundOf.selector,
                 this.owedBetween.selector, this.reviewOf.selector, this.claimInfo.selector,
                 this.claimIdOf.selector, this.countersOf.selector
             )

@@ -151,6 +151,39 @@ def test_contributions_credit_the_home_fund(w: World) -> None:
     w.assert_law()
 
 
+def test_contributions_in_one_batch_are_each_a_contribution(w: World) -> None:
+    """contributeMany credits each as contribute would, one event each, in order; one refused
+    refuses the batch (nothing credited); 0 or 501 contributions are no batch."""
+    before = w.fund(B)
+    r = w.as_(OP_B).transact("contributeMany", [(w.p_away, 60_000), (w.p_away, 1), (w.p_away, 2_500)])
+    assert [int(e["amount"]) for e in r.named("ContributionRecorded")] == [60_000, 1, 2_500]
+    assert w.fund(B)["contributions"] == before["contributions"] + 62_501
+    assert w.fund(B)["balance"] == before["balance"] + 62_501
+    after = w.fund(B)
+    refused("AmountZero", lambda: w.as_(OP_B).transact("contributeMany", [(w.p_away, 5), (w.p_away, 0)]))
+    refused("PersonUnknown", lambda: w.as_(OP_B).transact("contributeMany", [(w.p_away, 5), (b"\x07" * 32, 5)]))
+    with pytest.raises(AccessDenied):  # a person of another region in the batch
+        w.as_(OP_B).transact("contributeMany", [(w.p_away, 5), (w.p_home, 5)])
+    err = refused("BatchSizeInvalid", lambda: w.as_(OP_B).transact("contributeMany", []))
+    assert err.inputs["limit"] == 500
+    refused("BatchSizeInvalid", lambda: w.as_(OP_B).transact("contributeMany", [(w.p_away, 1)] * 501))
+    assert w.fund(B) == after
+    w.assert_law()
+
+
+def test_the_client_sends_contributions_in_batches(w: World) -> None:
+    from yibao.errors import InputError
+
+    before = w.fund(B)["contributions"]
+    results = w.as_(OP_B).contribute_many([(w.p_away, 10)] * 1_001)
+    assert len(results) == 3 and sum(len(r.named("ContributionRecorded")) for r in results) == 1_001
+    assert w.fund(B)["contributions"] == before + 10_010
+    with pytest.raises(InputError, match="is 0"):
+        w.as_(OP_B).contribute_many([(w.p_away, 10), (w.p_away, 0)])
+    assert w.fund(B)["contributions"] == before + 10_010
+    w.assert_law()
+
+
 @pytest.mark.parametrize("who", [STRANGER, REV1, OP_A, HOSP, REG_B])
 def test_only_the_regulator_settles_claws_back_and_freezes(w: World, who) -> None:
     cid = w.claim(w.p_home, 8_000)
@@ -397,6 +430,7 @@ ALLOWED = {
     "freeze": {"regulator A"},
     "unfreeze": {"regulator A"},
     "contribute": {"operator B"},  # the person's home region is B
+    "contributeMany": {"operator B"},
 }
 
 
@@ -423,6 +457,8 @@ def _prepare(w: World, call: str) -> tuple:
         if call == "unfreeze":
             w.as_(REG_A).transact("setFrozen", HOSP.address, True)
         return (HOSP.address, call == "freeze")
+    if call == "contributeMany":
+        return ([(w.p_away, 5_000), (w.p_away, 7)],)
     return (w.p_away, 5_000)
 
 

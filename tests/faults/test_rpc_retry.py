@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import requests
 from yibao.chain import Chain, dev_account
 from yibao.chain.backend import Retry
 from yibao.chain.node import AnvilNode
+from yibao.chain.rpc import RpcTransport
 from yibao.errors import ChainError, NodeUnreachable
 
 pytestmark = pytest.mark.anvil
@@ -32,13 +32,13 @@ def node() -> Iterator[AnvilNode]:
 @pytest.fixture
 def flaky(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, int, bool], list[str]]:
     """``flaky(method, n, after)``: the next ``n`` HTTP requests of JSON-RPC ``method`` fail in
-    transit (``after``: once the node got them, so only the answer is lost)."""
-    real = requests.Session.post
+    transit (``after``: once the node got them, so only the answer is lost). Plans add up; the
+    list returned records every request's method since the last arming."""
+    real = RpcTransport._post
     seen: list[str] = []
     plan: dict[str, tuple[int, bool]] = {}
 
-    def post(self: requests.Session, url: str, *args: Any, **kwargs: Any) -> Any:
-        body = kwargs.get("data") or b"{}"
+    def post(self: RpcTransport, body: bytes) -> Any:
         doc = json.loads(body)
         method = doc.get("method", "") if isinstance(doc, dict) else "batch"
         seen.append(method)
@@ -46,11 +46,12 @@ def flaky(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, int, bool], list[st
         if left:
             plan[method] = (left - 1, after)
             if after:
-                real(self, url, *args, **kwargs)
-            raise requests.ConnectionError("connection reset by peer")
-        return real(self, url, *args, **kwargs)
+                real(self, body)
+            self.close()
+            raise ConnectionResetError("connection reset by peer")
+        return real(self, body)
 
-    monkeypatch.setattr(requests.Session, "post", post)
+    monkeypatch.setattr(RpcTransport, "_post", post)
 
     def arm(method: str, n: int, after: bool = False) -> list[str]:
         plan[method] = (n, after)
@@ -67,9 +68,11 @@ def _nonce(chain: Chain) -> int:
 @pytest.mark.parametrize("after", [False, True], ids=["lost-request", "lost-answer"])
 def test_a_send_that_fails_in_transit_is_retried_and_mined_once(node: AnvilNode, flaky: Any, after: bool) -> None:
     chain = Chain.connect(node.url)
-    seen = flaky("eth_sendRawTransaction", 2, after)
+    seen = flaky("eth_sendRawTransactionSync", 2, after)
     chain.send(A, B.address, b"", gas=21_000, value=1)
-    assert seen.count("eth_sendRawTransaction") == 3 and _nonce(chain) == 1
+    assert seen.count("eth_sendRawTransactionSync") == 3 and _nonce(chain) == 1
+    # the answer that carried the receipt is lost, and so are the next receipt reads
+    flaky("eth_sendRawTransactionSync", 1, True)
     seen = flaky("eth_getTransactionReceipt", 3)
     chain.send(A, B.address, b"", gas=21_000, value=1)
     assert seen.count("eth_getTransactionReceipt") >= 4 and _nonce(chain) == 2 and chain.block_number() == 2

@@ -185,7 +185,7 @@ def test_model_and_chain_give_identical_figures(files: tuple[Path, Path],
         code, out, err = cli(capsys, *args)
         assert code == 0, err
         docs[engine] = json.loads(out)
-    assert docs["--model"].pop("engine") == "model" and docs[None].pop("engine") == "chain"
+    assert docs["--model"].pop("engine") == "model" and docs[None].pop("engine") == "anvil"
     assert docs["--model"] == docs[None]
     assert docs[None]["total"]["fund"]["diff"] == -11000
 
@@ -309,7 +309,7 @@ def test_worked_example_readme_shows_the_measured_output(capsys: pytest.CaptureF
                          "--json")
     assert code == 0, err
     doc = json.loads(out)
-    doc["engine"] = "chain"
+    doc["engine"] = "anvil"
     text = io.StringIO()
     print_comparison(doc, Console(file=text, width=80, color_system=None))
     readme = (EXAMPLE / "README.md").read_text("utf-8")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -17,11 +18,10 @@ from typing import Any, Self
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
-from hexbytes import HexBytes
-from web3.exceptions import TransactionNotFound
-from web3.types import RPCEndpoint, TxReceipt
 
 from yibao.chain.abi import ErrorDecoder, revert_data_from_exception
+from yibao.chain.rpc import RpcError, RpcTransport
+from yibao.chain.sending import DEFAULT_GAS, TRANSIENT, SentTx, Sending, TxRequest
 from yibao.errors import ChainError, ContractError, NodeUnreachable, TransactionFailed
 from yibao.units import cst_minute, noon_cst
 
@@ -31,8 +31,11 @@ Account.enable_unaudited_hdwallet_features()
 #: embedded chain funds the same accounts, so both chains have the same dev keys.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNTS = 10
-DEFAULT_GAS = 12_000_000
 EMBEDDED_GAS_LIMIT = 60_000_000
+LOCAL_GAS_LIMIT = 1_000_000_000  # a node of Chain.local(): room for many batches in one block
+#: The engines of a fresh chain (``--engine``): anvil started here (the default of demo,
+#: simulate and bench) or the embedded py-evm, the reference engine.
+ENGINES = ("anvil", "pyevm")
 
 
 def dev_account(i: int) -> LocalAccount:
@@ -60,21 +63,8 @@ class Retry:
             wait = min(self.max_wait, wait * 2)
 
 
-#: A request that failed in transit (requests' errors are OSErrors), as opposed to an answer.
-TRANSIENT: tuple[type[BaseException], ...] = (OSError,)
-
-
 @dataclass
-class SentTx:
-    """A mined transaction: its receipt and gas used."""
-
-    receipt: TxReceipt
-    gas_used: int
-    tx_hash: bytes
-
-
-@dataclass
-class Chain:
+class Chain(Sending):
     """A connection to one chain, embedded or over JSON-RPC."""
 
     w3: Web3
@@ -84,6 +74,10 @@ class Chain:
     decoder: ErrorDecoder = field(default_factory=lambda: ErrorDecoder([]))
     journal: Callable[[int, bytes], None] | None = None  # (timestamp, raw tx) observer
     retry: Retry = field(default_factory=Retry)  # node only: requests that failed in transit
+    rpc: RpcTransport | None = None  # node only: the lean path of sends, receipts, calls and the clock
+    #: What executes: "pyevm" (the embedded chain), "anvil" (a node this process started,
+    #: :meth:`local`), "node" (a node at a URL).
+    engine: str = "pyevm"
     on_close: list[Callable[[], Any]] = field(default_factory=list)  # run once by close()
     #: A block may have been mined that the journal has not recorded (set while a journaled
     #: transaction is on its way; it stays set if that failed): such a chain is never kept warm.
@@ -94,6 +88,8 @@ class Chain:
     _chain_id: int = 0
     _clock: int | None = None  # see set_clock
     _last_ts: int = 0
+    _sync_send: bool = True  # node: try eth_sendRawTransactionSync (the receipt in the same answer)
+    _automine: bool | None = None  # node: whether it mines each transaction as it comes (anvil says)
 
     # ------------------------------------------------------------------ construction
 
@@ -128,11 +124,16 @@ class Chain:
         """Connect to a JSON-RPC node; raise :class:`NodeUnreachable` if it does not answer."""
         # web3's own retries are off: Chain retries every request the same way (see Retry)
         w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None))
+        rpc = RpcTransport(url, timeout=max(timeout, 120.0))
         try:
-            w3.eth.chain_id  # noqa: B018 - a probe
+            chain_id = int(rpc.call("eth_chainId", []), 16)
         except Exception as exc:
+            rpc.close()
             raise NodeUnreachable(f"no JSON-RPC node answers at {url} ({type(exc).__name__})") from exc
-        return cls(w3=w3, kind="rpc", url=url)
+        chain = cls(w3=w3, kind="rpc", url=url, rpc=rpc, engine="node")
+        chain._chain_id = chain_id
+        chain.on_close.append(rpc.close)
+        return chain
 
     def close(self) -> None:
         """Release what the chain holds (the journal lock of a home's embedded chain)."""
@@ -163,16 +164,48 @@ class Chain:
         return self._retrying(what, request)
 
     @classmethod
-    def for_run(cls, first: dt.date, rpc: str | None, what: str) -> Self:
+    def local(cls, genesis_timestamp: int | None = None) -> Self:
+        """A fresh anvil node started here (the checkout's npm binary, see
+        :func:`~yibao.chain.node.anvil_binary`) on a free port of 127.0.0.1, with the dev
+        accounts funded: revm's speed with exact gas, as fresh as :meth:`embedded`. Its blocks
+        take up to 1,000,000,000 gas (a batch sent with :meth:`send_many` fits in one), its pool
+        keeps the order of arrival. :meth:`close` stops it (so does the end of the process)."""
+        from yibao.chain.node import AnvilNode
+
+        # anvil 1.7 rebuilds its whole in-memory state trie for every block (tens of ms once a
+        # year of claims is stored); a node forked from another, idle, anvil keeps its state
+        # in a fork cache that has no trie to rebuild: ~1 ms a block whatever the state
+        # (docs/decisions.md, "The fast engine")
+        origin = AnvilNode(timestamp=genesis_timestamp, gas_limit=LOCAL_GAS_LIMIT)
+        nodes = [origin]
+        try:
+            nodes.append(AnvilNode(timestamp=genesis_timestamp, gas_limit=LOCAL_GAS_LIMIT, extra_args=(
+                "--order", "fifo", "--fork-url", origin.url, "--no-storage-caching")))
+            chain = cls.connect(nodes[-1].url)
+        except BaseException:
+            for n in nodes:
+                n.stop()
+            raise
+        chain.engine = "anvil"
+        for n in reversed(nodes):
+            chain.on_close.append(n.stop)
+            weakref.finalize(chain, n.stop)
+        return chain
+
+    @classmethod
+    def for_run(cls, first: dt.date, rpc: str | None, what: str, engine: str = "pyevm") -> Self:
         """The chain of a run whose first transaction is mined at 12:00 CST of ``first``
         (``what`` names that day in a refusal, e.g. "the scenario's first day").
 
-        Without ``rpc``: a fresh embedded chain whose genesis is a day earlier. With ``rpc``:
+        Without ``rpc``: a fresh chain of ``engine`` (``pyevm``: embedded, ``anvil``: a node
+        started here, :meth:`local`) whose genesis is a day earlier. With ``rpc``:
         the node there, which must not be at or past that moment (a chain clock only moves
         forward), else a one-line :class:`ChainError` saying how to start a fitting node.
         """
         noon = noon_cst(first)
         if rpc is None:
+            if engine == "anvil":
+                return cls.local(genesis_timestamp=noon - 86_400)
             return cls.embedded(genesis_timestamp=noon - 86_400)
         chain = cls.connect(rpc)
         if chain.timestamp() >= noon:
@@ -187,20 +220,41 @@ class Chain:
     @property
     def chain_id(self) -> int:
         if not self._chain_id:
-            self._chain_id = int(self._retrying("eth_chainId", lambda: self.w3.eth.chain_id))
+            self._chain_id = int(self.w3.eth.chain_id)
         return self._chain_id
 
     def describe(self) -> str:
+        if self.engine == "anvil":
+            return "anvil (started here)"
         return self.url if self.kind == "rpc" and self.url else "embedded"
 
     def code_at(self, address: str) -> bytes:
-        return bytes(self._retrying("eth_getCode", lambda: self.w3.eth.get_code(Web3.to_checksum_address(address))))
+        if self.rpc is not None:
+            return bytes.fromhex(str(self._rpc("eth_getCode", [address, "latest"]))[2:])
+        return bytes(self.w3.eth.get_code(Web3.to_checksum_address(address)))
 
     def block_number(self) -> int:
-        return int(self._retrying("eth_blockNumber", lambda: self.w3.eth.block_number))
+        if self.rpc is not None:
+            return int(self._rpc("eth_blockNumber", []), 16)
+        return int(self.w3.eth.block_number)
+
+    def _block(self, block: int | str) -> dict[str, Any]:
+        """A block's header fields (no transactions); on a node as raw JSON (hex numbers)."""
+        if self.rpc is not None:
+            tag = hex(block) if isinstance(block, int) else block
+            found = self._rpc("eth_getBlockByNumber", [tag, False])
+            if found is None:
+                raise ChainError(f"the node at {self.url} has no block {block}")
+            return dict(found)
+        return dict(self.w3.eth.get_block(block))  # type: ignore[arg-type]
+
+    def block_timestamp(self, block: int | str = "latest") -> int:
+        """The time of a block (``latest`` by default)."""
+        ts = self._block(block)["timestamp"]
+        return int(ts, 16) if isinstance(ts, str) else int(ts)
 
     def timestamp(self) -> int:
-        return int(self._retrying("eth_getBlockByNumber", lambda: self.w3.eth.get_block("latest"))["timestamp"])
+        return self.block_timestamp("latest")
 
     def set_next_timestamp(self, ts: int) -> None:
         """Move the chain to time ``ts`` now (an empty block is mined at ``ts``); following
@@ -217,11 +271,12 @@ class Chain:
         self._last_ts = ts
 
     def _rpc(self, method: str, params: list[Any]) -> Any:
-        """A raw JSON-RPC call (node only); returns ``result``."""
-        resp = self._retrying(method, lambda: self.w3.provider.make_request(RPCEndpoint(method), params))
-        if "error" in resp:
-            raise ChainError(f"{method}: {resp['error']}")
-        return resp.get("result")
+        """A raw JSON-RPC call (node only) on the lean path, retried in transit; returns ``result``
+        (an error answer raises :class:`~yibao.chain.rpc.RpcError`, a :class:`ChainError`)."""
+        rpc = self.rpc
+        if rpc is None:
+            raise ChainError(f"{method} needs a JSON-RPC node")
+        return self._retrying(method, lambda: rpc.call(method, params))
 
     def set_clock(self, ts: int) -> None:
         """Run the following transactions at chain time ``ts`` (each one a second later than
@@ -286,160 +341,29 @@ class Chain:
             self._rpc("evm_revert", [snap])
         self._clock, self._last_ts = clock, last_ts
 
-    # ------------------------------------------------------------------ transactions
-
-    def _fee(self) -> int:
-        if not self._max_fee:
-            base = self._retrying("eth_getBlockByNumber", lambda: self.w3.eth.get_block("latest"))
-            base = base.get("baseFeePerGas", 0) or 0
-            self._max_fee = max(2 * int(base), 1) + 10**9
-        return self._max_fee
-
-    def _count(self, address: str, block: str) -> int:
-        return int(self._retrying("eth_getTransactionCount", lambda: self.w3.eth.get_transaction_count(
-            Web3.to_checksum_address(address), block)))  # type: ignore[arg-type]
-
-    def _nonce(self, address: str) -> int:
-        n = self._nonces.get(address)
-        if n is None:
-            return self._count(address, "pending")
-        if self._shaken:
-            # the node was out of reach: it may have restarted from an older state and lost
-            # transactions this client saw mined; then their results are void, so say so
-            self._shaken = False
-            mined = self._count(address, "latest")
-            if mined < n:
-                self._nonces.clear()
-                raise ChainError(
-                    f"the node at {self.url} lost {n - mined} mined transaction(s) of {address} (it restarted "
-                    f"from an older state); rerun the command to resume")
-        return n
-
-    def send(self, account: LocalAccount, to: str | None, data: bytes, gas: int | None = None,
-             value: int = 0) -> SentTx:
-        """Sign, send and mine one transaction; raise the decoded error if it reverted.
-
-        On a journaled (persisted) embedded chain a call is tried first: a refused command then
-        mines nothing and leaves the journal, the nonce and the state as they were."""
-        self._tick()  # first: the call below runs in the pending block, at the time the transaction will
-        if self.journal is not None and to is not None and data:
-            self.call(to, data, sender=account.address, block="pending")
-        tx: dict[str, Any] = {
-            "chainId": self.chain_id,
-            "nonce": self._nonce(account.address),
-            "gas": gas or DEFAULT_GAS,
-            "maxFeePerGas": self._fee(),
-            "maxPriorityFeePerGas": 0,
-            "value": value,
-            "data": data,
-            "type": 2,
-        }
-        if to is not None:
-            tx["to"] = Web3.to_checksum_address(to)
-        signed = account.sign_transaction(tx)
-        raw = bytes(signed.raw_transaction)
-        tx_hash = bytes(signed.hash)
-        self.unjournaled = self.unjournaled or self.journal is not None
-        try:
-            self._broadcast(raw, tx_hash)
-        except NodeUnreachable:
-            self._nonces.pop(account.address, None)
-            raise
-        except Exception as exc:
-            self._nonces.pop(account.address, None)
-            if self.kind == "rpc" and not _looks_like_revert(exc):
-                raise ChainError(f"node refused the transaction: {exc}") from exc
-            raise self._error_from(exc, account.address, tx) from None
-        self._nonces[account.address] = tx["nonce"] + 1
-        receipt = self._receipt(tx_hash, raw, account.address, tx["nonce"])
-        if self.journal is not None:
-            self.journal(int(self.w3.eth.get_block(receipt["blockNumber"])["timestamp"]), raw)
-            self.unjournaled = False
-        if receipt["status"] != 1:
-            raise self._replay_error(account.address, tx, receipt)
-        return SentTx(receipt, int(receipt["gasUsed"]), bytes(tx_hash))
-
-    def _broadcast(self, raw: bytes, tx_hash: bytes) -> None:
-        """Send signed bytes. On a node, a send that failed in transit is retried with the same
-        bytes (the same hash and nonce: at most one of them can ever be mined); a refusal after
-        such a retry is fine when the node already knows or has mined this very transaction."""
-        attempts = 0
-
-        def send() -> None:
-            nonlocal attempts
-            attempts += 1
-            try:
-                self.w3.eth.send_raw_transaction(raw)
-            except TRANSIENT:
-                raise  # retried by _retrying
-            except Exception:
-                if attempts > 1 and self._known(tx_hash):
-                    return
-                raise
-
-        self._retrying("eth_sendRawTransaction", send)
-
-    def _known(self, tx_hash: bytes) -> bool:
-        """Whether the node has this transaction, pending or mined."""
-        try:
-            self._retrying("eth_getTransactionByHash", lambda: self.w3.eth.get_transaction(HexBytes(tx_hash)))
-        except TransactionNotFound:
-            return False
-        return True
-
-    def _receipt(self, tx_hash: bytes, raw: bytes, sender: str, nonce: int) -> TxReceipt:
-        """The receipt of a sent transaction. On a node, an unknown receipt is resolved by the
-        transaction's hash and nonce, never by signing again: see :meth:`_resolve`."""
-        if self.kind == "embedded":
-            return self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
-        deadline = time.monotonic() + 120
-        check = time.monotonic() + 1.0
-        while True:
-            try:
-                receipt: TxReceipt = self._retrying(
-                    "eth_getTransactionReceipt", lambda: self.w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
-                return receipt
-            except TransactionNotFound:
-                pass
-            now = time.monotonic()
-            if now > deadline:
-                raise ChainError(f"transaction 0x{tx_hash.hex()} was not mined in 120 s")
-            if now > check:
-                self._resolve(tx_hash, raw, sender, nonce)
-                check = time.monotonic() + 1.0
-            time.sleep(0.005)
-
-    def _resolve(self, tx_hash: bytes, raw: bytes, sender: str, nonce: int) -> None:
-        """A transaction without a receipt yet: wait while the node has it pending; send the
-        same bytes again when the node lost it and its nonce is still free; refuse when the
-        nonce was used by another transaction or the node lost transactions before it."""
-        mined = self._count(sender, "latest")
-        if mined > nonce:
-            try:
-                self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
-                return  # mined meanwhile: the caller reads the receipt next
-            except TransactionNotFound:
-                raise ChainError(f"transaction 0x{tx_hash.hex()} was dropped: nonce {nonce} of {sender} "
-                                 "was used by another transaction") from None
-        if mined < nonce and self._count(sender, "pending") <= nonce:
-            raise ChainError(f"the node at {self.url} lost transactions of {sender} before nonce {nonce} "
-                             "(it restarted from an older state); rerun the command to resume")
-        if not self._known(tx_hash):
-            self._broadcast(raw, tx_hash)  # the node lost it; the nonce is free: the same bytes again
-
     def call(self, to: str, data: bytes, sender: str | None = None, block: Any = "latest") -> bytes:
         """eth_call; a revert raises the decoded error."""
+        if self.rpc is not None:
+            raw: dict[str, Any] = {"to": to, "data": "0x" + data.hex(), **({"from": sender} if sender else {})}
+            tag = hex(block) if isinstance(block, int) else block
+            try:
+                return bytes.fromhex(str(self._rpc("eth_call", [raw, tag]))[2:])
+            except RpcError as exc:
+                raise self._rpc_error(exc) from None
         params: dict[str, Any] = {"to": Web3.to_checksum_address(to), "data": data}
-        if sender:
-            params["from"] = sender
-        elif self.kind == "embedded":  # eth-tester's default sender cannot pay for the call
-            params["from"] = dev_account(0).address
+        params["from"] = sender or dev_account(0).address  # eth-tester's default sender cannot pay
         try:
-            return bytes(self._retrying("eth_call", lambda: self.w3.eth.call(params, block)))  # type: ignore[arg-type]
-        except NodeUnreachable:
-            raise
+            return bytes(self.w3.eth.call(params, block))  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001
             raise self._error_from(exc, sender or "", params) from None
+
+    def _rpc_error(self, exc: RpcError) -> ChainError:
+        """A node's error answer to a call: the decoded contract error when it carries revert data."""
+        if exc.data is not None and len(exc.data) >= 4:
+            decoded = self.decoder.decode(exc.data)
+            if decoded is not None:
+                return decoded
+        return TransactionFailed(f"call failed: {exc.message}")
 
     def call_many(self, to: str, calls: Sequence[bytes], sender: str | None = None,
                   chunk: int = 500) -> list[bytes | ChainError]:
@@ -454,15 +378,12 @@ class Chain:
                 except ChainError as exc:
                     out.append(exc)
             return out
-        target = Web3.to_checksum_address(to)
+        rpc = self.rpc
+        assert rpc is not None
         for start in range(0, len(calls), chunk):
-            requests = [(RPCEndpoint("eth_call"), [{"to": target, "data": "0x" + data.hex(),
-                                                    **({"from": sender} if sender else {})}, "latest"])
-                        for data in calls[start:start + chunk]]
-            provider: Any = self.w3.provider
-            answers = self._retrying("eth_call", functools.partial(provider.make_batch_request, requests))
-            if not isinstance(answers, list) or len(answers) != len(requests):
-                raise ChainError(f"the node at {self.url} answered {len(requests)} calls with {answers!r:.80}")
+            requests = [("eth_call", [{"to": to, "data": "0x" + data.hex(), **({"from": sender} if sender else {})},
+                                      "latest"]) for data in calls[start:start + chunk]]
+            answers = self._retrying("eth_call", functools.partial(rpc.batch, requests))
             for answer in answers:
                 out.append(self._answer(answer))
         return out
@@ -489,56 +410,18 @@ class Chain:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return TransactionFailed(f"transaction failed without a reason: {msg}")
 
-    def _replay_error(self, sender: str, tx: dict[str, Any], receipt: TxReceipt) -> Exception:
-        """Re-run a failed transaction as a call, on the state before it and at its block's
-        time (reverts may depend on the day), to read the revert data."""
-        block = int(receipt["blockNumber"])
-        ts = int(self.w3.eth.get_block(block)["timestamp"])
-        params = {"from": sender, "to": tx.get("to"), "data": tx["data"], "gas": tx["gas"], "value": tx["value"]}
-        try:
-            if self.kind == "embedded":
-                # the failed transaction changed only nonce and balance: the pending state will do
-                chain = self.tester.backend.chain
-                saved = chain.header
-                chain.header = saved.copy(timestamp=ts)
-                try:
-                    self.w3.eth.call(params, "pending")  # type: ignore[arg-type]
-                finally:
-                    chain.header = saved
-            else:
-                raw = {"from": sender, "to": tx.get("to"), "data": "0x" + bytes(tx["data"]).hex(),
-                       "gas": hex(tx["gas"]), "value": hex(tx["value"])}
-                resp = self.w3.provider.make_request(
-                    RPCEndpoint("eth_call"), [raw, hex(block - 1), {}, {"time": hex(ts), "number": hex(block)}]
-                )
-                err = resp.get("error")
-                if err:
-                    data = err.get("data") if isinstance(err, dict) else None
-                    if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
-                        decoded = self.decoder.decode(bytes.fromhex(data[2:]))
-                        if decoded is not None:
-                            return decoded
-                    return TransactionFailed(f"transaction failed: {err.get('message', err)}")
-        except Exception as exc:  # noqa: BLE001
-            return self._error_from(exc, sender, tx)
-        if int(receipt["gasUsed"]) >= int(tx["gas"]):
-            return TransactionFailed(f"transaction ran out of gas ({tx['gas']} given)")
-        return TransactionFailed("transaction failed without a reason")
-
-
-def _looks_like_revert(exc: BaseException) -> bool:
-    text = f"{type(exc).__name__} {exc}".lower()
-    return "revert" in text or "execution" in text or revert_data_from_exception(exc) is not None
-
 
 __all__ = [
     "DEFAULT_GAS",
     "DEV_ACCOUNTS",
     "DEV_MNEMONIC",
     "EMBEDDED_GAS_LIMIT",
+    "ENGINES",
+    "LOCAL_GAS_LIMIT",
     "TRANSIENT",
     "Chain",
     "Retry",
     "SentTx",
+    "TxRequest",
     "dev_account",
 ]

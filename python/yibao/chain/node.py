@@ -21,12 +21,14 @@ _NPM_BINARIES = tuple(
 def anvil_binary(start: Path | None = None) -> Path:
     """The anvil executable: the ``ANVIL`` environment variable, else npm's binary in the
     ``node_modules`` of ``start`` (the working folder by default) or of a folder above it,
-    else ``anvil`` on PATH. The package never looks for itself: installed, it has no checkout."""
+    else in those of the checkout this package runs from (an editable install: ``make
+    install``), else ``anvil`` on PATH."""
     env = os.environ.get("ANVIL")
     if env:
         return Path(env)
     here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
+    source = Path(__file__).resolve().parent
+    for folder in (here, *here.parents, *source.parents):
         for rel in _NPM_BINARIES:
             if (folder / rel).exists():
                 return folder / rel
@@ -34,6 +36,14 @@ def anvil_binary(start: Path | None = None) -> Path:
     if found:
         return Path(found)
     raise ChainError("anvil not found: run `npm ci` (package @foundry-rs/anvil) or set ANVIL")
+
+
+def anvil_available() -> bool:
+    """Whether :func:`anvil_binary` finds an executable."""
+    try:
+        return os.access(anvil_binary(), os.X_OK)
+    except ChainError:
+        return False
 
 
 def free_port() -> int:
@@ -66,7 +76,8 @@ class AnvilNode:
     is an :class:`InputError`."""
 
     def __init__(self, port: int | None = None, state: Path | None = None, timestamp: int | None = None,
-            log: Path | None = None, extra_args: tuple[str, ...] = (), state_interval: int | None = None) -> None:
+            log: Path | None = None, extra_args: tuple[str, ...] = (), state_interval: int | None = None,
+            gas_limit: int = 60_000_000) -> None:
         if port and not port_is_free(port):
             raise InputError(f"port {port} on 127.0.0.1 is busy (another node?); stop it or choose another --port")
         self.port = port or free_port()
@@ -76,7 +87,7 @@ class AnvilNode:
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--hardfork", "prague",
-            "--gas-limit", "60000000",
+            "--gas-limit", str(gas_limit),
             "--code-size-limit", "24576",
             "--silent",
         ]
@@ -134,4 +145,4 @@ class AnvilNode:
         self.stop()
 
 
-__all__ = ["AnvilNode", "anvil_binary", "free_port", "port_is_free"]
+__all__ = ["AnvilNode", "anvil_available", "anvil_binary", "free_port", "port_is_free"]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from yibao.cli.engine import EngineOpt, bench_runs, fresh_engine
 from yibao.cli.options import (
     AsOpt,
     ChainOptions,
@@ -44,7 +45,6 @@ from yibao.errors import InputError
 from yibao.identity import KEY_ENV, PseudonymKey
 
 if TYPE_CHECKING:
-    from yibao.chain import Chain
     from yibao.simulate.scenario import Scenario
 
 
@@ -159,40 +159,44 @@ def simulate(
         parser=out_folder, help="with --compare: write the comparison as HTML (compare.html) in this folder")] = None,
     screen: Annotated[bool, typer.Option(
         "--screen", help="also screen the claims at the end (screening.md) and print the leads")] = False,
+    engine: EngineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Play a scenario through the contracts (a fresh embedded chain, or --rpc) and print
-    every outcome as JSON; --model plays it through the Python reference model instead.
-    With --compare, play it and its variant on identical worlds and print the difference;
-    with --screen, add the leads screening finds at the end."""
+    """Play a scenario through the contracts (a fresh chain: anvil started here by default,
+    --engine pyevm for the embedded one; or --rpc) and print every outcome as JSON; --model
+    plays it through the Python reference model instead. With --compare, play it and its
+    variant on identical worlds and print the difference; with --screen, add the leads
+    screening finds at the end."""
     from yibao.simulate import Engine, ModelEngine, run_scenario
     from yibao.simulate.scenario import load_scenario
 
     scenario = load_scenario(file)
     if model and rpc:
         raise InputError("give either --model or --rpc, not both")
+    chosen = fresh_engine(engine, rpc=rpc, model=model)
     if compare is not None and screen:
         raise InputError("--screen does not go with --compare")
     if compare is not None:
-        _simulate_compare(file, scenario, compare, model=model, rpc=rpc, report=report, as_json=as_json)
+        _simulate_compare(file, scenario, compare, model=model, rpc=rpc, report=report, as_json=as_json,
+                          engine=chosen)
         return
     if report is not None:
         raise InputError("--report needs --compare")
     if rpc:
         _dev_node_only(rpc, "simulate")
-    engine: Engine
+    player: Engine
     if model:
-        engine = ModelEngine()
+        player = ModelEngine()
     else:
         from yibao.simulate.chain_engine import ChainEngine
 
-        engine = ChainEngine(rpc)
-    doc = run_scenario(scenario, engine, screen=screen)
+        player = ChainEngine(rpc, engine=chosen)
+    doc = run_scenario(scenario, player, screen=screen)
     print(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
 def _simulate_compare(file: Path, scenario: Scenario, variant_file: Path, *, model: bool, rpc: str | None,
-                      report: Path | None, as_json: bool) -> None:
+                      report: Path | None, as_json: bool, engine: str) -> None:
     """``simulate --compare``: the variant is read and checked before anything is played."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID
 
@@ -207,7 +211,7 @@ def _simulate_compare(file: Path, scenario: Scenario, variant_file: Path, *, mod
     if not model:
         from yibao.simulate.chain_engine import ChainEngine
 
-        make = ChainEngine
+        make = partial(ChainEngine, engine=engine)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   console=err, disable=as_json or not err.is_terminal, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -218,7 +222,7 @@ def _simulate_compare(file: Path, scenario: Scenario, variant_file: Path, *, mod
             bar.update(tasks[play], completed=done)
 
         figures = compare(scenario, variant, make, note)
-    doc = {"base": str(file), "variant": str(variant_file), "engine": "model" if model else "chain", **figures}
+    doc = {"base": str(file), "variant": str(variant_file), "engine": "model" if model else engine, **figures}
     if report is not None:
         doc["report"] = str(write_report(doc, report))
     emit(as_json, doc, lambda: print_comparison(doc, out))
@@ -243,6 +247,7 @@ def bench(
         "--precheck", help="latency of a pre-check of a 5-line claim (--claims, --samples)")] = False,
     cases: Annotated[bool, typer.Option("--cases", help="gas of each supervision case step")] = False,
     records: Annotated[bool, typer.Option("--records", help="gas of each step of the patient's side")] = False,
+    engine: EngineOpt = None,
     db: Annotated[str | None, typer.Option(
         "--db", help="database URL for --screen/--index/--precheck (default: a temporary SQLite file)")] = None,
     sizes: Annotated[str | None, typer.Option(
@@ -258,7 +263,7 @@ def bench(
     each supervision case step (issue 13); with --records, of each step of the patient's side."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID
 
-    from yibao.bench import GENESIS, TARGETS, judge, run_bench
+    from yibao.bench import GENESIS, TARGETS, judge, run_bench, side_by_side
     from yibao.bench_cli import bench_mode, run_mode
     from yibao.chain import Chain
     from yibao.chain.node import AnvilNode
@@ -270,14 +275,11 @@ def bench(
     if mode is not None:
         run_mode(mode, rpc=rpc, db=db, sizes=sizes, claims=claims, samples=samples, batch=batch, as_json=as_json)
         return
-    runs: list[tuple[str, Callable[[], Chain]]] = (
-        [("node", partial(Chain.connect, rpc))] if rpc
-        else [("embedded", partial(Chain.embedded, genesis_timestamp=GENESIS))]
-    )
+    runs = bench_runs(engine, rpc)
     anvil_node = None
     if anvil and not rpc:
         anvil_node = AnvilNode(timestamp=GENESIS)
-        runs.append(("anvil", partial(Chain.connect, anvil_node.url)))
+        runs.append(("anvil-node", partial(Chain.connect, anvil_node.url)))
     results = []
     try:
         for label, make in runs:
@@ -291,31 +293,46 @@ def bench(
                         tasks[stage] = bar.add_task(f"{label}: {stage}", total=total)
                     bar.update(tasks[stage], completed=done)
 
-                r = run_bench(make(), history=history, batch=batch, singles=singles, progress=note)
-            r["targets_met"] = judge(r, node=label != "embedded")
+                chain = make()
+                try:
+                    r = run_bench(chain, history=history, batch=batch, singles=singles, progress=note)
+                finally:
+                    chain.close()
+            r["targets_met"] = judge(r, node=label != "pyevm", fast=label == "anvil")
             results.append(r)
     finally:
         if anvil_node is not None:
             anvil_node.stop()
-    emit(as_json, {"targets": TARGETS, "results": results}, lambda: _bench_table(results, history))
+    doc: dict[str, Any] = {"targets": TARGETS, "results": results}
+    versus = side_by_side(results)
+    if versus is not None:
+        doc["fast_vs_pyevm"] = versus
+    emit(as_json, doc, lambda: _bench_table(results, history, versus))
 
 
-def _bench_table(results: list[dict[str, Any]], history: int) -> None:
-    def mark(good: bool) -> str:
-        return "[green]✓[/]" if good else "[red]✗[/]"
+def _bench_table(results: list[dict[str, Any]], history: int, versus: dict[str, Any] | None) -> None:
+    def mark(good: bool | None) -> str:
+        return "" if good is None else "[green]✓[/]" if good else "[red]✗[/]"
 
     t = Table(title="yibao bench (2-line outpatient claims)")
     for col in ("chain", "gas alone", "gas/claim batched", "claims/s single", "claims/s batched",
-                "speed-up", "gas after 100", f"gas after {history:,}", "growth %"):
+                "speed-up", "pipelined single", "pipelined batched", "gas after 100", f"gas after {history:,}",
+                "growth %"):
         t.add_column(col)
     for r in results:
         ok = r["targets_met"]
         t.add_row(r["chain"], f"{r['gas_alone']:,} {mark(ok['gas_alone'])}",
                   f"{r['gas_batched']:,} {mark(ok['gas_batched'])}",
                   f"{r['claims_per_second_single']:,}", f"{r['claims_per_second_batched']:,}",
-                  f"{r['speedup']}× {mark(ok['speedup'])}", f"{r['gas_after_100']:,}",
-                  f"{r['gas_after_history']:,}", f"{r['history_growth_pct']} {mark(ok['history_growth'])}")
+                  f"{r['speedup']}× {mark(ok['speedup'])}",
+                  f"{r['claims_per_second_single_pipelined']:,} {mark(ok.get('fast_single'))}",
+                  f"{r['claims_per_second_batched_pipelined']:,} {mark(ok.get('fast_batched'))}",
+                  f"{r['gas_after_100']:,}", f"{r['gas_after_history']:,}",
+                  f"{r['history_growth_pct']} {mark(ok['history_growth'])}")
     out.print(t)
+    if versus is not None:
+        out.print(f"anvil vs py-evm in this run: batched {versus['batched_ratio']}× {mark(versus['met'])}, "
+                  f"single-claim transactions {versus['single_ratio']}×")
 
 
 def demo(
@@ -325,14 +342,17 @@ def demo(
     seed: Annotated[int, typer.Option(parser=random_seed, help="random seed")] = 7,
     out_dir: Annotated[Path, typer.Option(
         "--out", parser=out_folder, help="folder for the demo's outputs")] = Path("out/demo"),
+    engine: EngineOpt = None,
 ) -> None:
-    """Run the demo: deploy, set up regions and institutions, enrol people, submit claims, settle."""
+    """Run the demo: deploy, set up regions and institutions, enrol people, submit claims, settle
+    (on a fresh chain: anvil started here, or --engine pyevm; or the node at --rpc)."""
     from yibao.demo import run_demo
 
+    chosen = fresh_engine(engine, rpc=rpc)
     if rpc:
         _dev_node_only(rpc, "demo")
     doc = run_demo(rpc=rpc, people=people, claims=claims, seed=seed, out_dir=out_dir,
-                   console=None if as_json else err)
+                   console=None if as_json else err, engine=chosen)
     emit(as_json, doc, lambda: _print_demo(doc))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
@@ -13,13 +13,17 @@ from web3 import Web3
 
 from yibao.chain import artifacts
 from yibao.chain.abi import ErrorDecoder, EventDecoder
-from yibao.chain.backend import Chain, dev_account
+from yibao.chain.backend import Chain, SentTx, TxRequest, dev_account
 from yibao.chain.deployment import Manifest, deploy
 from yibao.client.roles import describe_role
 from yibao.client.types import TxResult
-from yibao.errors import AccessDenied, InputError, KeyRefused
+from yibao.errors import AccessDenied, ChainError, InputError, KeyRefused
 
 T = TypeVar("T")
+
+
+#: Transactions a bulk command keeps in flight at once (one block on anvil, see Chain.send_many).
+PIPELINE = 16
 
 
 def iter_chunks(items: Sequence[T], n: int) -> Iterable[Sequence[T]]:
@@ -47,9 +51,16 @@ class LedgerCore:
             if item["type"] == "function"
         }
         self._inputs = {item["name"]: item["inputs"] for item in abi if item["type"] == "function"}
-        # The claim path's calldata is one bytes32[]: encoded directly with eth-abi, which is
-        # about 50 times faster than web3's general encoder for a batch of claims.
-        self._fast = {"submitClaims": (function_signature_to_4byte_selector("submitClaims(bytes32[])"), ["bytes32[]"])}
+        # Calldata is encoded directly with eth-abi (selector + arguments), which is tens of
+        # times faster than web3's general encoder (it looks the function up by name and
+        # hashes every signature of the ABI on each call); overloaded names go through web3.
+        names = [item["name"] for item in abi if item["type"] == "function"]
+        self._fast = {
+            item["name"]: (function_signature_to_4byte_selector(
+                f"{item['name']}({','.join(_abi_type(i) for i in item['inputs'])})"),
+                [_abi_type(i) for i in item["inputs"]])
+            for item in abi if item["type"] == "function" and names.count(item["name"]) == 1
+        }
 
     # ------------------------------------------------------------------ construction
 
@@ -95,12 +106,16 @@ class LedgerCore:
     # ------------------------------------------------------------------ plumbing
 
     def _calldata(self, fn: str, args: tuple[Any, ...]) -> bytes:
-        fast = self._fast.get(fn)
-        if fast is not None:
-            selector, types = fast
-            return selector + abi_encode(types, list(args))
-        for spec, value in zip(self._inputs.get(fn, ()), args, strict=False):
+        specs = self._inputs.get(fn, ())
+        for spec, value in zip(specs, args, strict=False):
             _check_width(f"{fn} {spec['name']}", spec, value)
+        fast = self._fast.get(fn)
+        if fast is not None and len(args) == len(specs):
+            selector, types = fast
+            try:
+                return selector + abi_encode(types, list(args))
+            except Exception:  # noqa: BLE001 - a value eth-abi takes only as web3 converts it (hex text …)
+                pass
         data: str = self._contract.encode_abi(fn, args=list(args))
         return bytes.fromhex(data[2:])
 
@@ -110,8 +125,35 @@ class LedgerCore:
             sent = self.chain.send(self.signer, self.address, data, gas=gas)
         except AccessDenied as exc:
             raise self._explain(exc) from None
+        return self._result(sent)
+
+    def _result(self, sent: SentTx) -> TxResult:
         events = [e for e in (self._events.decode(log) for log in sent.receipt["logs"]) if e]
         return TxResult(sent.gas_used, events, "0x" + sent.tx_hash.hex())
+
+    def request(self, fn: str, *args: Any, gas: int | None = None) -> TxRequest:
+        """The transaction :meth:`transact` would send for ``fn(*args)``, signed by this
+        client's account, to send with others by :meth:`transact_many`."""
+        return TxRequest(self.signer, self.address, self._calldata(fn, args), gas=gas)
+
+    def transact_many(self, requests: Sequence[TxRequest]) -> list[TxResult | ChainError]:
+        """Send ``requests`` (of any clients of this deployment) pipelined, in order
+        (:meth:`Chain.send_many`): each one's result, or the decoded error it reverted with."""
+        out: list[TxResult | ChainError] = []
+        for sent in self.chain.send_many(requests):
+            if isinstance(sent, SentTx):
+                out.append(self._result(sent))
+            else:
+                out.append(self._explain(sent) if isinstance(sent, AccessDenied) else sent)
+        return out
+
+    def transact_all(self, requests: Sequence[TxRequest]) -> list[TxResult]:
+        """:meth:`transact_many`, raising the first error once all were sent (what was mined stays)."""
+        results = self.transact_many(requests)
+        for r in results:
+            if isinstance(r, ChainError):
+                raise r
+        return cast(list[TxResult], results)
 
     def decode_log(self, log: Any) -> dict[str, Any] | None:
         """A raw log of the ledger as ``{"event", "args", …}``, or None for a foreign one."""
@@ -178,4 +220,4 @@ def _abi_type(p: dict[str, Any]) -> str:
     return t
 
 
-__all__ = ["LedgerCore", "iter_chunks"]
+__all__ = ["PIPELINE", "LedgerCore", "iter_chunks"]

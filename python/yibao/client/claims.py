@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from yibao import codec
+from yibao.chain.backend import TxRequest
 from yibao.client.base import LedgerCore
 from yibao.client.types import (
     GAS_CAP, GAS_PER_CLAIM, ClaimInput, ClaimResult, ClaimView, LineOutcome, Precheck, TxResult
@@ -35,6 +36,22 @@ class ClaimCalls(LedgerCore):
         gas = min(GAS_CAP, sum(c.gas() for c in claims) or GAS_PER_CLAIM)
         tx = self.transact("submitClaims", words, gas=gas)
         return self._claim_results(tx, [len(c.lines) for c in claims], self.signer.address)
+
+    def claims_request(self, claims: Sequence[ClaimInput]) -> TxRequest:
+        """The ``submitClaims`` transaction of ``claims`` by the acting institution, to send
+        with others (:meth:`transact_many`); :meth:`claim_results` reads its result."""
+        words = [w for c in claims for w in c.as_words()]
+        return self.request("submitClaims", words, gas=min(GAS_CAP, sum(c.gas() for c in claims) or GAS_PER_CLAIM))
+
+    def claim_results(self, tx: TxResult, claims: Sequence[ClaimInput]) -> list[ClaimResult]:
+        """The decisions of a mined :meth:`claims_request` of ``claims`` sent by the acting institution."""
+        return self._claim_results(tx, [len(c.lines) for c in claims], self.signer.address)
+
+    def submit_claim_batches(self, batches: Sequence[Sequence[ClaimInput]]) -> list[list[ClaimResult]]:
+        """Submit each batch as one transaction, all pipelined (:meth:`Chain.send_many`); the
+        first refused batch's error is raised once all were sent (the others stay mined)."""
+        txs = self.transact_all([self.claims_request(b) for b in batches])
+        return [self.claim_results(tx, b) for tx, b in zip(txs, batches, strict=True)]
 
     def precheck_claims(self, claims: Sequence[ClaimInput], institution: str | None = None) -> list[ClaimResult]:
         """The decisions the contract would give ``claims`` if ``institution`` (default: the

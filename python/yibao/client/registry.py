@@ -9,7 +9,8 @@ from typing import Any
 from web3 import Web3
 
 from yibao import codec
-from yibao.client.base import LedgerCore
+from yibao.chain.backend import TxRequest
+from yibao.client.base import PIPELINE, LedgerCore, iter_chunks
 from yibao.client.types import Enrolment, Institution, Person, TxResult
 from yibao.errors import InputError
 from yibao.model.types import Filing, Grade, InstitutionStatus, PersonStatus, Scheme, parse_enum
@@ -95,10 +96,13 @@ class RegistryCalls(LedgerCore):
         return self.transact("enrol", e.as_tuple())
 
     def enrol_batch(self, batch: Sequence[Enrolment]) -> TxResult:
-        return self.transact(
-            "enrolBatch", [e.as_tuple() for e in batch],
-            gas=min(50_000_000, 200_000 + _GAS_PER_ENROLMENT * len(batch)),
-        )
+        r = self.enrol_request(batch)
+        return self.transact("enrolBatch", [e.as_tuple() for e in batch], gas=r.gas)
+
+    def enrol_request(self, batch: Sequence[Enrolment]) -> TxRequest:
+        """The ``enrolBatch`` transaction of ``batch``, to send with others (:meth:`transact_many`)."""
+        return self.request("enrolBatch", [e.as_tuple() for e in batch],
+                            gas=min(50_000_000, 200_000 + _GAS_PER_ENROLMENT * len(batch)))
 
     def plan_enrolment(self, people: Sequence[Enrolment],
                        labels: Sequence[str] | None = None) -> tuple[list[Enrolment], list[Enrolment]]:
@@ -178,12 +182,12 @@ class RegistryCalls(LedgerCore):
         enrolled with the same data is skipped (a rerun resumes). ``progress`` is told the
         people of each batch sent. The transactions sent (none when all were enrolled)."""
         fresh, _ = self.plan_enrolment(people)
-        results = []
-        for start in range(0, len(fresh), batch_size):
-            batch = fresh[start:start + batch_size]
-            results.append(self.enrol_batch(batch))
-            if progress:
-                progress(len(batch))
+        results: list[TxResult] = []
+        for group in iter_chunks(list(iter_chunks(fresh, batch_size)), PIPELINE):
+            results += self.transact_all([self.enrol_request(batch) for batch in group])
+            for batch in group:
+                if progress:
+                    progress(len(batch))
         return results
 
     def update_person(self, person: bytes, scheme: Scheme | str, coverage_from: dt.date,

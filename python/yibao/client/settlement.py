@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from web3 import Web3
 
 from yibao import codec
-from yibao.client.base import LedgerCore
+from yibao.chain.backend import TxRequest
+from yibao.client.base import PIPELINE, LedgerCore, iter_chunks
 from yibao.client.types import Counters, TxResult
 from yibao.errors import InputError
 
 
 ZERO = bytes(32)
+#: Contributions of one ``contributeMany`` transaction (the contract takes 1..500).
+CONTRIBUTION_BATCH = 500
+_GAS_PER_CONTRIBUTION = 30_000
+GAS_CAP_CONTRIBUTIONS = 50_000_000
 
 
 def _digest(value: bytes) -> bytes:
@@ -27,6 +34,10 @@ class SettlementCalls(LedgerCore):
         ``A–Z``, ``0–9``, ``_``; :func:`yibao.codec.reason_word`); ``evidence`` the 32-byte keyed
         hash of the evidence (:meth:`yibao.evidence.EvidenceKey.digest`), never the text."""
         return self.transact("review", claim_id, approve, codec.reason_word(reason), _digest(evidence))
+
+    def review_request(self, claim_id: bytes, approve: bool, reason: str = "", evidence: bytes = ZERO) -> TxRequest:
+        """The transaction of :meth:`review`, to send with others (:meth:`transact_many`)."""
+        return self.request("review", claim_id, approve, codec.reason_word(reason), _digest(evidence))
 
     def appeal(self, claim_id: bytes) -> TxResult:
         """The claim's institution appeals a reviewer's rejection."""
@@ -45,6 +56,10 @@ class SettlementCalls(LedgerCore):
         """Claw a settled claim back (reason and evidence as in :meth:`review`)."""
         return self.transact("clawback", claim_id, codec.reason_word(reason), _digest(evidence))
 
+    def clawback_request(self, claim_id: bytes, reason: str = "", evidence: bytes = ZERO) -> TxRequest:
+        """The transaction of :meth:`clawback`, to send with others (:meth:`transact_many`)."""
+        return self.request("clawback", claim_id, codec.reason_word(reason), _digest(evidence))
+
     def set_frozen(self, institution: str, frozen: bool) -> TxResult:
         return self.transact("setFrozen", Web3.to_checksum_address(institution), frozen)
 
@@ -53,6 +68,27 @@ class SettlementCalls(LedgerCore):
         home-region fund."""
         codec.check_uint(amount, codec.U64, "contribution amount")
         return self.transact("contribute", person, amount)
+
+    def contribute_many(self, contributions: Sequence[tuple[bytes, int]]) -> list[TxResult]:
+        """Credit ``(person, fen)`` contributions in order, :data:`CONTRIBUTION_BATCH` to a
+        ``contributeMany`` transaction (each exactly as :meth:`contribute`), pipelined. The
+        amounts are checked before anything is sent; a refused batch raises once all were sent
+        (the batches before it and after it stay mined)."""
+        for person, amount in contributions:
+            codec.check_uint(amount, codec.U64, "contribution amount")
+            if amount == 0:
+                raise InputError(f"contribution amount for 0x{bytes(person).hex()} is 0")
+        batches = list(iter_chunks(list(contributions), CONTRIBUTION_BATCH))
+        out: list[TxResult] = []
+        for group in iter_chunks(batches, PIPELINE):
+            out += self.transact_all([self.contributions_request(b) for b in group])
+        return out
+
+    def contributions_request(self, batch: Sequence[tuple[bytes, int]]) -> TxRequest:
+        """The ``contributeMany`` transaction of ``batch`` (1..500 ``(person, fen)``), to send
+        with others (:meth:`transact_many`)."""
+        return self.request("contributeMany", [(bytes(p), a) for p, a in batch],
+                            gas=min(GAS_CAP_CONTRIBUTIONS, 100_000 + _GAS_PER_CONTRIBUTION * len(batch)))
 
     def fund(self, region: int) -> dict[str, int]:
         """A region's fund: opening, balance, contributions, settled, clearing in/out, recovered."""
@@ -68,4 +104,4 @@ class SettlementCalls(LedgerCore):
         return Counters(int(d), int(f), int(op), tuple(int(v) for v in visits))
 
 
-__all__ = ["SettlementCalls"]
+__all__ = ["CONTRIBUTION_BATCH", "GAS_CAP_CONTRIBUTIONS", "SettlementCalls"]

@@ -175,6 +175,7 @@ WORK_LABELS: dict[str, Label] = {
     "cases": Label("监管案件", "supervision cases: screening, cases, fines, reinstatement"),
     "clock": Label("链上时钟", "moving the chain's clock"),
     "fund reads": Label("基金余额读取", "reading fund balances"),
+    "day sends": Label("当日交易批量上链", "sending each day's transactions together (pipelined, mined as one block)"),
 }
 
 

@@ -32,16 +32,20 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from yibao.chain import Chain, dev_account
+from yibao.chain.backend import TxRequest
+from yibao.client.base import iter_chunks
+from yibao.client.settlement import CONTRIBUTION_BATCH
 from yibao.client import ClaimInput, ClaimResult, Enrolment, Ledger, TxResult
 from yibao.codec import decode_reason
 from yibao.demo.world import INSTITUTIONS, SURGE, InstSpec, PlannedClaim, World, institution_key
 from yibao.demo.world_rules import (
+    appeal_decision_rule, appeals_rule, review_rule,
     CQ, EMPLOYEE_RATE_BPS, END, GZ, JAN1, LAST_UPLOAD, OPENING_PER_PERSON, REGIONS, RESIDENT_PREMIUM,
     SETUP_DAY, YEAR
 )
 from yibao.evidence import SIMULATION_KEY, EvidenceKey
 from yibao.errors import ChainError, ContractError
-from yibao.model.types import ClaimStatus, Flag, LineNote, Reason, Scheme, VisitType
+from yibao.model.types import ClaimStatus, Reason, Scheme, VisitType
 from yibao.units import from_day, noon_cst
 
 #: Claims per submission transaction at most, and lines per transaction at most.
@@ -58,41 +62,9 @@ FREEZE_DAY, CLAWBACK_DAYS, UNFREEZE_DAY = (
 REVIEW_LAG, APPEAL_LAG, APPEAL_DECISION_LAG = 1, 2, 3
 
 ProgressFn = Callable[[str, int], None]
+#: A transaction planned for the day and what follows its result into the records.
+Pending = tuple[TxRequest, Callable[[TxResult], None]]
 UPLOAD_WEEKDAY = {s.key: i % 7 for i, s in enumerate(INSTITUTIONS)}  # each institution's upload day
-
-
-# ------------------------------------------------------------------------------------ the parties' rules
-
-
-def review_rule(res: ClaimResult) -> tuple[bool, str]:
-    """The reviewers' fixed policy for a FLAGGED claim, on the chain's own decision only.
-
-    Reject when the monthly visit limit was exceeded (超次就诊), when less than half of the bill
-    is eligible (大量目录外/超标准收费), or — for a grade-D institution — when a line was
-    billed too soon or above the maximum quantity; approve otherwise."""
-    notes = LineNote.NONE
-    for ln in res.lines:
-        notes |= ln.notes
-    if res.flags & Flag.VISIT_LIMIT:
-        return False, "VISIT_LIMIT_EXCEEDED"
-    if res.billed and res.eligible * 2 < res.billed:
-        return False, "LOW_ELIGIBLE_SHARE"
-    if res.flags & Flag.INSTITUTION_GRADE and notes & (LineNote.TOO_SOON | LineNote.QTY_CAPPED):
-        return False, "GRADE_D_IRREGULAR_LINES"
-    return True, "OK"
-
-
-def appeals_rule(res: ClaimResult) -> bool:
-    """An institution appeals a reviewer's rejection when the fund share was at least 200 元."""
-    return res.fund >= 200_00
-
-
-def appeal_decision_rule(res: ClaimResult) -> tuple[bool, str]:
-    """The second reviewer approves an appeal for an admission whose bill is at least 40 %
-    eligible (necessity documented in the case file); otherwise the rejection stands."""
-    if res.visit == VisitType.INPATIENT and res.eligible * 10 >= res.billed * 4:
-        return True, "APPEAL_ADMISSION_JUSTIFIED"
-    return False, "APPEAL_REJECTED"
 
 
 Row = dict[str, Any]
@@ -290,39 +262,62 @@ class Player:
                     )
 
     # ---------------------------------------------------------------- the year's actions
-    def contribute(self, person: bytes, home: int, amount: int) -> None:
-        r = self.tx("contributions", self.as_(self.operator[home]).contribute(person, amount))
-        for ev in r.named("ContributionRecorded"):
-            self.contributions.append(self.dated(**ints(ev, "region", "amount")))
+    def contribute(self, due: list[tuple[bytes, int, int]]) -> list[Pending]:
+        """The day's contributions: a ``contributeMany`` batch per home region (in order of
+        first mention) of at most :data:`CONTRIBUTION_BATCH`."""
+        by_home: dict[int, list[tuple[bytes, int]]] = defaultdict(list)
+        for person, home, amount in due:
+            by_home[home].append((person, amount))
+
+        def then(r: TxResult) -> None:
+            for ev in self.tx("contributions", r).named("ContributionRecorded"):
+                self.contributions.append(self.dated(**ints(ev, "region", "amount")))
+
+        return [(self.as_(self.operator[home]).contributions_request(chunk), then)
+                for home, items in by_home.items() for chunk in iter_chunks(items, CONTRIBUTION_BATCH)]
+
+    def send_day(self, pending: list[Pending]) -> None:
+        """Send the day's planned transactions pipelined, in order (mined together on anvil),
+        and follow each one's result into the records in the same order."""
+        if not pending:
+            return
+        for (_, then), r in zip(pending, self.ledger.transact_all([q for q, _ in pending]), strict=True):
+            then(r)
 
     def terminate(self, person: bytes, home: int) -> None:
         r = self.tx("registry", self.as_(self.operator[home]).terminate_person(person, 1))
         for ev in r.named("PersonStatusChanged"):
             self.terminations.append(self.dated(**ints(ev, "to")))
 
-    def upload(self, inst: str, claims: list[PlannedClaim]) -> list[bytes]:
-        """Submit an institution's pending claims in batches; returns the ids to review."""
-        to_review: list[bytes] = []
-        claims = sorted(claims, key=lambda c: (c.service, c.invoice))
-        i = 0
-        while i < len(claims):
-            batch: list[PlannedClaim] = []
-            lines = 0
-            while i < len(claims) and len(batch) < BATCH_CLAIMS and lines + len(claims[i].lines) <= BATCH_LINES:
-                batch.append(claims[i])
-                lines += len(claims[i].lines)
-                i += 1
-            to_review += self.submit(inst, batch)
-            self.progress("claims", len(batch))
-        return to_review
+    def upload(self, uploads: list[tuple[str, list[PlannedClaim]]], due: Agenda) -> list[Pending]:
+        """Each institution's pending claims of the day in batches; the ids a batch leaves
+        FLAGGED are due for review :data:`REVIEW_LAG` days later."""
+        review_day = self.today + dt.timedelta(days=REVIEW_LAG)
+        out: list[Pending] = []
+        for inst, claims in uploads:
+            claims = sorted(claims, key=lambda c: (c.service, c.invoice))
+            client = self.as_(self.inst_acct[inst])
+            i = 0
+            while i < len(claims):
+                batch: list[PlannedClaim] = []
+                lines = 0
+                while i < len(claims) and len(batch) < BATCH_CLAIMS and lines + len(claims[i].lines) <= BATCH_LINES:
+                    batch.append(claims[i])
+                    lines += len(claims[i].lines)
+                    i += 1
+                inputs = [ClaimInput(c.invoice, c.person.pid, c.visit, c.service, c.lines, c.discharge,
+                                     c.claimed_fund, c.documents) for c in batch]
 
-    def submit(self, inst: str, batch: list[PlannedClaim]) -> list[bytes]:
-        """One submission transaction; returns the ids of the claims it left FLAGGED."""
-        inputs = [
-            ClaimInput(c.invoice, c.person.pid, c.visit, c.service, c.lines, c.discharge, c.claimed_fund, c.documents)
-            for c in batch
-        ]
-        results = self.as_(self.inst_acct[inst]).submit_claims(inputs)
+                def then(r: TxResult, inst: str = inst, batch: list[PlannedClaim] = batch,
+                         inputs: list[ClaimInput] = inputs, client: Ledger = client) -> None:
+                    due.reviews[review_day] += self.submitted(inst, batch, client.claim_results(r, inputs))
+                    self.progress("claims", len(batch))
+
+                out.append((client.claims_request(inputs), then))
+        return out
+
+    def submitted(self, inst: str, batch: list[PlannedClaim], results: list[ClaimResult]) -> list[bytes]:
+        """Follow one submission transaction into the records; returns the ids it left FLAGGED."""
         self.count("claims", results[0].gas_used)
         self.batches.append(len(batch))
         flagged: list[bytes] = []
@@ -342,14 +337,24 @@ class Player:
                 flagged.append(res.claim_id)
         return flagged
 
-    def review(self, cid: bytes) -> bool:
-        """First review; returns True when rejected (the institution may appeal)."""
-        rec = self.recs[cid]
-        approve, code = review_rule(rec.res)
-        reviewer = self.reviewers[self.first_reviewer[rec.treating]]
-        r = self.tx("reviews", self.as_(reviewer).review(cid, approve, code, self.key.digest(f"review:{cid.hex()}")))
-        self.reviewed(r, rec, code, appeal=False)
-        return rec.status == ClaimStatus.REJECTED
+    def review(self, cids: list[bytes], due: Agenda) -> list[Pending]:
+        """The day's first reviews; a rejection the institution will appeal (:func:`appeals_rule`)
+        is due for appeal :data:`APPEAL_LAG` days later."""
+        appeal_day = self.today + dt.timedelta(days=APPEAL_LAG)
+        out: list[Pending] = []
+        for cid in cids:
+            rec = self.recs[cid]
+            approve, code = review_rule(rec.res)
+            reviewer = self.reviewers[self.first_reviewer[rec.treating]]
+
+            def then(r: TxResult, rec: Rec = rec, code: str = code) -> None:
+                self.reviewed(self.tx("reviews", r), rec, code, appeal=False)
+                if rec.status == ClaimStatus.REJECTED and appeals_rule(rec.res):
+                    due.appeals[appeal_day].append(rec.res.claim_id)
+
+            out.append((self.as_(reviewer).review_request(cid, approve, code, self.key.digest(f"review:{cid.hex()}")),
+                        then))
+        return out
 
     def reviewed(self, r: TxResult, rec: Rec, code: str, appeal: bool) -> None:
         """Follow a review's ClaimReviewed event into the claim's record."""
@@ -374,36 +379,59 @@ class Player:
                 rec.reason = Reason.APPEAL_REJECTED if appeal else Reason.REVIEW_REJECTED
                 rec.fund = 0
 
-    def appeal(self, cid: bytes) -> None:
-        rec = self.recs[cid]
-        r = self.tx("appeals", self.as_(self.inst_acct[rec.inst]).appeal(cid))
-        if r.named("ClaimAppealed"):
-            rec.status, rec.appealed = ClaimStatus.APPEALED, True
+    def appeal(self, cids: list[bytes], due: Agenda) -> list[Pending]:
+        """The institutions' appeals of the day; each is decided :data:`APPEAL_DECISION_LAG` days later."""
+        due.decisions[self.today + dt.timedelta(days=APPEAL_DECISION_LAG)] += cids
+        out: list[Pending] = []
+        for cid in cids:
+            rec = self.recs[cid]
 
-    def decide_appeal(self, cid: bytes) -> None:
-        rec = self.recs[cid]
-        approve, code = appeal_decision_rule(rec.res)
-        reviewer = self.reviewers[1 - self.first_reviewer[rec.treating]]
-        r = self.tx("appeals", self.as_(reviewer).review(cid, approve, code, self.key.digest(f"appeal:{cid.hex()}")))
-        self.reviewed(r, rec, code, appeal=True)
+            def then(r: TxResult, rec: Rec = rec) -> None:
+                if self.tx("appeals", r).named("ClaimAppealed"):
+                    rec.status, rec.appealed = ClaimStatus.APPEALED, True
+
+            out.append((self.as_(self.inst_acct[rec.inst]).request("appeal", cid), then))
+        return out
+
+    def decide_appeal(self, cids: list[bytes]) -> list[Pending]:
+        """The second reviewer's decisions on the appeals due today."""
+        out: list[Pending] = []
+        for cid in cids:
+            rec = self.recs[cid]
+            approve, code = appeal_decision_rule(rec.res)
+            reviewer = self.reviewers[1 - self.first_reviewer[rec.treating]]
+
+            def then(r: TxResult, rec: Rec = rec, code: str = code) -> None:
+                self.reviewed(self.tx("appeals", r), rec, code, appeal=True)
+
+            out.append((self.as_(reviewer).review_request(cid, approve, code, self.key.digest(f"appeal:{cid.hex()}")),
+                        then))
+        return out
 
     def settle_all(self) -> None:
+        """Settle every institution with approved claims that is not frozen, pipelined in
+        institution order; one whose region's fund cannot pay is skipped (nothing changed)."""
+        due: list[tuple[InstSpec, int]] = []
         for spec in INSTITUTIONS:
             # what the events say is payable (the settlement itself confirms it: Settled.claims)
             payable = sum(self.recs[cid].fund for cid in self.unsettled.get(spec.key, []))
             if self.frozen.get(spec.key):
                 self.settle_skips.append(self.dated(institution=spec.key, why="frozen", payable=payable))
             elif payable:
-                self.settle(spec, payable)
+                due.append((spec, payable))
+        reqs = [self.as_(self.regulator[spec.region]).request(
+            "settle", self.inst_acct[spec.key].address, self.key.digest(f"PAY-{spec.key}-{self.today:%Y%m%d}"))
+            for spec, _ in due]
+        for (spec, payable), r in zip(due, self.ledger.transact_many(reqs), strict=True):
+            if isinstance(r, ContractError):  # FundInsufficient: the fund cannot pay; nothing changed
+                self.settle_skips.append(self.dated(institution=spec.key, why=r.name, payable=payable))
+            elif isinstance(r, ChainError):
+                raise r
+            else:
+                self.settled(spec, payable, self.tx("settlements", r))
 
-    def settle(self, spec: InstSpec, payable: int) -> None:
-        acct = self.inst_acct[spec.key]
-        reg = self.as_(self.regulator[spec.region])
-        try:
-            r = self.tx("settlements", reg.settle(acct.address, self.key.digest(f"PAY-{spec.key}-{self.today:%Y%m%d}")))
-        except ContractError as exc:  # FundInsufficient: the fund cannot pay; nothing changed
-            self.settle_skips.append(self.dated(institution=spec.key, why=exc.name, payable=payable))
-            return
+    def settled(self, spec: InstSpec, payable: int, r: TxResult) -> None:
+        """Follow a settlement's events into the records."""
         for ev in r.named("Settled"):
             ids = self.unsettled.pop(spec.key, [])
             if int(ev["claims"]) != len(ids) or int(ev["payable_"]) != payable:
@@ -451,13 +479,16 @@ class Player:
         """The audit (飞行检查) found the surge institution's fake claims: claw back those paid."""
         spec = next(s for s in INSTITUTIONS if s.key == SURGE)
         reg = self.as_(self.regulator[spec.region])
+        plan: list[tuple[bytes, Rec, str]] = []
         for cid, rec in self.recs.items():
             if rec.planned.tag != "fraud" or rec.status != ClaimStatus.SETTLED:
                 continue
             why = "FAKE_ADMISSION" if rec.planned.visit == VisitType.INPATIENT else "FAKE_VISIT"
-            r = self.tx("supervision", reg.clawback(
-                cid, why, self.key.digest(f"audit {self.today:%Y-%m} {rec.planned.invoice}")))
-            for ev in r.named("ClaimClawedBack"):
+            plan.append((cid, rec, why))
+        reqs = [reg.clawback_request(cid, why, self.key.digest(f"audit {self.today:%Y-%m} {rec.planned.invoice}"))
+                for cid, rec, why in plan]
+        for (cid, rec, _), r in zip(plan, self.ledger.transact_all(reqs), strict=True):
+            for ev in self.tx("supervision", r).named("ClaimClawedBack"):
                 rec.status, rec.clawed_back = ClaimStatus.CLAWED_BACK, int(ev["amount"])
                 self.clawbacks.append(
                     self.dated(
@@ -509,26 +540,26 @@ class Player:
             raise ChainError(f"the year ended with {left} claims not uploaded or reviewed")
 
     def play_day(self, day: dt.date, due: Agenda) -> None:
-        pending = due.pending
-        uploads = [k for k in pending if pending[k] and (day.weekday() == UPLOAD_WEEKDAY[k] or day >= LAST_UPLOAD)]
+        pending_claims = due.pending
+        uploads = [k for k in pending_claims
+                   if pending_claims[k] and (day.weekday() == UPLOAD_WEEKDAY[k] or day >= LAST_UPLOAD)]
         snap = day.weekday() == 6 or day.day in (1, 15) or day in SETTLE_DAYS or day in CLEARING_DAYS or day == END
         if due.busy(day, uploads) or snap:
             self.timed("clock", self.clock, day)
         for pid, home in due.terminations.pop(day, []):
             self.timed("supervision", self.terminate, pid, home)
-        for pid, home, amount in due.contributions.pop(day, []):
-            self.timed("contributions", self.contribute, pid, home, amount)
-        for inst in uploads:
-            for cid in self.timed("claims", self.upload, inst, pending.pop(inst)):
-                due.reviews[day + dt.timedelta(days=REVIEW_LAG)].append(cid)
-        for cid in due.reviews.pop(day, []):
-            if self.timed("reviews", self.review, cid) and appeals_rule(self.recs[cid].res):
-                due.appeals[day + dt.timedelta(days=APPEAL_LAG)].append(cid)
-        for cid in due.appeals.pop(day, []):
-            self.timed("appeals", self.appeal, cid)
-            due.decisions[day + dt.timedelta(days=APPEAL_DECISION_LAG)].append(cid)
-        for cid in due.decisions.pop(day, []):
-            self.timed("appeals", self.decide_appeal, cid)
+        pending: list[Pending] = []  # the day's transactions that read nothing mined today: sent together
+        if day in due.contributions:
+            pending += self.timed("contributions", self.contribute, due.contributions.pop(day))
+        if uploads:
+            pending += self.timed("claims", self.upload, [(inst, pending_claims.pop(inst)) for inst in uploads], due)
+        if due.reviews.get(day):
+            pending += self.timed("reviews", self.review, due.reviews.pop(day), due)
+        if due.appeals.get(day):
+            pending += self.timed("appeals", self.appeal, due.appeals.pop(day), due)
+        if due.decisions.get(day):
+            pending += self.timed("appeals", self.decide_appeal, due.decisions.pop(day))
+        self.timed("day sends", self.send_day, pending)
         if day in SETTLE_DAYS:
             self.timed("settlements", self.settle_all)
         if day in CLEARING_DAYS:
@@ -557,13 +588,11 @@ __all__ = [
     "UNFREEZE_DAY",
     "UPLOAD_WEEKDAY",
     "Agenda",
+    "Pending",
     "Player",
     "ProgressFn",
     "Rec",
     "Row",
-    "appeal_decision_rule",
-    "appeals_rule",
     "ints",
     "new_rows",
-    "review_rule",
 ]

@@ -25,10 +25,10 @@ from yibao.demo.world_rules import SETUP_DAY, YEAR
 SETUP_STEPS = 4  # regions and roles, policies and catalogues, institutions, enrolment and filings
 
 
-def open_chain(rpc: str | None) -> Chain:
-    """The embedded chain starting the day before the setup, or the node at ``rpc`` if its clock
-    is not past the setup day yet."""
-    return Chain.for_run(SETUP_DAY, rpc, "the demo's first day")
+def open_chain(rpc: str | None, engine: str = "anvil") -> Chain:
+    """A fresh chain of ``engine`` (anvil started here, or the embedded py-evm) starting the day
+    before the setup, or the node at ``rpc`` if its clock is not past the setup day yet."""
+    return Chain.for_run(SETUP_DAY, rpc, "the demo's first day", engine=engine)
 
 
 @dataclass
@@ -83,7 +83,7 @@ def play_year(pl: Player, timing: dict[str, float]) -> None:
 
 
 def play_demo(rpc: str | None = None, people: int = 1000, claims: int = 10000, seed: int = 7,
-        out_dir: Path = Path("out/demo"), console: Console | None = None) -> DemoRun:
+        out_dir: Path = Path("out/demo"), console: Console | None = None, engine: str = "anvil") -> DemoRun:
     """:func:`run_demo`, also handing back the ledger (tests re-read the chain through it)."""
     import yibao.demo as package  # its ``open_chain`` is the one to call (tests replace it there)
 
@@ -91,7 +91,7 @@ def play_demo(rpc: str | None = None, people: int = 1000, claims: int = 10000, s
     t0 = time.perf_counter()
     world = build_world(seed, people, claims)
     timing["world_s"] = time.perf_counter() - t0
-    chain = package.open_chain(rpc)
+    chain = package.open_chain(rpc, engine)
     out_dir.mkdir(parents=True, exist_ok=True)
     with progress_bar(console) as bar:
         pl = CasePlayer(chain, world, YearProgress(bar, len(world.claims)), out_dir=out_dir)
@@ -137,10 +137,11 @@ class DemoOptions(TypedDict, total=False):
     seed: int
     out_dir: Path
     console: Console | None
+    engine: str
 
 
 def run_demo(**options: Unpack[DemoOptions]) -> dict[str, Any]:
-    """Build the world, play the year on the chain (embedded, or the node at ``rpc``), write the
+    """Build the world, play the year on the chain (a fresh one of ``engine``, or the node at ``rpc``), write the
     report into ``out_dir`` (report.html, report.json, CSV files, manifest.json) and return the
     report document; ``doc["summary"]`` is a few lines for the terminal, ``doc["timing"]`` the
     measured wall-clock seconds. The options and their defaults are :func:`play_demo`'s."""

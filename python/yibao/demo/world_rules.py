@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from yibao.model.types import PolicyVersion, Scheme
+from yibao.client import ClaimResult
+from yibao.model.types import Flag, LineNote, PolicyVersion, Scheme, VisitType
 
 YEAR = 2026
 CQ, GZ = 500000, 440100
@@ -104,6 +105,41 @@ def policies() -> list[PolicyVersion]:
     return [cq_emp, cq_res, gz_emp, gz_res, gz_emp2, gz_res2]
 
 
+# ------------------------------------------------------------------------------------ the parties' rules
+
+
+def review_rule(res: ClaimResult) -> tuple[bool, str]:
+    """The reviewers' fixed policy for a FLAGGED claim, on the chain's own decision only.
+
+    Reject when the monthly visit limit was exceeded (超次就诊), when less than half of the bill
+    is eligible (大量目录外/超标准收费), or — for a grade-D institution — when a line was
+    billed too soon or above the maximum quantity; approve otherwise."""
+    notes = LineNote.NONE
+    for ln in res.lines:
+        notes |= ln.notes
+    if res.flags & Flag.VISIT_LIMIT:
+        return False, "VISIT_LIMIT_EXCEEDED"
+    if res.billed and res.eligible * 2 < res.billed:
+        return False, "LOW_ELIGIBLE_SHARE"
+    if res.flags & Flag.INSTITUTION_GRADE and notes & (LineNote.TOO_SOON | LineNote.QTY_CAPPED):
+        return False, "GRADE_D_IRREGULAR_LINES"
+    return True, "OK"
+
+
+def appeals_rule(res: ClaimResult) -> bool:
+    """An institution appeals a reviewer's rejection when the fund share was at least 200 元."""
+    return res.fund >= 200_00
+
+
+def appeal_decision_rule(res: ClaimResult) -> tuple[bool, str]:
+    """The second reviewer approves an appeal for an admission whose bill is at least 40 %
+    eligible (necessity documented in the case file); otherwise the rejection stands."""
+    if res.visit == VisitType.INPATIENT and res.eligible * 10 >= res.billed * 4:
+        return True, "APPEAL_ADMISSION_JUSTIFIED"
+    return False, "APPEAL_REJECTED"
+
+
+
 __all__ = [
     "APPEAL_DAYS",
     "CAP_FACTOR",
@@ -131,7 +167,10 @@ __all__ = [
     "YEAR",
     "Hospitals",
     "Levels",
+    "appeal_decision_rule",
+    "appeals_rule",
     "first_policy",
     "policies",
+    "review_rule",
     "scaled",
 ]

@@ -47,7 +47,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from yibao.chain.backend import Chain, SentTx, dev_account
+from yibao.chain.backend import Chain, SentTx, TxRequest, dev_account
 from yibao.client import ClaimInput, Enrolment, Ledger, LineOutcome, claim_id_of, line_results, to_decision
 from yibao.evidence import SIMULATION_KEY, EvidenceKey
 from yibao.units import noon_cst
@@ -107,6 +107,14 @@ class _GasCountingChain(Chain):
             self.gas_total += sent.gas_used
         return sent
 
+    def send_many(self, requests: Sequence[TxRequest]) -> list[SentTx | ChainError]:
+        if self.rpc is None:  # the embedded chain sends them one by one: send() counts them
+            return super().send_many(requests)
+        results = super().send_many(requests)
+        self.gas_total += sum(r.gas_used for r, q in zip(results, requests, strict=True)
+                              if isinstance(r, SentTx) and q.data)
+        return results
+
 
 def _submission(claim: Claim) -> ClaimInput:
     """A scenario claim as its institution sends it."""
@@ -127,9 +135,11 @@ class EngineSnapshot:
 class ChainEngine:
     """:class:`~yibao.simulate.Engine` over the contracts (embedded chain or ``rpc`` node)."""
 
-    def __init__(self, rpc: str | None = None) -> None:
-        """Play on a fresh embedded chain, or on the node at ``rpc``."""
+    def __init__(self, rpc: str | None = None, engine: str = "pyevm") -> None:
+        """Play on a fresh chain of ``engine`` (``pyevm``: embedded, ``anvil``: a node started
+        here, :meth:`Chain.local`), or on the node at ``rpc``."""
         self.rpc = rpc
+        self.engine = engine
         self._ledger: Ledger | None = None
         self._today: dt.date | None = None
         self._regions: list[int] = []
@@ -186,7 +196,7 @@ class ChainEngine:
             self.chain.set_clock(noon_cst(today))
 
     def _start(self, first: dt.date) -> None:
-        chain = _GasCountingChain.for_run(first, self.rpc, "the scenario's set-up day")
+        chain = _GasCountingChain.for_run(first, self.rpc, "the scenario's set-up day", engine=self.engine)
         chain.set_clock(noon_cst(first))  # every transaction from now on: noon, noon + 1 s, ...
         self._chain = chain
         self._ledger = Ledger.deploy(chain, _admin(), _admin().address)
