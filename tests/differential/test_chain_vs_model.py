@@ -6,7 +6,8 @@ two output documents to be equal once the chain's ``gas`` is set aside. A failur
 the seed, the first differing claim and field and the first differing step, and says how
 to rebuild the world (see ``worldrun.assert_agree``).
 
-Per default run: 10 claim-only worlds × 200 claims (2,000 claims), 5 worlds × 200 claims
+Per default run (the first of each kind on the embedded py-evm chain, the rest on the fast
+engine): 10 claim-only worlds × 200 claims (2,000 claims), 5 worlds × 200 claims
 with reviews, appeals, settlements, clearings, clawbacks and supervision cases (open, findings,
 decisions, contests, rulings, finalize, close, fines paid), and 2 worlds × 200 claims of
 which ~15 % are malformed. ``-m slow``: 20 worlds × 1,000 claims (every other one with the
@@ -53,29 +54,39 @@ def differential(seed: int, engine_kwargs: dict[str, Any] | None = None, **world
     assert_agree(seed, world, doc, model, chain)
 
 
-@pytest.mark.parametrize("seed", CLAIM_SEEDS)
+def _engine(seed: int) -> dict[str, Any]:
+    """The first world of each kind plays on the embedded py-evm chain, the others on the fast
+    engine (anvil started here): the engines are held equal by test_engines_agree.py."""
+    return {"engine": "pyevm" if seed == 0 else "anvil"}
+
+
+def _marks(seeds: range) -> list[Any]:
+    return [pytest.param(s, marks=() if s == 0 else pytest.mark.anvil) for s in seeds]
+
+
+@pytest.mark.parametrize("seed", _marks(CLAIM_SEEDS))
 def test_claims_agree(seed: int) -> None:
     """Claims and registry steps only: every decision, line and amount."""
-    differential(seed, claims=CLAIMS)
+    differential(seed, _engine(seed), claims=CLAIMS)
 
 
-@pytest.mark.parametrize("seed", AFTER_SEEDS)
+@pytest.mark.parametrize("seed", _marks(AFTER_SEEDS))
 def test_after_the_decision_agrees(seed: int) -> None:
     """Reviews, appeals, settlements, clearings, clawbacks, freezes, contributions too."""
-    differential(seed, claims=CLAIMS, after=True)
+    differential(seed, _engine(seed), claims=CLAIMS, after=True)
 
 
-@pytest.mark.parametrize("seed", MALFORMED_SEEDS)
+@pytest.mark.parametrize("seed", _marks(MALFORMED_SEEDS))
 def test_malformed_claims_agree(seed: int) -> None:
     """Malformed claims are refused with the same error names, and store nothing."""
-    differential(seed, claims=CLAIMS, malformed_rate=0.15)
+    differential(seed, _engine(seed), claims=CLAIMS, malformed_rate=0.15)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SLOW_SEEDS)
 def test_large_worlds_agree(seed: int) -> None:
     """Larger worlds (1,000 claims each), every other one with the post-decision steps."""
-    differential(1000 + seed, claims=SLOW_CLAIMS, after=seed % 2 == 1)
+    differential(1000 + seed, _engine(seed), claims=SLOW_CLAIMS, after=seed % 2 == 1)
 
 
 @pytest.mark.anvil

@@ -218,7 +218,7 @@ def fund_law_holds(code: int, f: FundState) -> bool:
 # the chain world, built once and reset for every example
 # ---------------------------------------------------------------------------
 
-_NOT_ENGINE_STATE = ("rpc", "_ledger", "_chain", "_key", "_screening")  # the connection, the fixed key and
+_NOT_ENGINE_STATE = ("rpc", "engine", "_ledger", "_chain", "_key", "_screening")  # the connection, the fixed key and
 # the index of the chain (which follows the chain's reverts by itself) are kept
 
 
@@ -252,10 +252,10 @@ def chain_state(chain: Any, owed: Callable[[int, int], int] | None = None) -> Ve
 class ChainWorld:
     """One ``ChainEngine`` with the setup played, and a way back to just after the setup."""
 
-    def __init__(self, rpc: str | None = None) -> None:
+    def __init__(self, rpc: str | None = None, engine: str = "pyevm") -> None:
         from yibao.simulate.chain_engine import ChainEngine  # the chain side is optional elsewhere
 
-        self.engine = ChainEngine(rpc=rpc)
+        self.engine = ChainEngine(rpc=rpc, engine=engine)
         play_setup(self.engine)
         ledger = self.engine.ledger
         for code, (_, opening) in REGIONS.items():  # the chain opened the funds as asked
@@ -1145,9 +1145,12 @@ class LedgerLaws(RuleBasedStateMachine):
 # ---------------------------------------------------------------------------
 
 EXAMPLES = 150
-"""Sequences per half of the embedded run. The run is two halves of 150 sequences, each from
-its own fixed seed, so that ``make test``'s two workers share it (each half alone must meet
-``MUST_SEE``)."""
+"""Sequences per half of the main run. The run is two halves of 150 sequences, each from its
+own fixed seed, so that ``make test``'s two workers share it (each half alone must meet
+``MUST_SEE``). It plays on the fast engine (anvil started here, ``Chain.local``): the laws
+are the same on every engine, and tests/differential/test_engines_agree.py holds the engines
+equal; the embedded py-evm chain runs :data:`EMBEDDED_EXAMPLES` of them besides."""
+EMBEDDED_EXAMPLES = 40
 HALF_SEEDS = (1, 2)
 STEPS = 20
 ANVIL_EXAMPLES = 25
@@ -1229,21 +1232,36 @@ def _run_machine(world: ChainWorld, examples: int, seed: int = 0) -> None:
 
 
 @pytest.fixture(scope="module")
+def fast_world() -> Iterator[ChainWorld]:
+    world = ChainWorld(engine="anvil")
+    yield world
+    world.engine.chain.close()
+
+
+@pytest.fixture(scope="module")
 def embedded_world() -> ChainWorld:
     return ChainWorld()
 
 
+@pytest.mark.anvil
 @pytest.mark.parametrize("half", [
     pytest.param(HALF_SEEDS[0], marks=pytest.mark.xdist_group("first")),
     pytest.param(HALF_SEEDS[1], marks=pytest.mark.xdist_group("second")),
 ])
-def test_chain_and_model_keep_the_law(embedded_world: ChainWorld, half: int) -> None:
-    """150 sequences of one half (its own fixed seed) on the embedded chain: same outcomes,
+def test_chain_and_model_keep_the_law(fast_world: ChainWorld, half: int) -> None:
+    """150 sequences of one half (its own fixed seed) on the fast engine: same outcomes,
     funds, institutions, claims after every step, and the fund law throughout."""
-    _run_machine(embedded_world, EXAMPLES, seed=half)
-    assert embedded_world.resets >= EXAMPLES
+    _run_machine(fast_world, EXAMPLES, seed=half)
+    assert fast_world.resets >= EXAMPLES
     missing = [pair for pair in MUST_SEE if not seen(*pair)]
     assert not missing, f"the generator never reached {missing}; seen: {sorted(OUTCOMES)}"
+
+
+@pytest.mark.xdist_group("second")
+def test_chain_and_model_keep_the_law_on_pyevm(embedded_world: ChainWorld) -> None:
+    """The same on the embedded py-evm chain, the reference engine (fewer sequences)."""
+    _run_machine(embedded_world, EMBEDDED_EXAMPLES, seed=3)
+    assert embedded_world.resets >= EMBEDDED_EXAMPLES
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,8 @@ def anvil_binary(start: Path | None = None) -> Path:
     install``), else ``anvil`` on PATH."""
     env = os.environ.get("ANVIL")
     if env:
+        if not os.access(env, os.X_OK):
+            raise ChainError(f"anvil not found: ANVIL={env} is not an executable file")
         return Path(env)
     here = (start or Path.cwd()).resolve()
     source = Path(__file__).resolve().parent

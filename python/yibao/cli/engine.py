@@ -41,8 +41,8 @@ def fresh_engine(engine: str | None, *, rpc: str | None, model: bool = False) ->
         from yibao.chain.node import anvil_available
 
         if not anvil_available():
-            err.print("anvil not found (run `npm ci`, or set ANVIL): playing on the embedded py-evm chain, "
-                      "which is slower; --engine pyevm says so without this note")
+            err.print("note: anvil not found (run `npm ci`, or set ANVIL): playing on the embedded py-evm chain, "
+                      "which is slower (--engine pyevm chooses it without this note)", soft_wrap=True)
             return "pyevm"
     return engine or "anvil"
 
