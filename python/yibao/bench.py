@@ -81,9 +81,14 @@ def _single(w: BenchWorld, person: bytes) -> int:
     return w.hospital.transact("submitClaims", w.claim(person), gas=1_000_000).gas_used
 
 
+def _batch_call(w: BenchWorld, persons: list[bytes]) -> tuple[list[bytes], int]:
+    """A batch of fresh claims of ``persons``: its words and the gas to send them with."""
+    return [word for p in persons for word in w.claim(p)], min(55_000_000, 200_000 + 120_000 * len(persons))
+
+
 def _batch(w: BenchWorld, persons: list[bytes]) -> int:
-    words = [word for p in persons for word in w.claim(p)]
-    return w.hospital.transact("submitClaims", words, gas=min(55_000_000, 200_000 + 120_000 * len(persons))).gas_used
+    words, gas = _batch_call(w, persons)
+    return w.hospital.transact("submitClaims", words, gas=gas).gas_used
 
 
 def _single_request(w: BenchWorld, person: bytes) -> TxRequest:
@@ -91,8 +96,8 @@ def _single_request(w: BenchWorld, person: bytes) -> TxRequest:
 
 
 def _batch_request(w: BenchWorld, persons: list[bytes]) -> TxRequest:
-    words = [word for p in persons for word in w.claim(p)]
-    return w.hospital.request("submitClaims", words, gas=min(55_000_000, 200_000 + 120_000 * len(persons)))
+    words, gas = _batch_call(w, persons)
+    return w.hospital.request("submitClaims", words, gas=gas)
 
 
 def run_bench(chain: Chain, *, history: int = 10_000, batch: int = 50, singles: int = 100,

@@ -392,12 +392,7 @@ class Chain(Sending):
         err = answer.get("error")
         if not err:
             return bytes.fromhex(str(answer["result"])[2:])
-        data = err.get("data") if isinstance(err, dict) else None
-        if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
-            decoded = self.decoder.decode(bytes.fromhex(data[2:]))
-            if decoded is not None:
-                return decoded
-        return TransactionFailed(f"call failed: {err.get('message', err) if isinstance(err, dict) else err}")
+        return self._rpc_error(RpcError("eth_call", err))
 
     def _error_from(self, exc: BaseException, sender: str, tx: dict[str, Any]) -> Exception:
         data = revert_data_from_exception(exc)

@@ -52,7 +52,6 @@ err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 RpcOpt = Annotated[str | None, typer.Option("--rpc", help="JSON-RPC URL of a node")]
 ManifestOpt = Annotated[Path | None, typer.Option("--manifest", help="deployment manifest")]
-
 HomeOpt = Annotated[Path | None, typer.Option("--home", help="state folder (default ./.yibao)")]
 
 # ---------------------------------------------------------------------- option parsers

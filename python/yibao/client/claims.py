@@ -32,16 +32,15 @@ class ClaimCalls(LedgerCore):
     def submit_claims(self, claims: Sequence[ClaimInput]) -> list[ClaimResult]:
         """Submit claims in one transaction (``submitClaims`` of their words); each is decided
         on its own, a malformed one reverts them all."""
-        words = [w for c in claims for w in c.as_words()]
-        gas = min(GAS_CAP, sum(c.gas() for c in claims) or GAS_PER_CLAIM)
+        words, gas = _submission(claims)
         tx = self.transact("submitClaims", words, gas=gas)
         return self._claim_results(tx, [len(c.lines) for c in claims], self.signer.address)
 
     def claims_request(self, claims: Sequence[ClaimInput]) -> TxRequest:
         """The ``submitClaims`` transaction of ``claims`` by the acting institution, to send
         with others (:meth:`transact_many`); :meth:`claim_results` reads its result."""
-        words = [w for c in claims for w in c.as_words()]
-        return self.request("submitClaims", words, gas=min(GAS_CAP, sum(c.gas() for c in claims) or GAS_PER_CLAIM))
+        words, gas = _submission(claims)
+        return self.request("submitClaims", words, gas=gas)
 
     def claim_results(self, tx: TxResult, claims: Sequence[ClaimInput]) -> list[ClaimResult]:
         """The decisions of a mined :meth:`claims_request` of ``claims`` sent by the acting institution."""
@@ -67,8 +66,7 @@ class ClaimCalls(LedgerCore):
         sender = institution or self.sender
         if sender is None:
             raise InputError("a pre-check is made for an institution: act as it, or name it")
-        words = [w for c in claims for w in c.as_words()]
-        gas = min(GAS_CAP, sum(c.gas() for c in claims) or GAS_PER_CLAIM)
+        words, gas = _submission(claims)
         sim = simulate(self.chain, sender, self.address, self._calldata("submitClaims", (words,)), gas)
         events = [e for e in (self.decode_log(log) for log in sim.logs) if e]
         return self._claim_results(TxResult(sim.gas_used, events, ""), [len(c.lines) for c in claims],
@@ -165,6 +163,12 @@ def _visit(v: int) -> VisitType | int:
         return VisitType(v)
     except ValueError:
         return v
+
+
+
+def _submission(claims: Sequence[ClaimInput]) -> tuple[list[bytes], int]:
+    """The ``submitClaims`` words of ``claims`` and the gas to send them with."""
+    return [w for c in claims for w in c.as_words()], min(GAS_CAP, sum(c.gas() for c in claims) or GAS_PER_CLAIM)
 
 
 __all__ = ["ClaimCalls", "claim_view"]

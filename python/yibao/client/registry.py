@@ -96,13 +96,11 @@ class RegistryCalls(LedgerCore):
         return self.transact("enrol", e.as_tuple())
 
     def enrol_batch(self, batch: Sequence[Enrolment]) -> TxResult:
-        r = self.enrol_request(batch)
-        return self.transact("enrolBatch", [e.as_tuple() for e in batch], gas=r.gas)
+        return self.transact("enrolBatch", [e.as_tuple() for e in batch], gas=_enrol_gas(len(batch)))
 
     def enrol_request(self, batch: Sequence[Enrolment]) -> TxRequest:
         """The ``enrolBatch`` transaction of ``batch``, to send with others (:meth:`transact_many`)."""
-        return self.request("enrolBatch", [e.as_tuple() for e in batch],
-                            gas=min(50_000_000, 200_000 + _GAS_PER_ENROLMENT * len(batch)))
+        return self.request("enrolBatch", [e.as_tuple() for e in batch], gas=_enrol_gas(len(batch)))
 
     def plan_enrolment(self, people: Sequence[Enrolment],
                        labels: Sequence[str] | None = None) -> tuple[list[Enrolment], list[Enrolment]]:
@@ -237,5 +235,10 @@ class RegistryCalls(LedgerCore):
     def today(self) -> dt.date:
         return from_day(int(self.call("today")))
 
+
+
+def _enrol_gas(n: int) -> int:
+    """The gas an ``enrolBatch`` of ``n`` people is sent with."""
+    return min(50_000_000, 200_000 + _GAS_PER_ENROLMENT * n)
 
 __all__ = ["ENROL_BATCH", "RegistryCalls"]
