@@ -131,9 +131,13 @@ def test_precheck_bench_command_on_anvil() -> None:
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--screen", "--index"], "give one of --screen, --index, --precheck, --cases and --records"),
-    (["--cases", "--precheck"], "give one of --screen, --index, --precheck, --cases and --records"),
-    (["--records", "--cases"], "give one of --screen, --index, --precheck, --cases and --records"),
+    (["--screen", "--index"], "give one of --screen, --index, --precheck, --cases, --records and --model"),
+    (["--cases", "--precheck"], "give one of --screen, --index, --precheck, --cases, --records and --model"),
+    (["--records", "--cases"], "give one of --screen, --index, --precheck, --cases, --records and --model"),
+    (["--model", "--cases"], "give one of --screen, --index, --precheck, --cases, --records and --model"),
+    (["--model", "--rpc", "http://127.0.0.1:9"], "--model times the reference model, not a node"),
+    (["--model", "--samples", "10"], "--samples goes with --precheck"),
+    (["--model", "--claims", "0"], "1..10000000, not 0"),
     (["--sizes", "1000"], "--sizes goes with --screen"),
     (["--index", "--samples", "10"], "--samples goes with --precheck"),
     (["--claims", "10"], "--claims goes with --index or --precheck"),
@@ -207,3 +211,25 @@ def test_the_record_bench_measures_every_step() -> None:
     assert all(21_000 < g < 400_000 for g in doc["gas"].values()), doc["gas"]
     assert doc["gas"]["register an encryption key"] < doc["gas"]["register an encryption key (relayed)"]
     assert doc["read_ms"] > 0 and doc["samples"] == 10
+
+
+def test_the_model_bench_plays_and_compares_a_city() -> None:
+    from yibao.bench_city import TARGETS, run_model_bench
+
+    stages: set[str] = set()
+    doc = run_model_bench(3_000, lambda stage, done, total: stages.add(stage))
+    assert doc["claims"] == 3_000 and doc["people"] == 300 and doc["steps"] > 3_000
+    assert doc["model_claims_per_second"] == int(3_000 / doc["play_seconds"])
+    assert doc["city_seconds"] >= doc["generate_seconds"]
+    assert doc["targets"] == TARGETS and doc["targets_met"]["city_seconds"] is None  # smaller than the target city
+    assert doc["fund_change"]["variant"] > doc["fund_change"]["base"]  # the variant pays more outpatient care
+    assert {"play (base)", "compare (base)", "compare (variant)"} <= stages
+
+
+def test_the_model_bench_command_prints_json_and_a_table() -> None:
+    code, out, _ = _cli("bench", "--model", "--claims", "2000", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["engine"] == "model" and doc["claims"] == 2000
+    code, out, _ = _cli("bench", "--model", "--claims", "1000")
+    assert code == 0 and "yibao bench --model" in out and "1,000 claims" in out

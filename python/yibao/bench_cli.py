@@ -15,6 +15,8 @@ from yibao.errors import InputError
 #: The defaults of the index benchmarks' options.
 DEFAULT_CLAIMS = 10_000
 DEFAULT_SAMPLES = 200
+#: ``bench --model``'s default city (issue 15's target size).
+TARGETS_CITY_CLAIMS = 1_000_000
 
 
 def sizes_of(text: str) -> list[int]:
@@ -170,25 +172,51 @@ def records_bench(rpc: str | None, as_json: bool) -> None:
     emit(as_json, doc, table)
 
 
+def model_bench(claims: int, as_json: bool) -> None:
+    """``bench --model``: the reference model's claims per second and a city's time (issue 15 §3)."""
+    from yibao.bench_city import run_model_bench
+
+    with _bars(as_json) as note:
+        doc = run_model_bench(claims, note)
+
+    def table() -> None:
+        met = doc["targets_met"]
+        t = Table(title=f"yibao bench --model: a city of {doc['people']:,} people, {doc['claims']:,} claims, "
+                        f"{doc['institutions']:,} institutions ({doc['steps']:,} steps)")
+        for col in ("generate s", "play s", "claims/s", "compare s (both plays)", "city s (generate + compare)"):
+            t.add_column(col, justify="right")
+        t.add_row(f"{doc['generate_seconds']}", f"{doc['play_seconds']}",
+                  f"{doc['model_claims_per_second']:,} {_mark(met['model_claims_per_second'])}",
+                  f"{doc['compare_seconds']}", f"{doc['city_seconds']} {_mark(met['city_seconds'])}")
+        out.print(t)
+        targets = doc["targets"]
+        out.print(f"targets: {targets['model_claims_per_second']:,} claims/s; a city of "
+                  f"{targets['city_claims']:,} claims in at most {targets['city_seconds']} s")
+
+    emit(as_json, doc, table)
+
+
 def bench_mode(*, screen: bool, index: bool, precheck: bool, rpc: str | None, anvil: bool, db: str | None,
                sizes: str | None, claims: int | None, samples: int | None, cases: bool = False,
-               records: bool = False) -> str | None:
-    """Which index, case or record benchmark the options ask for (None: the claim bench), the
-    options that go with another refused (InputError, before anything runs)."""
+               records: bool = False, model: bool = False) -> str | None:
+    """Which index, case, record or model benchmark the options ask for (None: the claim bench),
+    the options that go with another refused (InputError, before anything runs)."""
     modes = [m for m, on in (("screen", screen), ("index", index), ("precheck", precheck), ("cases", cases),
-                             ("records", records)) if on]
+                             ("records", records), ("model", model)) if on]
     if len(modes) > 1:
-        raise InputError("give one of --screen, --index, --precheck, --cases and --records")
+        raise InputError("give one of --screen, --index, --precheck, --cases, --records and --model")
     mode = modes[0] if modes else None
     if mode is not None and anvil:
         raise InputError(f"--anvil goes with the claim bench, not --{mode} (which starts its own anvil)")
     for given, flag, fits in ((sizes, "--sizes", ("screen",)), (samples, "--samples", ("precheck",)),
-                              (claims, "--claims", ("index", "precheck")),
+                              (claims, "--claims", ("index", "precheck", "model")),
                               (db, "--db", ("screen", "index", "precheck"))):
         if given is not None and mode not in fits:
             raise InputError(f"{flag} goes with " + " or ".join(f"--{m}" for m in fits))
     if mode == "screen" and rpc:
         raise InputError("--screen times a database, not a node: drop --rpc (give --db for PostgreSQL)")
+    if mode == "model" and rpc:
+        raise InputError("--model times the reference model, not a node: drop --rpc")
     return mode
 
 
@@ -200,7 +228,9 @@ def run_mode(mode: str, *, rpc: str | None, db: str | None, sizes: str | None, c
         from yibao.bench_db import refuse_real_index
 
         refuse_real_index(db)
-    if mode == "cases":
+    if mode == "model":
+        model_bench(claims or TARGETS_CITY_CLAIMS, as_json)
+    elif mode == "cases":
         cases_bench(rpc, as_json)
     elif mode == "records":
         records_bench(rpc, as_json)
@@ -214,5 +244,5 @@ def run_mode(mode: str, *, rpc: str | None, db: str | None, sizes: str | None, c
         precheck_bench(rpc, db, claims or DEFAULT_CLAIMS, samples or DEFAULT_SAMPLES, batch, as_json)
 
 
-__all__ = ["DEFAULT_CLAIMS", "DEFAULT_SAMPLES", "bench_mode", "cases_bench", "index_bench", "precheck_bench",
-           "records_bench", "run_mode", "screen_bench", "sizes_of"]
+__all__ = ["DEFAULT_CLAIMS", "DEFAULT_SAMPLES", "TARGETS_CITY_CLAIMS", "bench_mode", "cases_bench", "index_bench",
+           "model_bench", "precheck_bench", "records_bench", "run_mode", "screen_bench", "sizes_of"]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from yibao.cli.city import ClaimsOpt, PeopleOpt, SeedOpt, simulate_city
 from yibao.cli.engine import EngineOpt, bench_runs, fresh_engine
 from yibao.cli.options import (
     AsOpt,
@@ -45,6 +46,7 @@ from yibao.errors import InputError
 from yibao.identity import KEY_ENV, PseudonymKey
 
 if TYPE_CHECKING:
+    from yibao.chain import Chain
     from yibao.simulate.scenario import Scenario
 
 
@@ -149,7 +151,7 @@ def deploy(
 
 
 def simulate(
-    file: Annotated[Path, typer.Argument(help="scenario JSON (the format: docs/rules/scenario.md)")],
+    file: Annotated[Path | None, typer.Argument(help="scenario JSON (the format: docs/rules/scenario.md)")] = None,
     model: Annotated[bool, typer.Option("--model", help="run the Python reference model")] = False,
     rpc: RpcOpt = None,
     compare: Annotated[Path | None, typer.Option(
@@ -160,19 +162,34 @@ def simulate(
     screen: Annotated[bool, typer.Option(
         "--screen", help="also screen the claims at the end (screening.md) and print the leads")] = False,
     engine: EngineOpt = None,
+    city: Annotated[bool, typer.Option(
+        "--city", help="instead of a file, a generated city's year (基金测算: --people, --claims, --seed); "
+                       "prints its summary, or with --compare POLICY_FILE the comparison")] = False,
+    people: PeopleOpt = 100_000,
+    claims: ClaimsOpt = 1_000_000,
+    seed: SeedOpt = 7,
     as_json: JsonOpt = False,
 ) -> None:
     """Play a scenario through the contracts (a fresh chain: anvil started here by default,
     --engine pyevm for the embedded one; or --rpc) and print every outcome as JSON; --model
     plays it through the Python reference model instead. With --compare, play it and its
     variant on identical worlds and print the difference; with --screen, add the leads
-    screening finds at the end."""
+    screening finds at the end. With --city, play a generated city instead of a file."""
     from yibao.simulate import Engine, ModelEngine, run_scenario
     from yibao.simulate.scenario import load_scenario
 
-    scenario = load_scenario(file)
     if model and rpc:
         raise InputError("give either --model or --rpc, not both")
+    if city:
+        if file is not None or rpc or screen:
+            raise InputError("--city plays a generated city on a fresh engine: it takes no FILE, --rpc or --screen")
+        chosen = fresh_engine(engine, rpc=None, model=model)
+        simulate_city(people=people, claims=claims, seed=seed, compare=compare, report=report, as_json=as_json,
+                      engine="model" if model else chosen)
+        return
+    if file is None:
+        raise InputError("give a scenario FILE, or --city")
+    scenario = load_scenario(file)
     chosen = fresh_engine(engine, rpc=rpc, model=model)
     if compare is not None and screen:
         raise InputError("--screen does not go with --compare")
@@ -247,29 +264,32 @@ def bench(
         "--precheck", help="latency of a pre-check of a 5-line claim (--claims, --samples)")] = False,
     cases: Annotated[bool, typer.Option("--cases", help="gas of each supervision case step")] = False,
     records: Annotated[bool, typer.Option("--records", help="gas of each step of the patient's side")] = False,
+    model: Annotated[bool, typer.Option(
+        "--model", help="the reference model on a generated city (--claims, default 1,000,000): claims/s, "
+                        "and the city generated, played and compared with a variant policy")] = False,
     engine: EngineOpt = None,
     db: Annotated[str | None, typer.Option(
         "--db", help="database URL for --screen/--index/--precheck (default: a temporary SQLite file)")] = None,
     sizes: Annotated[str | None, typer.Option(
         parser=bench_sizes, help="claims of each synthetic index of --screen (default 100000,300000,1000000)")] = None,
     claims: Annotated[int | None, typer.Option(
-        parser=bench_claims, help="claims submitted for --index and --precheck (default 10000)")] = None,
+        parser=bench_claims, help="claims submitted for --index and --precheck (default 10000); "
+                                  "the city's claims for --model (default 1000000)")] = None,
     samples: Annotated[int | None, typer.Option(
         parser=bench_samples, help="pre-checks timed by --precheck (default 200)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Measure claim gas and speed (one per transaction vs batched, and as history grows); with
     --screen, --index or --precheck, the event index's speed (issue 12); with --cases, the gas of
-    each supervision case step (issue 13); with --records, of each step of the patient's side."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID
-
-    from yibao.bench import GENESIS, TARGETS, judge, run_bench, side_by_side
+    each supervision case step (issue 13); with --records, of each step of the patient's side; with
+    --model, the reference model's speed on a generated city (issue 15)."""
+    from yibao.bench import GENESIS, TARGETS, side_by_side
     from yibao.bench_cli import bench_mode, run_mode
     from yibao.chain import Chain
     from yibao.chain.node import AnvilNode
 
     mode = bench_mode(screen=screen, index=index, precheck=precheck, rpc=rpc, anvil=anvil, db=db, sizes=sizes,
-                      claims=claims, samples=samples, cases=cases, records=records)
+                      claims=claims, samples=samples, cases=cases, records=records, model=model)
     if rpc:
         _dev_node_only(rpc, "bench")
     if mode is not None:
@@ -280,26 +300,8 @@ def bench(
     if anvil and not rpc:
         anvil_node = AnvilNode(timestamp=GENESIS)
         runs.append(("anvil-node", partial(Chain.connect, anvil_node.url)))
-    results = []
     try:
-        for label, make in runs:
-            with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                          console=err, disable=as_json, transient=True) as bar:
-                tasks: dict[str, TaskID] = {}
-
-                def note(stage: str, done: int, total: int,
-                         tasks: dict[str, TaskID] = tasks, label: str = label) -> None:
-                    if stage not in tasks:
-                        tasks[stage] = bar.add_task(f"{label}: {stage}", total=total)
-                    bar.update(tasks[stage], completed=done)
-
-                chain = make()
-                try:
-                    r = run_bench(chain, history=history, batch=batch, singles=singles, progress=note)
-                finally:
-                    chain.close()
-            r["targets_met"] = judge(r, node=label != "pyevm", fast=label == "anvil")
-            results.append(r)
+        results = _bench_chains(runs, history=history, batch=batch, singles=singles, as_json=as_json)
     finally:
         if anvil_node is not None:
             anvil_node.stop()
@@ -308,6 +310,35 @@ def bench(
     if versus is not None:
         doc["fast_vs_pyevm"] = versus
     emit(as_json, doc, lambda: _bench_table(results, history, versus))
+
+
+def _bench_chains(runs: list[tuple[str, Callable[[], Chain]]], *, history: int, batch: int, singles: int,
+                  as_json: bool) -> list[dict[str, Any]]:
+    """The claim bench on each chain of ``runs`` in turn, each closed after its run."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID
+
+    from yibao.bench import judge, run_bench
+
+    results = []
+    for label, make in runs:
+        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                      console=err, disable=as_json, transient=True) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def note(stage: str, done: int, total: int,
+                     tasks: dict[str, TaskID] = tasks, label: str = label) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(f"{label}: {stage}", total=total)
+                bar.update(tasks[stage], completed=done)
+
+            chain = make()
+            try:
+                r = run_bench(chain, history=history, batch=batch, singles=singles, progress=note)
+            finally:
+                chain.close()
+        r["targets_met"] = judge(r, node=label != "pyevm", fast=label == "anvil")
+        results.append(r)
+    return results
 
 
 def _bench_table(results: list[dict[str, Any]], history: int, versus: dict[str, Any] | None) -> None:

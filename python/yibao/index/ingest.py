@@ -28,7 +28,6 @@ epoch) is SETTLED.
 
 from __future__ import annotations
 
-import gc
 import operator
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,6 +44,7 @@ from yibao.index.cases import link_cases
 from yibao.index.chainread import block_hashes, read_range
 from yibao.index.database import bind, set_meta
 from yibao.index.events import Rows, is_decision, to_rows
+from yibao.memory import no_collection
 from yibao.model.types import ClaimStatus, Reason
 
 #: Blocks read and committed together (one database transaction).
@@ -157,21 +157,6 @@ def restore_indexes(engine: Engine) -> int:
                     index.create(conn)
                     made += 1
     return made
-
-
-@contextmanager
-def no_collection() -> Iterator[None]:
-    """No cyclic garbage collection inside: a chunk makes hundreds of thousands of small objects
-    (rows, tuples, decoded words) that all live until its commit, and each collection the
-    allocations trigger walks them all again (it took 40 % of indexing a chunk of 5,000 claims).
-    Reference counting still frees what a chunk drops; the collector runs again afterwards."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def insert_rows(conn: Connection, rows: Rows, blocks: dict[int, tuple[str, int]]) -> None:
@@ -378,7 +363,6 @@ __all__ = [
     "find_fork",
     "index_ledger",
     "insert_rows",
-    "no_collection",
     "recompute",
     "restore_indexes",
     "rollback",

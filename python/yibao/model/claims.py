@@ -11,46 +11,57 @@ from yibao.model.types import (
 )
 
 from yibao.model.registry import RegistryRules
-from yibao.model.state import ClaimEvent, ClaimRecord, InstitutionRecord, refuse, require_uint
+from yibao.model.state import (
+    ClaimRecord, InstitutionRecord, PersonRecord, refuse, require_uint
+)
+
+_NO_DAYS: dict[str, dt.date] = {}
+"""The last service days of a person without any (never written)."""
+_MEMO_LIMIT = 1_000_000
+"""A region's line memo is started afresh when it holds this many results (memory stays bounded)."""
 
 
 class ClaimRules(RegistryRules):
     """Claims in the reference model: the decision (adjudication.md §1–§8), review and appeal."""
 
 
-    def _check_malformed(self, claim: Claim, inst: InstitutionRecord) -> None:
-        """Reject malformed input with a named error (nothing is recorded)."""
+    def _check_malformed(self, claim: Claim, inst: InstitutionRecord) -> int:
+        """Reject malformed input with a named error (nothing is recorded); return the billed total."""
         if not claim.lines:
             raise refuse("ClaimWithoutLines")
+        billed = 0
         for index, line in enumerate(claim.lines):
-            if line.qty == 0:
-                raise refuse("ClaimLineQuantityZero", index)
-            require_uint("qty", line.qty)
-            require_uint("unit_price", line.unit_price)
-        billed = claim.billed
+            qty, price = line.qty, line.unit_price
+            if qty <= 0 or price < 0:
+                if qty == 0:
+                    raise refuse("ClaimLineQuantityZero", index)
+                require_uint("qty", qty)
+                require_uint("unit_price", price)
+            billed += qty * price
         if billed >= MAX_CLAIM_AMOUNT:
             raise refuse("ClaimAmountTooLarge", billed)
         if claim.claimed_fund is not None:
             require_uint("claimed_fund", claim.claimed_fund)
-        if not isinstance(claim.visit, VisitType):
-            raise refuse("VisitTypeInvalid", claim.visit)
-        if claim.visit is VisitType.INPATIENT:
+        visit = claim.visit
+        if visit is VisitType.INPATIENT:
             if claim.discharge is None:
                 raise refuse("DischargeMissing")
             if claim.discharge < claim.service_date:
                 raise refuse("DischargeBeforeAdmission", claim.service_date, claim.discharge)
             if inst.level == 0:
                 raise refuse("VisitTypeNotOffered", claim.visit)
+        elif not isinstance(visit, VisitType):
+            raise refuse("VisitTypeInvalid", claim.visit)
         elif claim.discharge is not None:
             raise refuse("DischargeNotInpatient")
+        return billed
 
     def _claim_check(
-        self, claim: Claim, inst: InstitutionRecord, today: dt.date
+        self, claim: Claim, inst: InstitutionRecord, person: PersonRecord | None, today: dt.date
     ) -> tuple[Reason, PolicyVersion | None]:
         """§1 claim checks after DUPLICATE, in order; the first that fails is returned."""
         if inst.status is not InstitutionStatus.ACTIVE or inst.grade is Grade.E:
             return Reason.INSTITUTION_INACTIVE, None
-        person = self._people.get(claim.person)
         if person is None:
             return Reason.NOT_ENROLLED, None
         if person.status is not PersonStatus.ACTIVE:
@@ -65,7 +76,7 @@ class ClaimRules(RegistryRules):
             return Reason.NO_POLICY, None
         if (today - day).days > policy.max_claim_age_days:
             return Reason.STALE_CLAIM, policy
-        if day < person.coverage_from + dt.timedelta(days=policy.waiting_days):
+        if (day - person.coverage_from).days < policy.waiting_days:
             return Reason.WAITING_PERIOD, policy
         return Reason.NONE, policy
 
@@ -76,43 +87,47 @@ class ClaimRules(RegistryRules):
         A DUPLICATE is decided and returned but does not touch the stored claim.
         """
         inst = self._institution(claim.institution)
-        self._check_malformed(claim, inst)
+        billed = self._check_malformed(claim, inst)
         self._tick(today)
-        billed = claim.billed
-        key = claim.key
+        key = ClaimKey(claim.institution, claim.invoice)
         if key in self._claims:
             return Decision(
                 ClaimStatus.REJECTED, Reason.DUPLICATE, Flag.NONE, billed, 0, 0, 0, billed
             )
         person = self._people.get(claim.person)
-        reason, policy = self._claim_check(claim, inst, today)
-        rec = ClaimRecord(
-            claim=claim,
-            treating_region=inst.region,
-            home_region=person.region if person is not None else None,
-            status=ClaimStatus.REJECTED,
-            reason=reason,
-            billed=billed,
-            policy=policy,
-        )
-        rec.history.append(ClaimEvent(today, "submitted", claim.institution))
+        reason, policy = self._claim_check(claim, inst, person, today)
+        rec = ClaimRecord(claim, inst.region, person.region if person is not None else None,
+                          ClaimStatus.REJECTED, reason, billed, policy)
+        rec.log(today, "submitted", claim.institution)
+        self._claims[key] = rec
         if reason is not Reason.NONE or person is None or policy is None:
-            self._claims[key] = rec
-            rec.history.append(ClaimEvent(today, "rejected", detail=reason.name))
+            rec.log(today, "rejected", detail=reason.name)
             return self._view(rec)
+        self._decide(rec, key, inst, person, policy, today)
+        return self._view(rec)
 
+    def _decide(self, rec: ClaimRecord, key: ClaimKey, inst: InstitutionRecord, person: PersonRecord,
+                policy: PolicyVersion, today: dt.date) -> None:
+        """§2–§8 for a claim that passed the claim checks: its lines and money, then OVERCLAIM,
+        its flags, its counts, and FLAGGED or APPROVED."""
+        claim = rec.claim
         day = claim.service_date
         counters = self._year(claim.person, day.year)
-        last_days = self._last_day.get(claim.person, {})
+        memo = self._line_memo.get(inst.region)
+        if memo is None or len(memo) >= _MEMO_LIMIT:
+            memo = self._line_memo[inst.region] = {}
         lines, new_last_days = rules.evaluate_lines(
             claim.lines,
             self._catalogue[inst.region],
             claim.visit,
             day,
-            last_days,
+            self._last_day.get(claim.person, _NO_DAYS),
             policy.class_b_self_pay_bps,
+            memo,
         )
-        eligible = sum(line.eligible for line in lines)
+        eligible = 0
+        for line in lines:
+            eligible += line.eligible
         deductible = rules.deductible(
             claim.visit, eligible, policy, inst.level, counters.deductible_used
         )
@@ -130,22 +145,26 @@ class ClaimRules(RegistryRules):
             counters.fund_used,
         )
         rec.lines, rec.eligible, rec.deductible, rec.fund = lines, eligible, deductible, fund
-        self._claims[key] = rec
         if rules.is_overclaim(claim.claimed_fund, fund):
             rec.reason = Reason.OVERCLAIM
-            rec.history.append(ClaimEvent(today, "rejected", detail=Reason.OVERCLAIM.name))
-            return self._view(rec)
-
-        visits_before = self._visits.get((claim.person, day.year, day.month), 0)
+            rec.log(today, "rejected", detail=Reason.OVERCLAIM.name)
+            return
+        outpatient = claim.visit is not VisitType.INPATIENT
+        visits = (claim.person, day.year, day.month)
+        visits_before = self._visits.get(visits, 0) if outpatient else 0
         rec.flags = rules.flags(claim.visit, policy, fund, inst.grade, visits_before)
-        self._count(rec, +1)
-        self._last_day.setdefault(claim.person, {}).update(new_last_days)
+        counters.fund_used += fund  # §8, as _count(rec, +1)
+        if outpatient:
+            counters.deductible_used += deductible
+            counters.op_fund_used += fund
+            self._visits[visits] = visits_before + 1
+        if new_last_days:
+            self._last_day.setdefault(claim.person, {}).update(new_last_days)
         if rec.flags:
             rec.status = ClaimStatus.FLAGGED
-            rec.history.append(ClaimEvent(today, "flagged", detail=str(int(rec.flags))))
+            rec.log(today, "flagged", detail=str(int(rec.flags)))
         else:
-            self._approve(rec, today)
-        return self._view(rec)
+            self._approve(rec, today, inst=inst, key=key)
 
     def _count(self, rec: ClaimRecord, sign: int) -> None:
         """Apply (+1) or reverse (−1) a claim's own counts (§8)."""
@@ -159,14 +178,17 @@ class ClaimRules(RegistryRules):
             month = (claim.person, day.year, day.month)
             self._visits[month] = self._visits.get(month, 0) + sign
 
-    def _approve(self, rec: ClaimRecord, today: dt.date, actor: str = "") -> None:
-        """Make a claim APPROVED and its fund share payable to its institution."""
+    def _approve(self, rec: ClaimRecord, today: dt.date, actor: str = "", *,
+                 inst: InstitutionRecord | None = None, key: ClaimKey | None = None) -> None:
+        """Make a claim APPROVED and its fund share payable to its institution (``inst`` and
+        the claim's ``key``, when the caller has them at hand)."""
         rec.status = ClaimStatus.APPROVED
         rec.reason = Reason.NONE
-        inst = self._institutions[rec.claim.institution]
+        if inst is None:
+            inst = self._institutions[rec.claim.institution]
         inst.payable += rec.fund
-        inst.pending.append(rec.claim.key)
-        rec.history.append(ClaimEvent(today, "approved", actor))
+        inst.pending.append(rec.claim.key if key is None else key)
+        rec.log(today, "approved", actor)
 
     @staticmethod
     def _view(rec: ClaimRecord) -> Decision:
@@ -212,9 +234,7 @@ class ClaimRules(RegistryRules):
             raise refuse("ReviewerConflict", reviewer)
         self._tick(today)
         detail = f"reason={reason} evidence={evidence}"
-        rec.history.append(
-            ClaimEvent(today, "approve" if approve else "reject", reviewer, detail)
-        )
+        rec.log(today, "approve" if approve else "reject", reviewer, detail)
         if not appeal:
             if approve:
                 self._approve(rec, today, reviewer)
@@ -259,7 +279,7 @@ class ClaimRules(RegistryRules):
         self._tick(today)
         rec.status = ClaimStatus.APPEALED
         rec.appealed = True
-        rec.history.append(ClaimEvent(today, "appealed", key.institution))
+        rec.log(today, "appealed", key.institution)
 
 
 __all__ = ["ClaimRules"]

@@ -57,7 +57,7 @@ class ReferenceLedger(SupervisionRules):
     def claim_history(self, key: ClaimKey) -> tuple[ClaimEvent, ...]:
         """The history of a stored claim (empty when unknown)."""
         rec = self._claims.get(key)
-        return () if rec is None else tuple(rec.history)
+        return () if rec is None else rec.events()
 
     def fund(self, region: int) -> FundState:
         """A region's fund account."""

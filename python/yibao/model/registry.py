@@ -65,6 +65,7 @@ class RegistryRules(LedgerState):
         self._tick(today)
         for item in items:
             self._catalogue[region][item.code] = item
+        self._line_memo.pop(region, None)
 
     def add_institution(
         self, institution: str, region: int, level: int, grade: Grade, *, today: dt.date

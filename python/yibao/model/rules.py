@@ -8,7 +8,8 @@ so rounding never costs the fund.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from typing import TypeAlias
 
 from yibao.model.types import (
     BPS, CatalogueItem, Category, ClaimLine, Filing, Flag, Grade, LineNote, LineResult, PolicyVersion,
@@ -55,7 +56,7 @@ def too_soon(last_day: dt.date | None, service_date: dt.date, min_interval_days:
 
 def evaluate_line(line: ClaimLine, item: CatalogueItem | None, visit: VisitType,
         service_date: dt.date, last_day: dt.date | None, class_b_self_pay_bps: int) -> LineResult:
-    """§2: evaluate one line.
+    """§2: evaluate one line (:func:`evaluate_lines` of a claim of this one line).
 
     The ineligibility checks are taken in order and the first that applies wins:
     NOT_IN_CATALOGUE, CATEGORY_C, INPATIENT_ONLY, TOO_SOON (eligible = 0). Otherwise
@@ -63,66 +64,85 @@ def evaluate_line(line: ClaimLine, item: CatalogueItem | None, visit: VisitType,
     quantity is capped (QTY_CAPPED when ``qty > max_qty > 0``), ``base = q × price``,
     and a class-B line keeps ``floor(base × (10000 − self_pay) / 10000)``.
     """
-    billed = line.qty * line.unit_price
-    if item is None:
-        return LineResult(line.code, billed, 0, LineNote.NOT_IN_CATALOGUE)
-    if item.category is Category.C:
-        return LineResult(line.code, billed, 0, LineNote.CATEGORY_C)
-    if item.inpatient_only and visit is not VisitType.INPATIENT:
-        return LineResult(line.code, billed, 0, LineNote.INPATIENT_ONLY)
-    if too_soon(last_day, service_date, item.min_interval_days):
-        return LineResult(line.code, billed, 0, LineNote.TOO_SOON)
-    notes = LineNote.NONE
-    price = line.unit_price
-    if item.price_cap > 0 and price > item.price_cap:
-        price = item.price_cap
-        notes |= LineNote.PRICE_CAPPED
-    qty = line.qty
-    if item.max_qty > 0 and qty > item.max_qty:
-        qty = item.max_qty
-        notes |= LineNote.QTY_CAPPED
-    base = qty * price
-    if item.category is Category.A:
-        eligible = base
-    else:
-        eligible = base * (BPS - class_b_self_pay_bps) // BPS
-    return LineResult(line.code, billed, eligible, notes)
+    catalogue = {} if item is None else {line.code: item}
+    last_days = {} if last_day is None else {line.code: last_day}
+    return evaluate_lines((line,), catalogue, visit, service_date, last_days, class_b_self_pay_bps)[0][0]
+
+
+LineKey: TypeAlias = tuple[str, int, int, bool, int]
+"""What the result of a line of an item without an interval depends on, under one catalogue:
+code, quantity, unit price, whether the claim is inpatient, the share a class-B line keeps
+(bps)."""
+
+_CAP_NOTES = (LineNote.NONE, LineNote.PRICE_CAPPED, LineNote.QTY_CAPPED, LineNote.PRICE_CAPPED | LineNote.QTY_CAPPED)
+"""The notes of an eligible line, indexed by ``price capped + 2 × quantity capped``."""
+_NOT_IN_CATALOGUE, _CATEGORY_C, _INPATIENT_ONLY, _TOO_SOON = (
+    LineNote.NOT_IN_CATALOGUE, LineNote.CATEGORY_C, LineNote.INPATIENT_ONLY, LineNote.TOO_SOON)
 
 
 def evaluate_lines(lines: Sequence[ClaimLine],
         catalogue: Mapping[str, CatalogueItem],
         visit: VisitType, service_date: dt.date,
         last_days: Mapping[str, dt.date],
-        class_b_self_pay_bps: int) -> tuple[tuple[LineResult, ...], dict[str, dt.date]]:
-    """§2 for a whole claim, lines in order.
+        class_b_self_pay_bps: int,
+        memo: MutableMapping[LineKey, LineResult] | None = None) -> tuple[tuple[LineResult, ...], dict[str, dt.date]]:
+    """§2 for a whole claim, lines in order (each as :func:`evaluate_line` describes).
 
     ``last_days`` maps an item code to the person's last eligible service day. Returns
     the line results and the new last service days of the interval-limited items that
     were eligible on this claim (to be recorded only if the claim counts). A second
     line of the same interval-limited item in one claim is therefore TOO_SOON.
+
+    This is the model's hot path (a city's year is millions of lines): the checks are
+    written out here, in §2's order, with the line notes precomputed. ``memo``, when given,
+    keeps the results of lines of items without an interval, by :data:`LineKey`: such a
+    result depends on nothing else, so the caller may keep one memo per catalogue for as long
+    as the catalogue does not change (a city bills the same items at its price lists' prices).
     """
-    seen: dict[str, dt.date] = dict(last_days)
     recorded: dict[str, dt.date] = {}
     results: list[LineResult] = []
+    inpatient = visit is VisitType.INPATIENT
+    keep_b = BPS - class_b_self_pay_bps
     for line in lines:
-        item = catalogue.get(line.code)
-        result = evaluate_line(
-            line, item, visit, service_date, seen.get(line.code), class_b_self_pay_bps
-        )
+        code, qty, price = line.code, line.qty, line.unit_price
+        if memo is not None:
+            known = memo.get((code, qty, price, inpatient, keep_b))
+            if known is not None:
+                results.append(known)
+                continue
+        billed = qty * price
+        item = catalogue.get(code)
+        if item is None:
+            results.append(LineResult(code, billed, 0, _NOT_IN_CATALOGUE))
+            continue
+        category = item.category
+        if category is Category.C:
+            results.append(LineResult(code, billed, 0, _CATEGORY_C))
+            continue
+        if item.inpatient_only and not inpatient:
+            results.append(LineResult(code, billed, 0, _INPATIENT_ONLY))
+            continue
+        interval = item.min_interval_days
+        if interval > 0:
+            last = recorded.get(code) or last_days.get(code)
+            if too_soon(last, service_date, interval):
+                results.append(LineResult(code, billed, 0, _TOO_SOON))
+                continue
+            recorded[code] = service_date
+        capped = 0
+        cap = item.price_cap
+        if cap > 0 and price > cap:
+            price, capped = cap, 1
+        most = item.max_qty
+        if most > 0 and qty > most:
+            qty, capped = most, capped + 2
+        base = qty * price
+        eligible = base if category is Category.A else base * keep_b // BPS
+        result = LineResult(code, billed, eligible, _CAP_NOTES[capped])
         results.append(result)
-        if (
-            item is not None
-            and item.min_interval_days > 0
-            and result.notes & _INELIGIBLE == LineNote.NONE
-        ):
-            seen[line.code] = service_date
-            recorded[line.code] = service_date
+        if memo is not None and interval <= 0:
+            memo[(line.code, line.qty, line.unit_price, inpatient, keep_b)] = result
     return tuple(results), recorded
-
-
-_INELIGIBLE = (
-    LineNote.NOT_IN_CATALOGUE | LineNote.CATEGORY_C | LineNote.INPATIENT_ONLY | LineNote.TOO_SOON
-)
 
 
 # ---------------------------------------------------------------------------
@@ -202,6 +222,7 @@ def flags(
 
 
 __all__ = [
+    "LineKey",
     "cap_fund",
     "deductible",
     "evaluate_line",

@@ -7,7 +7,7 @@ import datetime as dt
 from yibao.model.types import MONEY_MAX, ClaimKey, ClaimStatus, Settlement, is_reason_code
 
 from yibao.model.claims import ClaimRules
-from yibao.model.state import ClaimEvent, refuse
+from yibao.model.state import refuse
 
 
 class SettlementRules(ClaimRules):
@@ -38,7 +38,7 @@ class SettlementRules(ClaimRules):
         for key in keys:
             rec = self._claims[key]
             rec.status = ClaimStatus.SETTLED
-            rec.history.append(ClaimEvent(today, "settled"))
+            rec.log(today, "settled")
             home = rec.home_region
             if home is not None and home != inst.region and rec.fund > 0:
                 owed = (home, inst.region)
@@ -102,7 +102,7 @@ class SettlementRules(ClaimRules):
         self._tick(today)
         self._count(rec, -1)
         rec.status = ClaimStatus.CLAWED_BACK
-        rec.history.append(ClaimEvent(today, "clawed_back", detail=f"reason={reason} evidence={evidence}"))
+        rec.log(today, "clawed_back", detail=f"reason={reason} evidence={evidence}")
         inst = self._institutions[key.institution]
         inst.debt += rec.fund
         home = rec.home_region

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from yibao.model.fastinit import direct_init
 from yibao.model.errors import FundLawBroken, ModelRefusal
+from yibao.model.rules import LineKey
 from yibao.model.types import (
     expected_balance, CatalogueItem, Claim, ClaimKey, ClaimStatus, Filing, Flag, Grade, InstitutionStatus,
     LineResult, PersonStatus, PolicyVersion, Reason, Scheme
@@ -20,6 +22,7 @@ REGION_MIN, REGION_MAX = 100_000, 999_999
 
 
 
+@direct_init
 @dataclass(frozen=True)
 class ClaimEvent:
     """One entry of a claim's history."""
@@ -83,9 +86,11 @@ class CounterRecord:
     op_fund_used: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class ClaimRecord:
-    """A stored claim. The amounts are the ones counted; display rules apply in ``_view``."""
+    """A stored claim. The amounts are the ones counted; display rules apply in ``_view``.
+    ``history`` holds its events as plain tuples (a city keeps millions): :meth:`events` gives
+    them as :class:`ClaimEvent`."""
 
     claim: Claim
     treating_region: int
@@ -102,7 +107,15 @@ class ClaimRecord:
     rejected_by: str | None = None
     rejected_on: dt.date | None = None
     appealed: bool = False
-    history: list[ClaimEvent] = field(default_factory=list)
+    history: list[tuple[dt.date, str, str, str]] = field(default_factory=list)
+
+    def log(self, day: dt.date, action: str, actor: str = "", detail: str = "") -> None:
+        """Add an event to the claim's history."""
+        self.history.append((day, action, actor, detail))
+
+    def events(self) -> tuple[ClaimEvent, ...]:
+        """The claim's history, oldest first."""
+        return tuple(ClaimEvent(*e) for e in self.history)
 
 
 def refuse(name: str, *args: object) -> ModelRefusal:
@@ -133,6 +146,9 @@ class LedgerState:
         self._visits: dict[tuple[str, int, int], int] = {}
         self._last_day: dict[str, dict[str, dt.date]] = {}
         self._owed: dict[tuple[int, int], int] = {}
+        # region → the results of its lines of items without an interval (rules.evaluate_lines's
+        # memo), dropped whenever the region's catalogue changes
+        self._line_memo: dict[int, dict[LineKey, LineResult]] = {}
 
     # ------------------------------------------------------------------
     # clock and lookups
@@ -162,7 +178,10 @@ class LedgerState:
         return p
 
     def _year(self, person: str, year: int) -> CounterRecord:
-        return self._counters.setdefault((person, year), CounterRecord())
+        counters = self._counters.get((person, year))
+        if counters is None:
+            counters = self._counters[(person, year)] = CounterRecord()
+        return counters
 
     def check_fund_law(self) -> None:
         """Raise :class:`FundLawBroken` unless, for every region, the balance is what the fund

@@ -21,7 +21,7 @@ from yibao.model.types import (
 )
 
 from yibao.model.settlement import SettlementRules
-from yibao.model.state import ClaimEvent, refuse, require_uint
+from yibao.model.state import refuse, require_uint
 
 CASE_CLAIMS_LIMIT = 200
 """A case is opened on 1 to this many claims; a finding names 1 to this many."""
@@ -328,7 +328,7 @@ class SupervisionRules(SettlementRules):
         self._count(rec, -1)
         rec.status = ClaimStatus.REJECTED
         rec.reason = Reason.SUPERVISION
-        rec.history.append(ClaimEvent(today, "rejected", detail=f"{Reason.SUPERVISION.name} case={case_id}"))
+        rec.log(today, "rejected", detail=f"{Reason.SUPERVISION.name} case={case_id}")
 
     def _penalize(self, case: CaseRecord, today: dt.date) -> None:
         """The fine, the suspension and the credit points of a finalized case."""

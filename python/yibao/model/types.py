@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 from typing import TypeVar
 
+from yibao.model.fastinit import direct_init
+
 # ---------------------------------------------------------------------------
 # Enums (values fixed: the contracts use the same numbers)
 # ---------------------------------------------------------------------------
@@ -341,6 +343,7 @@ class Filing:
         return self.region == region and self.start <= day <= self.end
 
 
+@direct_init
 @dataclass(frozen=True)
 class ClaimLine:
     """One billed line of a claim."""
@@ -355,6 +358,7 @@ class ClaimLine:
         return self.qty * self.unit_price
 
 
+@direct_init
 @dataclass(frozen=True)
 class ClaimKey:
     """Identity of a claim: the institution and its invoice number (so a repeat is a duplicate)."""
@@ -363,6 +367,7 @@ class ClaimKey:
     invoice: str
 
 
+@direct_init
 @dataclass(frozen=True)
 class Claim:
     """A claim as the institution submits it.
@@ -392,6 +397,7 @@ class Claim:
         return sum(line.billed for line in self.lines)
 
 
+@direct_init
 @dataclass(frozen=True)
 class LineResult:
     """How one line was evaluated."""
@@ -402,6 +408,7 @@ class LineResult:
     notes: LineNote = LineNote.NONE
 
 
+@direct_init
 @dataclass(frozen=True)
 class Decision:
     """A claim's outcome as it stands.

@@ -37,7 +37,8 @@ from yibao.errors import InputError, ScenarioError
 from yibao.io.rules import read_policies
 from yibao.io.schema import Policy, one_line
 from yibao.simulate.engine import Engine
-from yibao.simulate.runner import run_scenario
+from yibao.model.types import ClaimStatus
+from yibao.simulate.runner import LeanRun, run_scenario
 from yibao.simulate.scenario import Scenario, load_scenario, parse_scenario
 
 METRICS = ("claims", "billed", "fund", "held", "own_pay", "deductible", "flagged", "rejected")
@@ -50,6 +51,7 @@ SCHEMES = ("EMPLOYEE", "RESIDENT")
 
 _WORLD_KEYS = ("start", "regions", "catalogue", "institutions", "reviewers", "people", "timeline", "supervision")
 _SCENARIO_KEYS = frozenset({"start", "regions", "timeline", "people", "institutions", "catalogue"})
+_BIG_KEYS = frozenset({"people", "timeline"})
 _PAID = frozenset({"APPROVED", "SETTLED"})
 _HELD = frozenset({"FLAGGED", "APPEALED"})
 
@@ -73,6 +75,11 @@ def _dump(model: Scenario | Policy) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+def _dump_key(scenario: Scenario, key: str) -> Any:
+    """One top-level key of the scenario as :func:`_dump` has it (None when absent)."""
+    return scenario.model_dump(mode="json", by_alias=True, exclude_none=True, include={key}).get(key)
+
+
 def _policy_key(p: Mapping[str, Any]) -> tuple[int, str, str]:
     return (p["region"], p["scheme"], p["effective_from"])
 
@@ -85,13 +92,16 @@ def with_policies(base: Scenario, policies: list[Policy], where: str = "the vari
     for i, p in enumerate(policies):
         if p.region not in regions:
             raise InputError(f"{where}[{i}]: region {p.region} is not a region of the base scenario")
-    doc = _dump(base)
+    doc = base.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=set(_BIG_KEYS))
     merged: dict[tuple[int, str, str], dict[str, Any]] = {_policy_key(p): p for p in doc["policies"]}
     for p in policies:
         entry = _dump(p)
         merged[_policy_key(entry)] = entry
     doc["policies"] = sorted(merged.values(), key=lambda p: p["effective_from"])
-    return parse_scenario(doc)
+    # the people and the timeline are the base's own, valid and untouched by a policy: the rest
+    # is checked again with the new policies, and they are put back as they are (a city has a
+    # million steps)
+    return parse_scenario(doc).model_copy(update={k: getattr(base, k) for k in _BIG_KEYS})
 
 
 def _read_policy_entries(path: Path) -> list[Policy]:
@@ -115,9 +125,8 @@ def load_variant(base: Scenario, path: Path) -> Variant:
             scenario = load_scenario(path)
         except ScenarioError as exc:
             raise ScenarioError(f"{path}: {exc}") from None
-        base_doc, variant_doc = _dump(base), _dump(scenario)
         for key in _WORLD_KEYS:
-            if base_doc.get(key) != variant_doc.get(key):
+            if _dump_key(base, key) != _dump_key(scenario, key):
                 raise ScenarioError(f"{path}: its {key} differ from the base scenario's "
                                     "(a variant may change only the policies)")
         return Variant(scenario, "scenario")
@@ -137,8 +146,8 @@ def _flat(policy: Mapping[str, Any]) -> dict[str, Any]:
 def policy_changes(base: Scenario, variant: Scenario) -> list[dict[str, Any]]:
     """Each policy field that differs: region, scheme, effective_from, field, base, variant
     (a version only one side has shows ``None`` on the other side's fields)."""
-    b = {_policy_key(p): _flat(p) for p in _dump(base)["policies"]}
-    v = {_policy_key(p): _flat(p) for p in _dump(variant)["policies"]}
+    b = {_policy_key(p): _flat(p) for p in map(_dump, base.policies)}
+    v = {_policy_key(p): _flat(p) for p in map(_dump, variant.policies)}
     out: list[dict[str, Any]] = []
     for key in sorted(b.keys() | v.keys(), key=lambda k: (k[2], k[0], k[1])):
         old, new = b.get(key, {}), v.get(key, {})
@@ -156,16 +165,51 @@ def _zero() -> Figures:
     return dict.fromkeys(METRICS, 0)
 
 
-def _add(into: Figures, claim: Mapping[str, Any]) -> None:
-    status = claim["status"]
-    into["claims"] += 1
-    into["billed"] += claim["billed"]
-    into["fund"] += claim["fund"] if status in _PAID else 0
-    into["held"] += claim["fund"] if status in _HELD else 0
-    into["own_pay"] += claim["patient"]
-    into["deductible"] += claim["deductible"]
-    into["flagged"] += 1 if claim["flags"] else 0
-    into["rejected"] += 1 if status == "REJECTED" else 0
+Cell = tuple[str, str, str, str, bool]
+"""The finest grouping a :class:`Tally` keeps: scheme, level, month, status, flagged."""
+
+
+class Tally:
+    """The sums of claims by :data:`Cell`; every figure of :func:`figures` is a sum over cells
+    (one pass over a million claims adds each claim once, not once per breakdown)."""
+
+    def __init__(self) -> None:
+        """An empty tally."""
+        self.cells: dict[Cell, list[int]] = {}
+
+    def add(self, groups: tuple[str, str, str], status: str, flagged: bool, billed: int, fund: int,
+            patient: int, deductible: int) -> None:
+        """Count one claim: its groups (scheme, level, ``YYYY-MM``), its status and whether it
+        raised a flag, and its amounts as the output document shows them (``fund`` 0 for a
+        rejected or clawed-back claim)."""
+        key = (*groups, status, flagged)
+        cell = self.cells.get(key)
+        if cell is None:
+            self.cells[key] = [1, billed, fund, patient, deductible]
+        else:
+            cell[0] += 1
+            cell[1] += billed
+            cell[2] += fund
+            cell[3] += patient
+            cell[4] += deductible
+
+    def figures(self) -> dict[str, Any]:
+        """``total`` and each breakdown's groups (sorted), as :func:`figures` gives them."""
+        total = _zero()
+        by: dict[str, dict[str, Figures]] = {b: {} for b in BREAKDOWNS}
+        for (scheme, level, month, status, flagged), (n, billed, fund, patient, deductible) in self.cells.items():
+            groups = zip(BREAKDOWNS, (scheme, level, month), strict=True)
+            for into in (total, *(by[b].setdefault(g, _zero()) for b, g in groups)):
+                into["claims"] += n
+                into["billed"] += billed
+                into["fund"] += fund if status in _PAID else 0
+                into["held"] += fund if status in _HELD else 0
+                into["own_pay"] += patient
+                into["deductible"] += deductible
+                into["flagged"] += n if flagged else 0
+                into["rejected"] += n if status == "REJECTED" else 0
+        order = {"by_scheme": lambda g: SCHEMES.index(g)}
+        return {"total": total, **{b: {g: by[b][g] for g in sorted(by[b], key=order.get(b))} for b in BREAKDOWNS}}
 
 
 def claim_groups(scenario: Scenario) -> dict[str, dict[str, str]]:
@@ -184,14 +228,48 @@ def claim_groups(scenario: Scenario) -> dict[str, dict[str, str]]:
 def figures(scenario: Scenario, document: Mapping[str, Any]) -> dict[str, Any]:
     """The sums of one run's document: ``total`` and each breakdown's groups (sorted)."""
     groups = claim_groups(scenario)
-    total = _zero()
-    by: dict[str, dict[str, Figures]] = {b: {} for b in BREAKDOWNS}
+    tally = Tally()
     for claim_id, claim in document["claims"].items():
-        _add(total, claim)
-        for breakdown, group in groups[claim_id].items():
-            _add(by[breakdown].setdefault(group, _zero()), claim)
-    order = {"by_scheme": lambda g: SCHEMES.index(g)}
-    return {"total": total, **{b: {g: by[b][g] for g in sorted(by[b], key=order.get(b))} for b in BREAKDOWNS}}
+        g = groups[claim_id]
+        tally.add((g["by_scheme"], g["by_level"], g["by_month"]), claim["status"], bool(claim["flags"]),
+                  claim["billed"], claim["fund"], claim["patient"], claim["deductible"])
+    return tally.figures()
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """What a comparison reads of one run: :func:`figures`, each region's fund balance at the end
+    (by region code as text) and the number of refused steps."""
+
+    figures: dict[str, Any]
+    balances: dict[str, int]
+    refused: int
+
+
+def run_figures(scenario: Scenario, document: Mapping[str, Any]) -> RunFigures:
+    """The :class:`RunFigures` of an output document of :func:`~yibao.simulate.runner.run_scenario`."""
+    return RunFigures(figures(scenario, document), {code: f["balance"] for code, f in document["funds"].items()},
+                      sum(1 for s in document["steps"] if not s["ok"]))
+
+
+def lean_figures(scenario: Scenario, run: LeanRun) -> RunFigures:
+    """The :class:`RunFigures` of a lean run (:func:`~yibao.simulate.runner.play_lean`): the same
+    as :func:`run_figures` of the document :func:`~yibao.simulate.runner.run_scenario` would give."""
+    schemes = {p.id: p.scheme for p in scenario.people}
+    levels = {i.id: str(i.level) for i in scenario.institutions}
+    months: dict[tuple[int, int], str] = {}
+    void = (ClaimStatus.REJECTED, ClaimStatus.CLAWED_BACK)
+    tally = Tally()
+    for lean in run.claims:
+        claim, d = lean.claim, lean.decision
+        day = claim.service_date
+        month = months.get((day.year, day.month))
+        if month is None:
+            month = months[(day.year, day.month)] = f"{day.year:04d}-{day.month:02d}"
+        fund = 0 if d.status in void else d.fund
+        tally.add((schemes[claim.person], levels[claim.institution], month), d.status.name, bool(d.flags),
+                  d.billed, fund, d.billed - fund, 0 if d.status in void else d.deductible)
+    return RunFigures(tally.figures(), {code: f.balance for code, f in run.funds.items()}, sum(run.refused.values()))
 
 
 def change_bps(diff: int, base: int) -> int | None:
@@ -226,15 +304,18 @@ def compare_documents(base: Scenario, base_doc: Mapping[str, Any], variant: Scen
     """The comparison of two runs' documents (module docstring): ``policy_changes``, ``total``,
     ``by_scheme``, ``by_level``, ``by_month``, ``funds`` (balance per region), ``regions``
     (their names) and ``refused_steps``."""
-    fb, fv = figures(base, base_doc), figures(variant, variant_doc)
+    return compare_runs(base, run_figures(base, base_doc), variant, run_figures(variant, variant_doc))
+
+
+def compare_runs(base: Scenario, b: RunFigures, variant: Scenario, v: RunFigures) -> dict[str, Any]:
+    """The comparison of two runs' figures, as :func:`compare_documents` describes it."""
+    fb, fv = b.figures, v.figures
     out: dict[str, Any] = {"policy_changes": policy_changes(base, variant), "total": _rows(fb["total"], fv["total"])}
-    for b in BREAKDOWNS:
-        out[b] = {g: _rows(fb[b].get(g, _zero()), fv[b].get(g, _zero())) for g in dict.fromkeys([*fb[b], *fv[b]])}
-    out["funds"] = {code: row(f["balance"], variant_doc["funds"][code]["balance"])
-                    for code, f in base_doc["funds"].items()}
+    for k in BREAKDOWNS:
+        out[k] = {g: _rows(fb[k].get(g, _zero()), fv[k].get(g, _zero())) for g in dict.fromkeys([*fb[k], *fv[k]])}
+    out["funds"] = {code: row(balance, v.balances[code]) for code, balance in b.balances.items()}
     out["regions"] = {str(r.code): r.name for r in base.regions}
-    out["refused_steps"] = {name: sum(1 for s in d["steps"] if not s["ok"])
-                            for name, d in (("base", base_doc), ("variant", variant_doc))}
+    out["refused_steps"] = {"base": b.refused, "variant": v.refused}
     return out
 
 
@@ -256,17 +337,23 @@ __all__ = [
     "METRICS",
     "MONEY_METRICS",
     "SCHEMES",
+    "Cell",
     "Figures",
     "Progress",
+    "RunFigures",
+    "Tally",
     "Variant",
     "change_bps",
     "claim_groups",
     "compare",
     "compare_documents",
+    "compare_runs",
     "figures",
+    "lean_figures",
     "load_variant",
     "pct_text",
     "policy_changes",
     "row",
+    "run_figures",
     "with_policies",
 ]

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from yibao.errors import OperationRefused
+from yibao.memory import no_collection
 from yibao.model.screening import Lead, lead_document, sort_leads
 from yibao.model.types import (
-    CaseOutcome, CaseSource, CatalogueItem, ClaimKey, ClaimStatus, Decision, FundState, Grade,
+    CaseOutcome, CaseSource, CatalogueItem, Claim, ClaimKey, ClaimStatus, Decision, FundState, Grade,
     InstitutionState, InstitutionStatus, PersonStatus, Reason, Scheme, CLAIM_CHECK_REASONS, ALERT_REASONS,
     flag_names, note_names
 )
@@ -106,7 +108,7 @@ def setup_day(scenario: Scenario) -> dt.date:
     return min([scenario.start, *(p.effective_from for p in scenario.policies)])
 
 
-def _setup(scenario: Scenario, engine: Engine) -> None:
+def setup_world(scenario: Scenario, engine: Engine) -> None:
     """Play the setup sections, in file order, on the set-up day (:func:`setup_day`)."""
     engine.set_today(setup_day(scenario))
     for region in scenario.regions:
@@ -304,7 +306,7 @@ def run_scenario(scenario: Scenario, engine: Engine,
     (:attr:`Scenario.uses_supervision`) gets ``cases`` and, per institution, its status, fines
     and credit score for the year of :func:`last_day` (supervision.md).
     """
-    _setup(scenario, engine)
+    setup_world(scenario, engine)
     play = _Play(scenario, engine)
     steps: list[dict[str, Any]] = []
     for step in scenario.timeline:
@@ -345,4 +347,123 @@ def run_scenario(scenario: Scenario, engine: Engine,
     return document
 
 
-__all__ = ["case_document", "claim_document", "last_day", "run_scenario", "setup_day"]
+# ---------------------------------------------------------------------- a lean play (基金测算 at city scale)
+
+LEAN_PROGRESS_EVERY = 10_000
+""":func:`play_lean` reports progress after every this many steps (and after the last)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimStep:
+    """A claim step of a lean play, already the model's :class:`~yibao.model.types.Claim`: its day,
+    its scenario id and the claim (a generated city makes these directly: a million validated
+    :class:`ClaimIn` would take longer than playing them)."""
+
+    at: dt.date
+    id: str
+    claim: Claim
+
+
+LeanStep: TypeAlias = "Step | ClaimStep"
+"""A step of a lean play: a scenario step, or a claim step already in the model's terms."""
+
+
+def lean_steps(scenario: Scenario) -> list[LeanStep]:
+    """The scenario's timeline with each claim step as a :class:`ClaimStep`."""
+    return [step if step.claim is None else ClaimStep(step.at, step.claim.id, step.claim.to_model())
+            for step in scenario.timeline]
+
+
+@dataclass(frozen=True, slots=True)
+class LeanClaim:
+    """A claim of a lean run: its scenario id, the claim that first gave that id, and its final
+    decision as the output document would show it (the DUPLICATE decision of a rejected repeat,
+    else the stored claim as it stands at the end)."""
+
+    id: str
+    claim: Claim
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class LeanRun:
+    """What :func:`play_lean` keeps of a run: the document's figures without its per-claim entries."""
+
+    claims: list[LeanClaim]
+    """One per claim id that has a final state, in the order of the document's ``claims``."""
+    steps: int
+    refused: dict[str, int]
+    """Refused steps by error name (ordered by first refusal)."""
+    funds: dict[str, FundState]
+    """Each region's fund at the end, by region code as text (the document's ``funds``)."""
+
+
+def play_lean(scenario: Scenario, engine: Engine, progress: Callable[[int, int], None] | None = None, *,
+              steps: Sequence[LeanStep] | None = None) -> LeanRun:
+    """Play ``scenario`` as :func:`run_scenario` does (the same set-up, the same steps on the same
+    days, the same final states), keeping only what a summary needs: no per-claim document, no
+    alerts, no per-step entries (a city's year is a million claims). ``steps`` replaces the
+    scenario's timeline when given (:func:`lean_steps` of it by default): a caller that plays one
+    timeline twice converts it once. ``progress(done, total)`` is called every
+    :data:`LEAN_PROGRESS_EVERY` steps and after the last.
+    """
+    timeline = lean_steps(scenario) if steps is None else steps
+    with no_collection():  # the model keeps every claim alive: collections would walk them all, again and again
+        return _play_lean(scenario, engine, progress, timeline)
+
+
+def _play_lean(scenario: Scenario, engine: Engine, progress: Callable[[int, int], None] | None,
+               timeline: Sequence[LeanStep]) -> LeanRun:
+    setup_world(scenario, engine)
+    play = _Play(scenario, engine)
+    keys, submitted, names = play.keys, play.submitted, play.names
+    first: dict[str, Claim] = {}
+    refused: dict[str, int] = {}
+    total = len(timeline)
+    today: dt.date | None = None
+    duplicate = Reason.DUPLICATE
+    for index, step in enumerate(timeline, start=1):
+        if step.at != today:
+            today = step.at
+            engine.set_today(today)
+        try:
+            if isinstance(step, ClaimStep):
+                claim = step.claim
+                key = keys[step.id] = claim.key
+                first.setdefault(step.id, claim)
+                decision = engine.submit_claim(claim)
+                if decision.reason is duplicate:
+                    submitted[step.id] = decision
+                else:
+                    submitted[step.id] = None
+                    names.setdefault(key, step.id)
+            else:
+                play.step(step)
+        except OperationRefused as refusal:
+            refused[refusal.name] = refused.get(refusal.name, 0) + 1
+        if progress is not None and (index % LEAN_PROGRESS_EVERY == 0 or index == total):
+            progress(index, total)
+    finals: list[LeanClaim] = []
+    for claim_id, repeat in submitted.items():
+        final = repeat if repeat is not None else engine.claim_state(keys[claim_id])
+        if final is not None:
+            finals.append(LeanClaim(claim_id, first[claim_id], final))
+    funds = {str(r.code): engine.fund_state(r.code) for r in scenario.regions}
+    return LeanRun(finals, total, refused, funds)
+
+
+__all__ = [
+    "LEAN_PROGRESS_EVERY",
+    "ClaimStep",
+    "LeanClaim",
+    "LeanRun",
+    "LeanStep",
+    "case_document",
+    "claim_document",
+    "last_day",
+    "lean_steps",
+    "play_lean",
+    "run_scenario",
+    "setup_day",
+    "setup_world",
+]
