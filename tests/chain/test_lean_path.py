@@ -15,9 +15,9 @@ import pytest
 from yibao.chain import Chain, dev_account
 from yibao.chain.backend import TxRequest
 from yibao.chain.rpc import RpcError, RpcTransport
-from yibao.chain.sending import SentTx
+from yibao.chain.sending import SEND_ARRAY, SentTx
 from yibao.chain.txsign import sign_dynamic_fee
-from yibao.errors import ContractError
+from yibao.errors import ChainError, ContractError
 
 A, B, C = dev_account(0), dev_account(1), dev_account(2)
 GENESIS = 1_767_000_000
@@ -72,6 +72,32 @@ def test_send_many_keeps_order_and_each_stands_alone(chain: Chain, reverter: str
     # value moved exactly as the three that succeeded say (fees are paid, nothing else moved)
     assert after[A.address] < before[A.address] - 3 + 5 and after[B.address] < before[B.address] + 3 - 5
     assert chain.send_many([]) == []
+
+
+def test_one_senders_run_goes_as_arrays_in_order(chain: Chain, reverter: str) -> None:
+    """More than SEND_ARRAY transactions of one sender, with reverts among them and another
+    sender between two runs: every one mined in the order given, each standing alone."""
+    reqs = [TxRequest(A, reverter, b"\x01" if i % 97 == 5 else b"", gas=60_000) for i in range(SEND_ARRAY + 40)]
+    reqs.insert(100, TxRequest(B, A.address, b"", gas=21_000, value=1))
+    out = chain.send_many(reqs)
+    assert [isinstance(r, ContractError) for r in out] == [r.data == b"\x01" for r in reqs]
+    mined = [(int(r.receipt["blockNumber"]), int(r.receipt["transactionIndex"])) for r in out if isinstance(r, SentTx)]
+    assert mined == sorted(mined)
+
+
+def test_a_refused_transaction_in_a_run_leaves_none_of_the_run_waiting(chain: Chain) -> None:
+    if chain.engine != "anvil":
+        pytest.skip("the embedded chain sends one by one")
+    nonce = chain.w3.eth.get_transaction_count(A.address)
+    reqs = [TxRequest(A, B.address, b"", gas=21_000, value=1), TxRequest(A, B.address, b"", gas=21_000, value=1),
+            TxRequest(A, B.address, b"", gas=2 * 10**9, value=1), TxRequest(A, B.address, b"", gas=21_000, value=1)]
+    with pytest.raises(ChainError, match="node refused the transaction"):
+        chain.send_many(reqs)
+    # none of A's was mined (the node was not mining) and none waits: the next nonce is the node's again
+    after = chain.send(A, B.address, b"", gas=21_000)
+    assert chain.w3.eth.get_transaction_count(A.address) == nonce + 1
+    assert int(after.receipt["status"]) == 1 and chain.rpc is not None
+    assert chain.rpc.call("txpool_content", []) == {"pending": {}, "queued": {}}
 
 
 def test_receipts_carry_what_web3s_do(chain: Chain, reverter: str) -> None:

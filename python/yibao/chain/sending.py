@@ -25,6 +25,8 @@ from yibao.chain.txsign import sign_dynamic_fee
 from yibao.errors import ChainError, ContractError, NodeUnreachable, TransactionFailed
 
 DEFAULT_GAS = 12_000_000
+SEND_ARRAY = 256
+"""At most this many transactions of one sender go to a node in one JSON-RPC array."""
 
 #: A request that failed in transit (requests' errors are OSErrors), as opposed to an answer.
 TRANSIENT: tuple[type[BaseException], ...] = (OSError,)
@@ -185,7 +187,7 @@ class Sending:
         self._tick()
         paused = self._pause_mining()
         try:
-            sent = [self._send_signed(r) for r in requests]
+            sent = self._send_runs(requests) if paused else [self._send_signed(r) for r in requests]
             if paused:
                 self._mine_until([h for h, *_ in sent])
         finally:
@@ -215,6 +217,55 @@ class Sending:
         except RpcError:
             return False
         return True
+
+    def _send_runs(self, requests: Sequence[TxRequest]) -> list[tuple[bytes, bytes, dict[str, Any], str]]:
+        """Send ``requests`` to a node that is not mining: each run of consecutive requests of
+        one sender goes as JSON-RPC arrays (:data:`SEND_ARRAY` at most), the runs one after
+        another, so the pool receives every transaction in the order given (a node may take an
+        array's items in any order, which nonces make harmless within one sender's run)."""
+        sent: list[tuple[bytes, bytes, dict[str, Any], str]] = []
+        start = 0
+        while start < len(requests):
+            sender = requests[start].account.address
+            end = start + 1
+            while end < len(requests) and end - start < SEND_ARRAY and requests[end].account.address == sender:
+                end += 1
+            if end - start == 1:
+                sent.append(self._send_signed(requests[start]))
+            else:
+                sent += self._send_array(requests[start:end])
+            start = end
+        return sent
+
+    def _send_array(self, run: Sequence[TxRequest]) -> list[tuple[bytes, bytes, dict[str, Any], str]]:
+        """Sign a run of one sender's requests with consecutive nonces and send them as one
+        JSON-RPC array. A refusal of any of them takes every transaction of this sender out of
+        the node's pool (the node is not mining: none of them was mined; the later ones would
+        wait there on the missing nonce) and raises, as :meth:`_send_signed` does."""
+        sender = run[0].account.address
+        signed: list[tuple[bytes, bytes, dict[str, Any], str]] = []
+        for r in run:
+            tx = self._signable(sender, r.to, r.data, r.gas, r.value)
+            raw, tx_hash = sign_dynamic_fee(r.account.key, tx)
+            self._nonces[sender] = int(tx["nonce"]) + 1
+            signed.append((tx_hash, raw, tx, sender))
+        rpc = cast(RpcTransport, self.rpc)
+        calls = [("eth_sendRawTransaction", ["0x" + raw.hex()]) for _, raw, _, _ in signed]
+        try:
+            answers = self._retrying("eth_sendRawTransaction", lambda: rpc.batch(calls))
+        except Exception:
+            self._nonces.pop(sender, None)
+            raise
+        for (tx_hash, _, _, _), answer in zip(signed, answers, strict=True):
+            if "error" in answer and not self._known(tx_hash):
+                self._nonces.pop(sender, None)
+                try:  # the later ones would wait in the pool on the missing nonce
+                    self._rpc("anvil_removePoolTransactions", [sender])
+                except RpcError:
+                    pass
+                refusal = RpcError("eth_sendRawTransaction", answer["error"])
+                raise ChainError(f"node refused the transaction: {refusal}")
+        return signed
 
     def _send_signed(self, r: TxRequest) -> tuple[bytes, bytes, dict[str, Any], str]:
         """Sign ``r`` with the next nonce of its sender and send it without waiting."""
@@ -388,4 +439,4 @@ class Sending:
 
 
 
-__all__ = ["DEFAULT_GAS", "TRANSIENT", "Sending", "SentTx", "TxRequest", "looks_like_revert"]
+__all__ = ["DEFAULT_GAS", "SEND_ARRAY", "TRANSIENT", "Sending", "SentTx", "TxRequest", "looks_like_revert"]

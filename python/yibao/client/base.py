@@ -128,7 +128,11 @@ class LedgerCore:
         return self._result(sent)
 
     def _result(self, sent: SentTx) -> TxResult:
-        events = [e for e in (self._events.decode(log) for log in sent.receipt["logs"]) if e]
+        logs, decoder = sent.receipt["logs"], self._events
+
+        def events() -> list[dict[str, Any]]:
+            return [e for e in (decoder.decode(log) for log in logs) if e]
+
         return TxResult(sent.gas_used, events, "0x" + sent.tx_hash.hex())
 
     def request(self, fn: str, *args: Any, gas: int | None = None) -> TxRequest:

@@ -7,7 +7,7 @@ Money is integer fen, dates :class:`datetime.date`; the bits on the wire are
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,16 +38,32 @@ class Precheck:
     warnings: tuple[Lead[str], ...]
 
 
-@dataclass(frozen=True)
 class TxResult:
-    """A mined transaction: gas used and decoded events, in log order."""
+    """A mined transaction: gas used and decoded events, in log order. ``events`` may be given
+    as the function that decodes them: they are decoded when first read (a caller that reads
+    only the gas, like a bench sending thousands, pays nothing for them)."""
 
-    gas_used: int
-    events: list[dict[str, Any]]
-    tx_hash: str
+    __slots__ = ("_decode", "_events", "gas_used", "tx_hash")
+
+    def __init__(self, gas_used: int, events: list[dict[str, Any]] | Callable[[], list[dict[str, Any]]],
+                 tx_hash: str) -> None:
+        self.gas_used, self.tx_hash = gas_used, tx_hash
+        self._events: list[dict[str, Any]] | None = None if callable(events) else events
+        self._decode = events if callable(events) else None
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The transaction's events, decoded, in log order."""
+        if self._events is None:
+            assert self._decode is not None
+            self._events, self._decode = self._decode(), None
+        return self._events
 
     def named(self, name: str) -> list[dict[str, Any]]:
         return [e["args"] for e in self.events if e["event"] == name]
+
+    def __repr__(self) -> str:
+        return f"TxResult(gas_used={self.gas_used}, events={self.events!r}, tx_hash={self.tx_hash!r})"
 
 
 @dataclass(frozen=True)
