@@ -157,3 +157,33 @@ def test_engine_choices_are_checked(tmp_path) -> None:
     assert done.returncode == 2 and "choose anvil or pyevm" in done.stderr
     done = _yibao("demo", "--engine", "pyevm", "--rpc", "http://127.0.0.1:9", env=dict(os.environ))
     assert done.returncode == 2 and "--engine" in done.stderr and "--rpc" in done.stderr
+
+
+def test_connecting_resumes_mining_a_killed_client_left_paused() -> None:
+    """A client killed mid-batch leaves a node it did not start mining every PAUSED_INTERVAL_MS
+    with its transactions waiting; the next connection mines them, then automines again."""
+    from yibao.chain.node import AnvilNode
+    from yibao.chain.sending import PAUSED_INTERVAL_MS
+
+    node = AnvilNode(timestamp=GENESIS)
+    try:
+        first = Chain.connect(node.url)
+        assert first.rpc is not None
+        first.send(A, B.address, b"", gas=21_000)
+        first.rpc.call("evm_setIntervalMining", [PAUSED_INTERVAL_MS])  # as send_many does, then killed
+        nonce = first.w3.eth.get_transaction_count(A.address)
+        tx = {"chainId": first.chain_id, "nonce": nonce, "maxPriorityFeePerGas": 0, "maxFeePerGas": 10**11,
+              "gas": 21_000, "value": 1, "data": b"", "type": 2, "to": B.address}
+        raw, tx_hash = sign_dynamic_fee(A.key, tx)
+        first.rpc.call("eth_sendRawTransaction", ["0x" + raw.hex()])
+        assert first.rpc.call("eth_getTransactionReceipt", ["0x" + tx_hash.hex()]) is None  # waiting
+        first.close()
+        again = Chain.connect(node.url)
+        assert again.rpc is not None
+        assert again.rpc.call("eth_getTransactionReceipt", ["0x" + tx_hash.hex()]) is not None
+        assert again.rpc.call("anvil_getAutomine", []) is True
+        assert not again.resume_paused_mining()  # nothing left to resume
+        assert int(again.send(A, B.address, b"", gas=21_000).receipt["status"]) == 1
+        again.close()
+    finally:
+        node.stop()

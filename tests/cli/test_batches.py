@@ -13,6 +13,7 @@ import pytest
 from cli_runner import Cli, nid, policy_entry
 from yibao.chain import Chain
 from yibao.client import Enrolment, Ledger
+from yibao.client import batches as batches_module
 from yibao.client.batches import enrol_resumable, submit_resumable
 from yibao.identity import PseudonymKey
 from yibao.evidence import digest_in
@@ -119,7 +120,7 @@ def test_enrol_csv_rerun_skips_the_same_and_refuses_other_data(cli: Cli, tmp_pat
     assert "coverage_to 2026-12-31 on chain" in err
 
 
-def test_enrol_csv_resumes_after_a_failure_mid_way(cli: Cli, tmp_path: Path) -> None:
+def test_enrol_csv_resumes_after_a_failure_mid_way(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [(nid(f"5001011980010{i:04d}"), 500000, "2026-12-31") for i in range(7)]
     f = people_csv(tmp_path / "people.csv", rows)
     ledger = open_ledger(cli, "dev2")
@@ -128,9 +129,9 @@ def test_enrol_csv_resumes_after_a_failure_mid_way(cli: Cli, tmp_path: Path) -> 
 
     def die_after_the_second_batch(n: int) -> None:
         sent.append(n)
-        if len(sent) == 2:
-            raise KeyboardInterrupt  # the process dies here; two batches of 3 are on chain
+        raise KeyboardInterrupt  # the process dies here; two batches of 3 are on chain
 
+    monkeypatch.setattr(batches_module, "PIPELINE", 2)  # two batches in flight at a time
     with pytest.raises(KeyboardInterrupt):
         enrol_resumable(ledger, [e for _, e in entries], [lb for lb, _ in entries], batch_size=3,
                         progress=die_after_the_second_batch)
@@ -172,7 +173,8 @@ def test_claim_file_is_submitted_in_batches_and_a_rerun_sends_nothing(world: tup
     assert "30 claims: 0 submitted" in out and "30 already on chain" in out
 
 
-def test_claim_file_resumes_after_a_failure_mid_way(world: tuple[Cli, dt.date], tmp_path: Path) -> None:
+def test_claim_file_resumes_after_a_failure_mid_way(world: tuple[Cli, dt.date], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     cli, today = world
     f = claims_file(tmp_path / "claims.jsonl", 12, today)
     ledger = open_ledger(cli, "dev7")
@@ -184,14 +186,16 @@ def test_claim_file_resumes_after_a_failure_mid_way(world: tuple[Cli, dt.date], 
         batches.append(n)
         raise KeyboardInterrupt
 
+    monkeypatch.setattr(batches_module, "PIPELINE", 2)  # two batches in flight: the first group is 10 claims
     with pytest.raises(KeyboardInterrupt):
         submit_resumable(ledger, [e.claim for e in entries], [e.label for e in entries], batch_size=5,
                          progress=die_after_the_first_batch)
     ledger.chain.close()
     del ledger
     doc = cli.json("claim", "submit", "--file", str(f), "--as", "dev7", "--batch", "5")
-    assert (doc["submitted"], doc["already_on_chain"], doc["transactions"]) == (7, 5, 2)
-    assert doc["duplicates"] == 0 and [d["submitted"] for d in doc["decisions"]] == [False] * 5 + [True] * 7
+    assert batches == [10]
+    assert (doc["submitted"], doc["already_on_chain"], doc["transactions"]) == (2, 10, 1)
+    assert doc["duplicates"] == 0 and [d["submitted"] for d in doc["decisions"]] == [False] * 10 + [True] * 2
 
 
 GOOD = {"invoice": "B-1", "id": ID1, "lines": [{"code": "XA01", "qty": 1, "unit_price": 100}]}

@@ -18,7 +18,7 @@ from faultworld import FaultWorld, finish, json_doc
 pytestmark = pytest.mark.anvil
 
 CLAIMS = 2_000
-BATCH = 10  # 200 transactions
+BATCH = 1  # 2,000 transactions, 16 in flight at a time (about 130 blocks)
 
 
 @pytest.fixture

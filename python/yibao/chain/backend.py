@@ -90,6 +90,7 @@ class Chain(Sending):
     _last_ts: int = 0
     _sync_send: bool = True  # node: try eth_sendRawTransactionSync (the receipt in the same answer)
     _automine: bool | None = None  # node: whether it mines each transaction as it comes (anvil says)
+    _anvil: bool = False  # node: it answered anvil_getAutomine
 
     # ------------------------------------------------------------------ construction
 
@@ -133,6 +134,7 @@ class Chain(Sending):
         chain = cls(w3=w3, kind="rpc", url=url, rpc=rpc, engine="node")
         chain._chain_id = chain_id
         chain.on_close.append(rpc.close)
+        chain.resume_paused_mining()
         return chain
 
     def close(self) -> None:

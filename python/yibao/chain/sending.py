@@ -27,6 +27,9 @@ from yibao.errors import ChainError, ContractError, NodeUnreachable, Transaction
 DEFAULT_GAS = 12_000_000
 SEND_ARRAY = 256
 """At most this many transactions of one sender go to a node in one JSON-RPC array."""
+PAUSED_INTERVAL_MS = 86_400_017
+"""The mining interval a client sets on an anvil it did not start while it sends a batch (a day
+and 17 ms: an interval nobody sets by hand, so the next client knows one was killed mid-batch)."""
 
 #: A request that failed in transit (requests' errors are OSErrors), as opposed to an answer.
 TRANSIENT: tuple[type[BaseException], ...] = (OSError,)
@@ -77,6 +80,8 @@ class Sending:
         _last_ts: int
         _sync_send: bool
         _automine: bool | None
+        _anvil: bool
+        engine: str
 
         @property
         def chain_id(self) -> int: ...
@@ -168,12 +173,13 @@ class Sending:
         :class:`SentTx`, or in its place the decoded error it reverted with (a revert does not
         stop the others: each transaction stands alone, as if sent one after another).
 
-        On anvil they are mined together (its automine paused while they go out, then blocks are
-        mined at the chain clock until all are in; the receipts come in one request); on
-        another node they are sent back to back and their receipts awaited together; on the
-        embedded chain they are sent one by one. A failure in transit or of the node raises, as
-        :meth:`send` does: what was mined stays mined, each transaction signed once with
-        nonces in order, so a rerun of a resumable command completes the rest."""
+        On anvil they are mined together (its automine paused while they go out, a run of one
+        sender's as JSON-RPC arrays, then blocks are mined at the chain clock until all are in;
+        the receipts come in one request); on another node they are sent back to back and their
+        receipts awaited together; on the embedded chain they are sent one by one. A failure in
+        transit or of the node raises, as :meth:`send` does: what was mined stays mined, each
+        transaction signed once with nonces in order, so a rerun of a resumable command completes
+        the rest."""
         if self.rpc is None:
             out: list[SentTx | ChainError] = []
             for r in requests:
@@ -185,9 +191,13 @@ class Sending:
         if not requests:
             return []
         self._tick()
+        self._sends_sync()  # asks the node once whether it is anvil and mines as transactions come
         paused = self._pause_mining()
         try:
-            sent = self._send_runs(requests) if paused else [self._send_signed(r) for r in requests]
+            if paused or self._anvil:
+                sent = self._send_runs(requests)
+            else:
+                sent = [self._send_signed(r) for r in requests]
             if paused:
                 self._mine_until([h for h, *_ in sent])
         finally:
@@ -204,22 +214,47 @@ class Sending:
                 results.append(SentTx(receipt, int(receipt["gasUsed"]), tx_hash))
             else:
                 results.append(cast(ChainError, self._failure(tx_hash, sender, tx, receipt)))
-        if paused:
+        if paused or self._anvil:  # blocks were mined after the clock's: the next one follows them
             self._last_ts = max(self._last_ts, self.block_timestamp("latest"))
         return results
 
     def _pause_mining(self) -> bool:
-        """On anvil mining each transaction as it comes: stop that (until the batch is sent)."""
+        """On anvil mining each transaction as it comes: stop that until the batch is sent. The
+        fast engine's own node is simply told to stop automining; a node started by someone
+        else is set to mine every :data:`PAUSED_INTERVAL_MS` instead, a mark a killed client
+        leaves behind for the next one to find (:meth:`resume_paused_mining`)."""
         if not self._sends_sync():  # not auto-mining (or not answering): leave the node as it is
             return False
         try:
-            self._rpc("evm_setAutomine", [False])
+            if self.engine == "anvil":
+                self._rpc("evm_setAutomine", [False])
+            else:
+                self._rpc("evm_setIntervalMining", [PAUSED_INTERVAL_MS])
         except RpcError:
             return False
         return True
 
+    def resume_paused_mining(self) -> bool:
+        """If a yibao client was killed while it held this anvil's mining paused (its interval is
+        :data:`PAUSED_INTERVAL_MS`), mine what that client left waiting and let the node mine
+        each transaction as it comes again; True when it did. Called on connecting, before
+        anything is read: a resumable command then sees the killed run's transactions mined and
+        sends none of them again. Nothing on another node."""
+        try:
+            interval = self._rpc("anvil_getIntervalMining", [])
+        except RpcError:
+            return False  # not anvil
+        if interval != PAUSED_INTERVAL_MS:
+            return False
+        for _ in range(10_000):
+            if int(self._rpc("txpool_status", [])["pending"], 16) == 0:
+                break
+            self._rpc("evm_mine", [])
+        self._rpc("evm_setAutomine", [True])
+        return True
+
     def _send_runs(self, requests: Sequence[TxRequest]) -> list[tuple[bytes, bytes, dict[str, Any], str]]:
-        """Send ``requests`` to a node that is not mining: each run of consecutive requests of
+        """Send ``requests`` to anvil: each run of consecutive requests of
         one sender goes as JSON-RPC arrays (:data:`SEND_ARRAY` at most), the runs one after
         another, so the pool receives every transaction in the order given (a node may take an
         array's items in any order, which nonces make harmless within one sender's run)."""
@@ -239,9 +274,9 @@ class Sending:
 
     def _send_array(self, run: Sequence[TxRequest]) -> list[tuple[bytes, bytes, dict[str, Any], str]]:
         """Sign a run of one sender's requests with consecutive nonces and send them as one
-        JSON-RPC array. A refusal of any of them takes every transaction of this sender out of
-        the node's pool (the node is not mining: none of them was mined; the later ones would
-        wait there on the missing nonce) and raises, as :meth:`_send_signed` does."""
+        JSON-RPC array. A refusal of any of them takes every transaction of this sender still
+        waiting out of the node's pool (the later ones would wait there on the missing nonce for
+        ever) and raises, as :meth:`_send_signed` does: what was mined stays mined."""
         sender = run[0].account.address
         signed: list[tuple[bytes, bytes, dict[str, Any], str]] = []
         for r in run:
@@ -353,6 +388,7 @@ class Sending:
         if self._sync_send and self._automine is None:
             try:
                 self._automine = bool(self._rpc("anvil_getAutomine", []))
+                self._anvil = True
             except RpcError:
                 self._automine = True  # not anvil: try the call, fall back if the node lacks it
             self._sync_send = self._automine
@@ -439,4 +475,5 @@ class Sending:
 
 
 
-__all__ = ["DEFAULT_GAS", "SEND_ARRAY", "TRANSIENT", "Sending", "SentTx", "TxRequest", "looks_like_revert"]
+__all__ = ["DEFAULT_GAS", "PAUSED_INTERVAL_MS", "SEND_ARRAY", "TRANSIENT", "Sending", "SentTx", "TxRequest",
+           "looks_like_revert"]

@@ -118,18 +118,23 @@ def read_catalogue(pl: Player) -> list[dict[str, Any]]:
 
 
 def claims_by_month(pl: Player, recs: list[Rec]) -> list[dict[str, Any]]:
-    rows = []
-    for m in MONTHS:
-        row: dict[str, Any] = {"month": m}
-        for s in STATUSES:
-            row[s] = sum(1 for r in recs if month_of(r.planned.service) == m and r.status.name == s)
-        row["REJECTED"] += sum(1 for c, _, _ in pl.dups if month_of(c.service) == m)
+    """Per month of service: claims by final status (a duplicate counts as REJECTED), in all,
+    and the fund paid on settled ones (one pass over the claims)."""
+    rows: dict[str, dict[str, Any]] = {m: {"month": m, **dict.fromkeys(STATUSES, 0), "fund_paid": 0} for m in MONTHS}
+    for r in recs:
+        row = rows.get(month_of(r.planned.service))
+        if row is None or r.status.name not in row:
+            continue
+        row[r.status.name] += 1
+        if r.status == ClaimStatus.SETTLED:
+            row["fund_paid"] += r.fund
+    for c, _, _ in pl.dups:
+        if month_of(c.service) in rows:
+            rows[month_of(c.service)]["REJECTED"] += 1
+    for row in rows.values():
         row["total"] = sum(row[s] for s in STATUSES)
-        row["fund_paid"] = sum(
-            r.fund for r in recs if month_of(r.planned.service) == m and r.status == ClaimStatus.SETTLED
-        )
-        rows.append(row)
-    return rows
+    return [{"month": row["month"], **{s: row[s] for s in STATUSES}, "total": row["total"],
+             "fund_paid": row["fund_paid"]} for row in rows.values()]
 
 
 def claims_by_institution_month(pl: Player, recs: list[Rec]) -> dict[str, list[int]]:
