@@ -128,12 +128,36 @@ def test_the_comparison_table_is_the_worked_examples() -> None:
     """The 基金测算 table's figures are those of docs/examples/compare/README.md (which
     tests/scenario/test_compare.py holds to the command's output)."""
     example = (ROOT / "docs" / "examples" / "compare" / "README.md").read_text(encoding="utf-8")
-    section = README.split("## 基金测算", 1)[1].split("\n## ", 1)[0]
+    section = README.split("## 基金测算", 1)[1].split("\n## ", 1)[0].split("**A city's year.**", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| ") and "元" in line]
     assert len(rows) == 4
     for row in rows:
         for figure in re.findall(r"[0-9][0-9,]*\.[0-9]{2}", row):
             assert figure in example, (figure, row)
+
+
+@pytest.mark.slow
+def test_the_city_table_is_the_commands() -> None:
+    """The city's table: every figure is the default city's comparison with the example policy
+    (a million claims: about two minutes, so with -m slow)."""
+    from yibao.simulate.city import make_city
+    from yibao.simulate.city_play import compare_city
+    from yibao.simulate.model_engine import ModelEngine
+    from yibao.units import yuan
+
+    doc = compare_city(make_city(), ROOT / "docs" / "examples" / "city" / "richer-residents.json", ModelEngine)
+    section = README.split("**A city's year.**", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(): line for line in section.splitlines() if line.startswith("| ") and "元" in line}
+    figures = {"fund paid 统筹支付": doc["total"]["fund"],
+               "residents' fund paid 居民": doc["by_scheme"]["RESIDENT"]["fund"],
+               "deductible 起付线": doc["total"]["deductible"],
+               "重庆市 fund at the year's end": doc["funds"]["500000"]}
+    assert rows.keys() == figures.keys()
+    for name, row in figures.items():
+        for key in ("base", "variant"):
+            assert f"{yuan(row[key])} 元" in rows[name], (name, key)
+        change = f"{yuan(abs(row['diff']))} 元 ({row['pct'][:-1]} %)".replace("-", "−")
+        assert change in rows[name], (name, change)
 
 
 def test_the_patient_story_runs_as_printed_after_it(story: Path, monkeypatch: pytest.MonkeyPatch) -> None:
