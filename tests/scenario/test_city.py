@@ -129,7 +129,8 @@ def test_the_fund_law_holds_for_the_city(small_city: City) -> None:
         assert f["balance"] == expected >= 0
     assert sum(doc["claims_by_status"].values()) == sum(doc["claims_by_reason"].values()) == 3_000
     total = doc["figures"]["total"]
-    assert total["fund"] + total["own_pay"] + total["held"] >= total["billed"] - total["held"]
+    # every fen billed is the fund's share (paid, or held for a reviewer) or the patient's own pay
+    assert total["fund"] + total["held"] + total["own_pay"] == total["billed"]
     settled = sum(f["settled"] for f in doc["funds"].values())
     assert settled == total["fund"]  # every approved claim is settled by the closing settlement
     out_, in_ = (sum(f[k] for f in doc["funds"].values()) for k in ("clearing_out", "clearing_in"))
@@ -244,6 +245,7 @@ def test_simulate_city_text(capsys: pytest.CaptureFixture[str]) -> None:
     (["simulate", "--city", "--model", "--claims", "many"], "is not a whole number"),
     (["simulate", "--city", "--model", "--engine", "pyevm"], "--model"),
     (["simulate"], "give a scenario FILE, or --city"),
+    (["simulate", "x.json", "--people", "500", "--seed", "3"], "--people, --seed go with --city"),
 ])
 def test_simulate_city_refusals(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:
     assert run(argv) == 2

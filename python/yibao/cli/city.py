@@ -36,9 +36,19 @@ def city_seed(text: str | int) -> int:
     return whole_number(text, 0, (1 << 63) - 1, "a seed")
 
 
-PeopleOpt = Annotated[int, typer.Option(parser=city_people, help="with --city: insured people")]
-ClaimsOpt = Annotated[int, typer.Option(parser=city_claims, help="with --city: claims in the year")]
-SeedOpt = Annotated[int, typer.Option(parser=city_seed, help="with --city: the random seed")]
+PeopleOpt = Annotated[int | None, typer.Option(parser=city_people, help="with --city: insured people (100000)")]
+ClaimsOpt = Annotated[int | None, typer.Option(parser=city_claims, help="with --city: claims in the year (1000000)")]
+SeedOpt = Annotated[int | None, typer.Option(parser=city_seed, help="with --city: the random seed (7)")]
+CITY_DEFAULTS = {"people": 100_000, "claims": 1_000_000, "seed": 7}
+"""The city ``--city`` generates unless told otherwise."""
+
+
+def no_city_options(people: int | None, claims: int | None, seed: int | None) -> None:
+    """Refuse ``--people``, ``--claims`` or ``--seed`` given without ``--city``."""
+    given = [name for name, value in (("--people", people), ("--claims", claims), ("--seed", seed))
+             if value is not None]
+    if given:
+        raise InputError(f"{', '.join(given)} go with --city")
 
 
 @contextmanager
@@ -57,12 +67,17 @@ def _bars(quiet: bool) -> Iterator[CityProgress]:
         yield note
 
 
-def simulate_city(*, people: int, claims: int, seed: int, engine: str, compare: Path | None,
-                  report: Path | None, as_json: bool) -> None:
-    """Generate the city, play it on ``engine`` (``model`` or a fresh chain's engine), print the
-    summary, or with ``compare`` the comparison (and with ``report`` its HTML)."""
+def simulate_city(*, people: int | None, claims: int | None, seed: int | None, engine: str,
+                  compare: Path | None, report: Path | None, as_json: bool) -> None:
+    """Generate the city (:data:`CITY_DEFAULTS` for what is not given), play it on ``engine``
+    (``model`` or a fresh chain's engine), print the summary, or with ``compare`` the comparison
+    (and with ``report`` its HTML)."""
     from yibao.simulate.city import make_city
     from yibao.simulate.city_play import compare_city, play_city
+
+    people = CITY_DEFAULTS["people"] if people is None else people
+    claims = CITY_DEFAULTS["claims"] if claims is None else claims
+    seed = CITY_DEFAULTS["seed"] if seed is None else seed
 
     if report is not None and compare is None:
         raise InputError("--report needs --compare")
@@ -126,4 +141,5 @@ def _print_summary(doc: dict[str, Any]) -> None:
     out.print("by reason: " + ", ".join(f"{k} {v:,}" for k, v in doc["claims_by_reason"].items()), soft_wrap=True)
 
 
-__all__ = ["ClaimsOpt", "PeopleOpt", "SeedOpt", "city_claims", "city_people", "city_seed", "simulate_city"]
+__all__ = ["CITY_DEFAULTS", "ClaimsOpt", "PeopleOpt", "SeedOpt", "city_claims", "city_people", "city_seed",
+           "no_city_options", "simulate_city"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from yibao.cli.city import ClaimsOpt, PeopleOpt, SeedOpt, simulate_city
+from yibao.cli.city import ClaimsOpt, PeopleOpt, SeedOpt, no_city_options, simulate_city
 from yibao.cli.engine import EngineOpt, bench_runs, fresh_engine
 from yibao.cli.options import (
     AsOpt,
@@ -165,9 +165,9 @@ def simulate(
     city: Annotated[bool, typer.Option(
         "--city", help="instead of a file, a generated city's year (基金测算: --people, --claims, --seed); "
                        "prints its summary, or with --compare POLICY_FILE the comparison")] = False,
-    people: PeopleOpt = 100_000,
-    claims: ClaimsOpt = 1_000_000,
-    seed: SeedOpt = 7,
+    people: PeopleOpt = None,
+    claims: ClaimsOpt = None,
+    seed: SeedOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Play a scenario through the contracts (a fresh chain: anvil started here by default,
@@ -187,6 +187,7 @@ def simulate(
         simulate_city(people=people, claims=claims, seed=seed, compare=compare, report=report, as_json=as_json,
                       engine="model" if model else chosen)
         return
+    no_city_options(people, claims, seed)
     if file is None:
         raise InputError("give a scenario FILE, or --city")
     scenario = load_scenario(file)
