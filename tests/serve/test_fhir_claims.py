@@ -183,3 +183,71 @@ def test_shares_add_up_and_follow_the_weights(total: int, weights: list[int]) ->
     assert sum(got) == total
     for share, w in zip(got, weights, strict=True):
         assert abs(share * whole - total * w) < whole  # within one fen of the exact proportion
+
+
+# ---------------------------------------------------------------------- through the ledger, both chains
+
+
+def test_a_fhir_claim_prechecked_then_submitted_on_chain(ledger: Any) -> None:
+    from dataclasses import replace
+
+    from eth_utils import keccak
+    from worlds.rules import CATALOGUE_CQ, CQ, POLICY
+    from yibao.chain import dev_account
+    from yibao.client import Enrolment, claim_id_of
+    from yibao.model.types import Scheme
+    from yibao.units import noon_cst
+
+    year = ledger.today().year + 1
+    chain = ledger.chain
+    chain.set_clock(noon_cst(dt.date(year, 1, 1)))
+    regulator, operator, hospital = dev_account(1), dev_account(3), dev_account(7)
+    ledger.add_region(CQ, "Chongqing", 10_000_000)
+    ledger.grant_role(ledger.regulator_role(CQ), regulator.address)
+    reg = ledger.acting_as(regulator)
+    reg.grant_role(ledger.operator_role(CQ), operator.address)
+    reg.add_policy(replace(POLICY, effective_from=dt.date(year, 1, 1)))
+    reg.set_items(CQ, CATALOGUE_CQ)
+    reg.add_institution(hospital.address, CQ, 3)
+    person = keccak(text="fhir-patient")
+    ledger.acting_as(operator).enrol(Enrolment(person, CQ, Scheme.EMPLOYEE, dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    day = dt.date(year, 3, 2)
+    chain.set_clock(noon_cst(day))
+
+    ns = f"urn:ethereum:{chain.chain_id}:{ledger.address}"
+    provider = f"urn:ethereum:{chain.chain_id}:{hospital.address}"
+    doc = fhir_claim(
+        patient={"identifier": {"system": f"{ns}:person", "value": "0x" + person.hex()}},
+        provider={"identifier": {"system": "urn:ietf:rfc:3986", "value": provider}},
+        billablePeriod={"start": day.isoformat()},
+        item=[{"sequence": 1, "productOrService": {"coding": [{"system": f"{ns}:catalogue", "code": "XA01"}]},
+               "quantity": {"value": 2}, "unitPrice": {"value": 125.5, "currency": "CNY"}},
+              {"sequence": 2, "productOrService": {"coding": [{"system": f"{ns}:catalogue", "code": "XP01"}]},
+               "quantity": {"value": 1}, "unitPrice": {"value": 40, "currency": "CNY"}}])
+    insurer = {"system": "urn:ietf:rfc:3986", "value": ns}
+    created = dt.datetime(year, 3, 2, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    institution = ledger.acting_as(hospital)
+
+    pre = parse_claim(json.dumps(fhir_claim(**{**doc, "use": "preauthorization"})), pseudonym_of, ns)
+    assert pre.precheck
+    [decided] = institution.precheck_claims([pre.claim])
+    pre_response = ClaimResponse.model_validate_json(
+        claim_response(pre, decided, namespace=ns, insurer=insurer, created=created))
+    assert pre_response.use == "preauthorization" and pre_response.outcome == "complete"
+    cid = claim_id_of(hospital.address, "INV-20260302-7")
+    from yibao.client.batches import stored_claim
+
+    assert stored_claim(ledger, cid) is None  # a pre-check records nothing
+
+    sent = parse_claim(json.dumps(doc), pseudonym_of, ns)
+    [result] = institution.submit_claims([sent.claim])
+    response = ClaimResponse.model_validate_json(
+        claim_response(sent, result, namespace=ns, insurer=insurer, created=created))
+    total = _amounts(response.total)
+    fen = {k: int(v * 100) for k, v in total.items()}
+    assert fen == {"submitted": result.billed, "eligible": result.eligible, "deductible": result.deductible,
+                   "benefit": result.fund}
+    assert (result.billed, result.eligible) == (2 * 12550 + 4000, 2 * 12550 + 3000)  # XP01 capped at 30.00
+    assert response.item[1].adjudication[1].reason.coding[0].code == "PRICE_CAPPED"
+    assert response.outcome == "complete" and response.request.identifier.value == "0x" + cid.hex()
+    assert _amounts(pre_response.total) == total  # the pre-check's answer was the submission's
