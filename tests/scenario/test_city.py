@@ -194,7 +194,9 @@ def test_with_policies_keeps_the_city_world(small_city: City, tmp_path: Path) ->
 
 
 @pytest.mark.anvil
-def test_a_small_city_plays_the_same_on_the_fast_engine() -> None:
+def test_a_small_city_plays_and_compares_the_same_on_the_fast_engine(tmp_path: Path) -> None:
+    from functools import partial
+
     from yibao.simulate.chain_engine import ChainEngine
 
     city = make_city(100, 250, seed=9)
@@ -203,8 +205,13 @@ def test_a_small_city_plays_the_same_on_the_fast_engine() -> None:
     try:
         chain = lean_figures(city.scenario, play_lean(city.scenario, engine, steps=city.steps))
     finally:
-        engine.chain.close()
+        engine.close()
     assert chain == model
+    policy = _variant_policy(tmp_path)
+    on_chain = compare_city(city, policy, partial(ChainEngine, engine="anvil"))  # the variant in a forked child
+    on_model = compare_city(city, policy, ModelEngine)
+    on_chain.pop("seconds"), on_model.pop("seconds")
+    assert on_chain == on_model
 
 
 # ---------------------------------------------------------------------- the command

@@ -89,7 +89,13 @@ def simulate_city(*, people: int | None, claims: int | None, seed: int | None, e
     generated = round(time.perf_counter() - started, 2)
     with _bars(as_json) as note:
         if compare is None:
-            doc = {"engine": engine, **play_city(city, make(), note), "generate_seconds": generated}
+            player = make()
+            try:
+                doc = {"engine": engine, **play_city(city, player, note), "generate_seconds": generated}
+            finally:
+                close = getattr(player, "close", None)
+                if callable(close):
+                    close()
             emit(as_json, doc, lambda: _print_summary(doc))
             return
         figures = compare_city(city, compare, make, note)

@@ -225,6 +225,11 @@ class ChainEngine:
         chain.gas_total = snap.gas_total
         return EngineSnapshot(chain.snapshot(), snap.state, snap.gas_total)
 
+    def close(self) -> None:
+        """Stop what the engine started (a fast engine's anvils); nothing when it has no chain."""
+        if self._chain is not None:
+            self._chain.close()
+
     def _gas_chain(self) -> _GasCountingChain:
         if self._chain is None:
             raise ChainError("the chain engine has no chain yet: call set_today first")

@@ -80,7 +80,15 @@ def play_city(city: City, engine: Engine, progress: CityProgress | None = None) 
 
 def _figures(city: City, scenario: Scenario, make: Callable[[], Engine],
              progress: Callable[[int, int], None] | None) -> RunFigures:
-    return lean_figures(scenario, play_lean(scenario, make(), progress, steps=city.steps))
+    """One play's figures; an engine that started something (a chain engine's anvils) is closed
+    after it (a forked child ends without running the process's exit handlers)."""
+    engine = make()
+    try:
+        return lean_figures(scenario, play_lean(scenario, engine, progress, steps=city.steps))
+    finally:
+        close = getattr(engine, "close", None)
+        if callable(close):
+            close()
 
 
 def _child(city: City, scenario: Scenario, make: Callable[[], Engine], done: Synchronized[int],
