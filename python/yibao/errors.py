@@ -45,6 +45,12 @@ class KeyRefused(InputError, PermissionError):
     a key name belongs (argv lands in shell history and ``ps``)."""
 
 
+class SignInRefused(YibaoError, PermissionError):
+    """A Sign-In with Ethereum (EIP-4361) message or signature that does not sign this account in:
+    malformed, for another domain, chain or nonce, expired, not yet valid, or signed by another
+    account. The message names which."""
+
+
 class ManifestError(YibaoError, ValueError):
     """A deployment manifest is unreadable, stale, or does not match the node."""
 
@@ -148,6 +154,7 @@ __all__ = [
     "RecordTampered",
     "RecordUnavailable",
     "ScenarioError",
+    "SignInRefused",
     "TransactionFailed",
     "YibaoError",
 ]
