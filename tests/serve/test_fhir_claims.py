@@ -188,42 +188,27 @@ def test_shares_add_up_and_follow_the_weights(total: int, weights: list[int]) ->
 # ---------------------------------------------------------------------- through the ledger, both chains
 
 
-def test_a_fhir_claim_prechecked_then_submitted_on_chain(ledger: Any) -> None:
-    from dataclasses import replace
+def chain_claim(w: Any, **change: Any) -> dict[str, Any]:
+    """A FHIR claim of ``w``'s hospital for its person on its day: 2 × XA01 at 125.50, 1 × XP01 at
+    40.00 (capped at 30.00)."""
+    ns = w.namespace
+    fields: dict[str, Any] = {
+        "patient": {"identifier": {"system": f"{ns}:person", "value": "0x" + w.person.hex()}},
+        "provider": {"identifier": {"system": "urn:ietf:rfc:3986", "value": w.provider}},
+        "billablePeriod": {"start": w.day.isoformat()},
+        "item": [{"sequence": 1, "productOrService": {"coding": [{"system": f"{ns}:catalogue", "code": "XA01"}]},
+                  "quantity": {"value": 2}, "unitPrice": {"value": 125.5, "currency": "CNY"}},
+                 {"sequence": 2, "productOrService": {"coding": [{"system": f"{ns}:catalogue", "code": "XP01"}]},
+                  "quantity": {"value": 1}, "unitPrice": {"value": 40, "currency": "CNY"}}]}
+    return fhir_claim(**{**fields, **change})
 
-    from eth_utils import keccak
-    from worlds.rules import CATALOGUE_CQ, CQ, POLICY
-    from yibao.chain import dev_account
-    from yibao.client import Enrolment, claim_id_of
-    from yibao.model.types import Scheme
-    from yibao.units import noon_cst
 
-    year = ledger.today().year + 1
-    chain = ledger.chain
-    chain.set_clock(noon_cst(dt.date(year, 1, 1)))
-    regulator, operator, hospital = dev_account(1), dev_account(3), dev_account(7)
-    ledger.add_region(CQ, "Chongqing", 10_000_000)
-    ledger.grant_role(ledger.regulator_role(CQ), regulator.address)
-    reg = ledger.acting_as(regulator)
-    reg.grant_role(ledger.operator_role(CQ), operator.address)
-    reg.add_policy(replace(POLICY, effective_from=dt.date(year, 1, 1)))
-    reg.set_items(CQ, CATALOGUE_CQ)
-    reg.add_institution(hospital.address, CQ, 3)
-    person = keccak(text="fhir-patient")
-    ledger.acting_as(operator).enrol(Enrolment(person, CQ, Scheme.EMPLOYEE, dt.date(year, 1, 1), dt.date(year, 12, 31)))
-    day = dt.date(year, 3, 2)
-    chain.set_clock(noon_cst(day))
+def test_a_fhir_claim_prechecked_then_submitted_on_chain(fhir_world: Any) -> None:
+    from yibao.client import claim_id_of
 
-    ns = f"urn:ethereum:{chain.chain_id}:{ledger.address}"
-    provider = f"urn:ethereum:{chain.chain_id}:{hospital.address}"
-    doc = fhir_claim(
-        patient={"identifier": {"system": f"{ns}:person", "value": "0x" + person.hex()}},
-        provider={"identifier": {"system": "urn:ietf:rfc:3986", "value": provider}},
-        billablePeriod={"start": day.isoformat()},
-        item=[{"sequence": 1, "productOrService": {"coding": [{"system": f"{ns}:catalogue", "code": "XA01"}]},
-               "quantity": {"value": 2}, "unitPrice": {"value": 125.5, "currency": "CNY"}},
-              {"sequence": 2, "productOrService": {"coding": [{"system": f"{ns}:catalogue", "code": "XP01"}]},
-               "quantity": {"value": 1}, "unitPrice": {"value": 40, "currency": "CNY"}}])
+    ledger, hospital, year = fhir_world.ledger, fhir_world.hospital, fhir_world.day.year
+    ns = fhir_world.namespace
+    doc = chain_claim(fhir_world)
     insurer = {"system": "urn:ietf:rfc:3986", "value": ns}
     created = dt.datetime(year, 3, 2, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     institution = ledger.acting_as(hospital)
