@@ -28,6 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from pydantic import BaseModel
+from fastapi.concurrency import run_in_threadpool
 
 from yibao.client.ledger import Ledger
 from yibao.errors import ContractError, InputError, SignInRefused, YibaoError
@@ -150,7 +151,7 @@ def create_app(ctx: ServeContext) -> FastAPI:
         if account is None:
             return _outcome(401, "login", "not signed in, or the session expired: sign in at /auth/session")
         text = await request.body()
-        return _claim(ctx, account, text)
+        return await run_in_threadpool(_claim, ctx, account, text)  # the chain calls block: off the event loop
 
     return app
 
