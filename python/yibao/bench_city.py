@@ -50,7 +50,7 @@ def run_model_bench(claims: int, note: Callable[[str, int, int], None] | None = 
         report = note
         return lambda play, done, total: report(f"{name} ({play})", done, total)
 
-    played = play_city(city, ModelEngine(), stage("play"))
+    played = play_city(city, ModelEngine, stage("play"))
     with tempfile.TemporaryDirectory() as folder:
         policy = Path(folder) / "variant.json"
         policy.write_text(json.dumps(variant_policies()), encoding="utf-8")

@@ -121,7 +121,7 @@ def test_lean_play_of_a_random_world(seed: int, after: bool) -> None:
 
 
 def test_the_fund_law_holds_for_the_city(small_city: City) -> None:
-    doc = play_city(small_city, ModelEngine())
+    doc = play_city(small_city, ModelEngine)
     opening = {str(r.code): r.fund for r in small_city.scenario.regions}
     for code, f in doc["funds"].items():
         expected = expected_balance(opening[code], f["contributions"], f["settled"], f["clearing_in"],
@@ -227,7 +227,7 @@ def test_simulate_city_json(capsys: pytest.CaptureFixture[str]) -> None:
                          "--json"])
     assert doc["engine"] == "model" and doc["city"]["claims"] == 2000 and doc["city"]["seed"] == 4
     assert doc["figures"]["total"]["claims"] == 2000
-    expected = play_city(make_city(300, 2000, seed=4), ModelEngine())
+    expected = play_city(make_city(300, 2000, seed=4), ModelEngine)
     for key in ("funds", "claims_by_status", "claims_by_reason", "figures", "steps", "refused"):
         assert doc[key] == expected[key], key
 

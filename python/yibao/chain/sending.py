@@ -278,12 +278,7 @@ class Sending:
         waiting out of the node's pool (the later ones would wait there on the missing nonce for
         ever) and raises, as :meth:`_send_signed` does: what was mined stays mined."""
         sender = run[0].account.address
-        signed: list[tuple[bytes, bytes, dict[str, Any], str]] = []
-        for r in run:
-            tx = self._signable(sender, r.to, r.data, r.gas, r.value)
-            raw, tx_hash = sign_dynamic_fee(r.account.key, tx)
-            self._nonces[sender] = int(tx["nonce"]) + 1
-            signed.append((tx_hash, raw, tx, sender))
+        signed = [self._sign(r) for r in run]
         rpc = cast(RpcTransport, self.rpc)
         calls = [("eth_sendRawTransaction", ["0x" + raw.hex()]) for _, raw, _, _ in signed]
         try:
@@ -302,20 +297,26 @@ class Sending:
                 raise ChainError(f"node refused the transaction: {refusal}")
         return signed
 
-    def _send_signed(self, r: TxRequest) -> tuple[bytes, bytes, dict[str, Any], str]:
-        """Sign ``r`` with the next nonce of its sender and send it without waiting."""
+    def _sign(self, r: TxRequest) -> tuple[bytes, bytes, dict[str, Any], str]:
+        """Sign ``r`` with the next nonce of its sender, counted as used (a caller whose send
+        fails forgets the sender's nonces: they are read from the node again)."""
         tx = self._signable(r.account.address, r.to, r.data, r.gas, r.value)
         raw, tx_hash = sign_dynamic_fee(r.account.key, tx)
+        self._nonces[r.account.address] = int(tx["nonce"]) + 1
+        return tx_hash, raw, tx, r.account.address
+
+    def _send_signed(self, r: TxRequest) -> tuple[bytes, bytes, dict[str, Any], str]:
+        """Sign ``r`` with the next nonce of its sender and send it without waiting."""
+        signed = tx_hash, raw, _, sender = self._sign(r)
         try:
             self._broadcast(raw, tx_hash, wait=False)
         except NodeUnreachable:
-            self._nonces.pop(r.account.address, None)
+            self._nonces.pop(sender, None)
             raise
         except Exception as exc:
-            self._nonces.pop(r.account.address, None)
+            self._nonces.pop(sender, None)
             raise ChainError(f"node refused the transaction: {exc}") from exc
-        self._nonces[r.account.address] = int(tx["nonce"]) + 1
-        return tx_hash, raw, tx, r.account.address
+        return signed
 
     def _mine_until(self, hashes: list[bytes]) -> None:
         """Mine blocks until the node's pool holds none of ``hashes`` (a block holds what its

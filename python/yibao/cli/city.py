@@ -52,7 +52,9 @@ def no_city_options(people: int | None, claims: int | None, seed: int | None) ->
 
 
 @contextmanager
-def _bars(quiet: bool) -> Iterator[CityProgress]:
+def play_bars(quiet: bool) -> Iterator[CityProgress]:
+    """A progress callback ``(play, done, total)`` with a bar per play on stderr (none when
+    ``quiet`` or not a terminal)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
@@ -81,30 +83,26 @@ def simulate_city(*, people: int | None, claims: int | None, seed: int | None, e
 
     if report is not None and compare is None:
         raise InputError("--report needs --compare")
-    make = _engine_factory(engine)
+    make = engine_factory(engine)
     if not as_json and err.is_terminal:
         err.print(f"generating a city of {people:,} people and {claims:,} claims (seed {seed}) …")
     started = time.perf_counter()
     city = make_city(people, claims, seed)
     generated = round(time.perf_counter() - started, 2)
-    with _bars(as_json) as note:
+    with play_bars(as_json) as note:
         if compare is None:
-            player = make()
-            try:
-                doc = {"engine": engine, **play_city(city, player, note), "generate_seconds": generated}
-            finally:
-                close = getattr(player, "close", None)
-                if callable(close):
-                    close()
+            doc = {"engine": engine, **play_city(city, make, note), "generate_seconds": generated}
             emit(as_json, doc, lambda: _print_summary(doc))
             return
         figures = compare_city(city, compare, make, note)
     doc = {"base": f"city (people {people:,}, claims {claims:,}, seed {seed})", "variant": str(compare),
            "engine": engine, **figures, "generate_seconds": generated}
-    _compared(doc, report, as_json)
+    emit_comparison(doc, report, as_json)
 
 
-def _compared(doc: dict[str, Any], report: Path | None, as_json: bool) -> None:
+def emit_comparison(doc: dict[str, Any], report: Path | None, as_json: bool) -> None:
+    """Print a comparison document (``simulate --compare``), after writing its HTML into
+    ``report`` when given."""
     from yibao.simulate.compare_report import print_comparison, write_report
 
     if report is not None:
@@ -114,7 +112,8 @@ def _compared(doc: dict[str, Any], report: Path | None, as_json: bool) -> None:
         err.print(f"report written to {doc['report']}")
 
 
-def _engine_factory(engine: str) -> Callable[[], Engine]:
+def engine_factory(engine: str) -> Callable[[], Engine]:
+    """Fresh engines of ``engine``: ``model``, or a chain engine (``anvil``, ``pyevm``)."""
     from yibao.simulate import ModelEngine
 
     if engine == "model":
@@ -148,4 +147,4 @@ def _print_summary(doc: dict[str, Any]) -> None:
 
 
 __all__ = ["CITY_DEFAULTS", "ClaimsOpt", "PeopleOpt", "SeedOpt", "city_claims", "city_people", "city_seed",
-           "no_city_options", "simulate_city"]
+           "emit_comparison", "engine_factory", "no_city_options", "play_bars", "simulate_city"]

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from yibao.cli.city import ClaimsOpt, PeopleOpt, SeedOpt, no_city_options, simulate_city
+from yibao.cli.city import (
+    ClaimsOpt, PeopleOpt, SeedOpt, emit_comparison, engine_factory, no_city_options, play_bars, simulate_city,
+)
 from yibao.cli.engine import EngineOpt, bench_runs, fresh_engine
 from yibao.cli.options import (
     AsOpt,
@@ -216,36 +218,16 @@ def simulate(
 def _simulate_compare(file: Path, scenario: Scenario, variant_file: Path, *, model: bool, rpc: str | None,
                       report: Path | None, as_json: bool, engine: str) -> None:
     """``simulate --compare``: the variant is read and checked before anything is played."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID
-
-    from yibao.simulate import Engine, ModelEngine
     from yibao.simulate.compare import compare, load_variant
-    from yibao.simulate.compare_report import print_comparison, write_report
 
     if rpc:
         raise InputError("--compare plays both worlds on fresh chains: give --model or no --rpc")
     variant = load_variant(scenario, variant_file)
-    make: Callable[[], Engine] = ModelEngine
-    if not model:
-        from yibao.simulate.chain_engine import ChainEngine
-
-        make = partial(ChainEngine, engine=engine)
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  console=err, disable=as_json or not err.is_terminal, transient=True) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def note(play: str, done: int, total: int) -> None:
-            if play not in tasks:
-                tasks[play] = bar.add_task(f"{play} steps", total=total)
-            bar.update(tasks[play], completed=done)
-
-        figures = compare(scenario, variant, make, note)
-    doc = {"base": str(file), "variant": str(variant_file), "engine": "model" if model else engine, **figures}
-    if report is not None:
-        doc["report"] = str(write_report(doc, report))
-    emit(as_json, doc, lambda: print_comparison(doc, out))
-    if report is not None and not as_json:
-        err.print(f"report written to {doc['report']}")
+    played_on = "model" if model else engine
+    with play_bars(as_json) as note:
+        figures = compare(scenario, variant, engine_factory(played_on), note)
+    doc = {"base": str(file), "variant": str(variant_file), "engine": played_on, **figures}
+    emit_comparison(doc, report, as_json)
 
 
 def bench(

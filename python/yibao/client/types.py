@@ -18,7 +18,7 @@ from yibao.errors import ChainError
 from yibao.model.screening import Lead
 from yibao.model.types import (
     AlertKind, ClaimLine, ClaimStatus, Decision, Filing, Flag, Grade, InstitutionStatus, LineNote,
-    LineResult, PersonStatus, Reason, Scheme, VisitType, YearCounters
+    LineResult, PersonStatus, Reason, Scheme, VisitType, YearCounters, VOID_STATUSES
 )
 from yibao.units import to_day
 
@@ -236,7 +236,7 @@ def to_decision(status: ClaimStatus, reason: Reason, flags: Flag, billed: int, e
     """A model :class:`Decision` from chain figures. The contract keeps what it computed for
     an OVERCLAIM rejection; the model's type shows a REJECTED or CLAWED_BACK claim's
     eligible, deductible and fund as 0 (patient = billed), so they are zeroed here."""
-    if status in (ClaimStatus.REJECTED, ClaimStatus.CLAWED_BACK):
+    if status in VOID_STATUSES:
         eligible = deductible = fund = 0
     return Decision(status, reason, flags, billed, eligible, deductible, fund, billed - fund, lines)
 

@@ -120,21 +120,21 @@ def read_catalogue(pl: Player) -> list[dict[str, Any]]:
 def claims_by_month(pl: Player, recs: list[Rec]) -> list[dict[str, Any]]:
     """Per month of service: claims by final status (a duplicate counts as REJECTED), in all,
     and the fund paid on settled ones (one pass over the claims)."""
-    rows: dict[str, dict[str, Any]] = {m: {"month": m, **dict.fromkeys(STATUSES, 0), "fund_paid": 0} for m in MONTHS}
+    rows: dict[str, dict[str, Any]] = {m: {"month": m, **dict.fromkeys(STATUSES, 0), "total": 0, "fund_paid": 0}
+                                       for m in MONTHS}
     for r in recs:
         row = rows.get(month_of(r.planned.service))
-        if row is None or r.status.name not in row:
-            continue
-        row[r.status.name] += 1
-        if r.status == ClaimStatus.SETTLED:
-            row["fund_paid"] += r.fund
+        if row is not None and r.status.name in STATUSES:
+            row[r.status.name] += 1
+            if r.status == ClaimStatus.SETTLED:
+                row["fund_paid"] += r.fund
     for c, _, _ in pl.dups:
-        if month_of(c.service) in rows:
-            rows[month_of(c.service)]["REJECTED"] += 1
+        dup_row = rows.get(month_of(c.service))
+        if dup_row is not None:
+            dup_row["REJECTED"] += 1
     for row in rows.values():
         row["total"] = sum(row[s] for s in STATUSES)
-    return [{"month": row["month"], **{s: row[s] for s in STATUSES}, "total": row["total"],
-             "fund_paid": row["fund_paid"]} for row in rows.values()]
+    return list(rows.values())
 
 
 def claims_by_institution_month(pl: Player, recs: list[Rec]) -> dict[str, list[int]]:

@@ -7,7 +7,7 @@ import datetime as dt
 from yibao.model import rules
 from yibao.model.types import (
     MAX_CLAIM_AMOUNT, Claim, ClaimKey, ClaimStatus, Decision, Flag, Grade, InstitutionStatus, PersonStatus,
-    PolicyVersion, Reason, VisitType, is_reason_code
+    PolicyVersion, Reason, VisitType, VOID_STATUSES, is_reason_code
 )
 
 from yibao.model.registry import RegistryRules
@@ -149,15 +149,9 @@ class ClaimRules(RegistryRules):
             rec.reason = Reason.OVERCLAIM
             rec.log(today, "rejected", detail=Reason.OVERCLAIM.name)
             return
-        outpatient = claim.visit is not VisitType.INPATIENT
-        visits = (claim.person, day.year, day.month)
-        visits_before = self._visits.get(visits, 0) if outpatient else 0
+        visits_before = self._visits.get((claim.person, day.year, day.month), 0)
         rec.flags = rules.flags(claim.visit, policy, fund, inst.grade, visits_before)
-        counters.fund_used += fund  # §8, as _count(rec, +1)
-        if outpatient:
-            counters.deductible_used += deductible
-            counters.op_fund_used += fund
-            self._visits[visits] = visits_before + 1
+        self._count(rec, +1)
         if new_last_days:
             self._last_day.setdefault(claim.person, {}).update(new_last_days)
         if rec.flags:
@@ -193,7 +187,7 @@ class ClaimRules(RegistryRules):
     @staticmethod
     def _view(rec: ClaimRecord) -> Decision:
         """The claim as it stands (REJECTED / CLAWED_BACK show amounts as 0)."""
-        if rec.status in (ClaimStatus.REJECTED, ClaimStatus.CLAWED_BACK):
+        if rec.status in VOID_STATUSES:
             return Decision(
                 rec.status, rec.reason, rec.flags, rec.billed, 0, 0, 0, rec.billed, rec.lines
             )

@@ -212,6 +212,10 @@ CLAIM_CHECK_REASONS = frozenset({
 ALERT_REASONS = (Reason.DUPLICATE, Reason.OVERCLAIM)
 """Rejections that raise an alert (every flag raises one too)."""
 
+VOID_STATUSES = frozenset({ClaimStatus.REJECTED, ClaimStatus.CLAWED_BACK})
+"""Statuses whose claim shows eligible, deductible and fund as 0 (the patient pays what was
+billed), whatever was computed before (docs/decisions.md)."""
+
 
 def expected_balance(opening: int, contributions: int, settled: int, clearing_in: int,
                      clearing_out: int, recovered: int) -> int:
@@ -544,6 +548,7 @@ __all__ = [
     "MONEY_MAX",
     "NOTE_ORDER",
     "REASON_CODE_RE",
+    "VOID_STATUSES",
     "AccessBasis",
     "AlertKind",
     "CaseOutcome",

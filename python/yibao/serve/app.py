@@ -26,14 +26,13 @@ from dataclasses import dataclass, field
 from eth_account.signers.local import LocalAccount
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from fhir.resources.R4B.operationoutcome import OperationOutcome
 from pydantic import BaseModel
 from fastapi.concurrency import run_in_threadpool
 
 from yibao.client.ledger import Ledger
 from yibao.errors import ContractError, InputError, SignInRefused, YibaoError
 from yibao.keys import checksum_address
-from yibao.serve.fhir_claims import FhirInputError, claim_response, operation_outcome, parse_claim
+from yibao.serve.fhir_claims import FhirInputError, claim_response, operation_outcome, outcome_text, parse_claim
 from yibao.serve.siwe import challenge, new_nonce, verify
 
 FHIR_JSON = "application/fhir+json"
@@ -92,12 +91,7 @@ def _error(status: int, name: str, message: str) -> JSONResponse:
 
 
 def _outcome(status: int, code: str, message: str, expression: str | None = None) -> Response:
-    issue = {"severity": "error", "code": code, "diagnostics": message}
-    if expression:
-        issue["expression"] = [expression]  # type: ignore[assignment]
-    text = OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [issue]}).model_dump_json(
-        exclude_none=True)
-    return Response(text, status_code=status, media_type=FHIR_JSON)
+    return Response(outcome_text(code, message, expression), status_code=status, media_type=FHIR_JSON)
 
 
 def create_app(ctx: ServeContext) -> FastAPI:

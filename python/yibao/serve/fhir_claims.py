@@ -31,7 +31,9 @@ from pydantic import ValidationError
 from yibao.client.types import ClaimInput, ClaimResult
 from yibao.errors import InputError
 from yibao.identity import parse_pseudonym
-from yibao.model.types import ClaimLine, ClaimStatus, LineNote, Reason, VisitType, flag_names, note_names
+from yibao.model.types import (
+    VOID_STATUSES, ClaimLine, ClaimStatus, LineNote, Reason, VisitType, flag_names, note_names,
+)
 
 NATIONAL_ID_SYSTEM = "urn:oid:2.16.156.10011.1.1"
 """The identifier system of the 居民身份证 number (China's resident identity card)."""
@@ -57,12 +59,21 @@ class FhirInputError(InputError):
         self.problem = problem
 
 
+def outcome_text(code: str, message: str, expression: str | None = None) -> str:
+    """An ``OperationOutcome`` (JSON text) of one ``error`` issue: its FHIR issue ``code``
+    (``invalid``, ``login``, ``forbidden``, ``processing``…), the one-line ``message`` and the
+    path of the field it is about, if any."""
+    issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": message}
+    if expression is not None:
+        issue["expression"] = [expression]
+    outcome = OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [issue]})
+    return outcome.model_dump_json(exclude_none=True)
+
+
 def operation_outcome(error: FhirInputError) -> str:
     """The ``OperationOutcome`` (JSON text) of a refused resource: one ``error`` issue of code
     ``invalid`` whose ``expression`` is the field's path."""
-    outcome = OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [{
-        "severity": "error", "code": "invalid", "diagnostics": str(error), "expression": [error.path]}]})
-    return outcome.model_dump_json(exclude_none=True)
+    return outcome_text("invalid", str(error), error.path)
 
 
 # ---------------------------------------------------------------------- money
@@ -259,7 +270,7 @@ def claim_response(fhir_claim: FhirClaim, result: ClaimResult, *, namespace: str
     reason in ``error``. A rejected or clawed-back claim shows eligible, deductible and benefit
     as 0, as the ledger's views do."""
     claim = fhir_claim.claim
-    void = result.status in (ClaimStatus.REJECTED, ClaimStatus.CLAWED_BACK)
+    void = result.status in VOID_STATUSES
     eligible = [0 if void else ln.eligible for ln in result.lines] or [0] * len(claim.lines)
     deductible = shares(0 if void else result.deductible, eligible)
     fund = shares(0 if void else result.fund, eligible)
@@ -313,6 +324,7 @@ __all__ = [
     "money",
     "operation_outcome",
     "outcome_of",
+    "outcome_text",
     "parse_claim",
     "shares",
 ]

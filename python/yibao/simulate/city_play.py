@@ -69,26 +69,29 @@ def _note(progress: CityProgress | None, play: str) -> Callable[[int, int], None
     return note
 
 
-def play_city(city: City, engine: Engine, progress: CityProgress | None = None) -> dict[str, Any]:
-    """Play ``city`` on ``engine`` and return ``city`` (:func:`city_facts`), the summary
-    (:func:`city_summary`) and ``seconds`` (the play's wall-clock time)."""
+def play_city(city: City, make: Callable[[], Engine], progress: CityProgress | None = None) -> dict[str, Any]:
+    """Play ``city`` on a fresh ``make()`` (closed after it) and return ``city``
+    (:func:`city_facts`), the summary (:func:`city_summary`) and ``seconds`` (the play's
+    wall-clock time)."""
+    engine = make()
     started = time.perf_counter()
-    run = play_lean(city.scenario, engine, _note(progress, "base"), steps=city.steps)
+    try:
+        run = play_lean(city.scenario, engine, _note(progress, "base"), steps=city.steps)
+    finally:
+        engine.close()
     seconds = time.perf_counter() - started
     return {"city": city_facts(city), **city_summary(city, run), "seconds": round(seconds, 2)}
 
 
 def _figures(city: City, scenario: Scenario, make: Callable[[], Engine],
              progress: Callable[[int, int], None] | None) -> RunFigures:
-    """One play's figures; an engine that started something (a chain engine's anvils) is closed
-    after it (a forked child ends without running the process's exit handlers)."""
+    """One play's figures on a fresh ``make()``, closed after it (a forked child ends without
+    running the process's exit handlers: a chain engine's anvils would outlive it)."""
     engine = make()
     try:
         return lean_figures(scenario, play_lean(scenario, engine, progress, steps=city.steps))
     finally:
-        close = getattr(engine, "close", None)
-        if callable(close):
-            close()
+        engine.close()
 
 
 def _child(city: City, scenario: Scenario, make: Callable[[], Engine], done: Synchronized[int],

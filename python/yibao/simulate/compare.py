@@ -37,7 +37,7 @@ from yibao.errors import InputError, ScenarioError
 from yibao.io.rules import read_policies
 from yibao.io.schema import Policy, one_line
 from yibao.simulate.engine import Engine
-from yibao.model.types import ClaimStatus
+from yibao.model.types import VOID_STATUSES
 from yibao.simulate.runner import LeanRun, run_scenario
 from yibao.simulate.scenario import Scenario, load_scenario, parse_scenario
 
@@ -258,7 +258,6 @@ def lean_figures(scenario: Scenario, run: LeanRun) -> RunFigures:
     schemes = {p.id: p.scheme for p in scenario.people}
     levels = {i.id: str(i.level) for i in scenario.institutions}
     months: dict[tuple[int, int], str] = {}
-    void = (ClaimStatus.REJECTED, ClaimStatus.CLAWED_BACK)
     tally = Tally()
     for lean in run.claims:
         claim, d = lean.claim, lean.decision
@@ -266,9 +265,9 @@ def lean_figures(scenario: Scenario, run: LeanRun) -> RunFigures:
         month = months.get((day.year, day.month))
         if month is None:
             month = months[(day.year, day.month)] = f"{day.year:04d}-{day.month:02d}"
-        fund = 0 if d.status in void else d.fund
+        fund = 0 if d.status in VOID_STATUSES else d.fund
         tally.add((schemes[claim.person], levels[claim.institution], month), d.status.name, bool(d.flags),
-                  d.billed, fund, d.billed - fund, 0 if d.status in void else d.deductible)
+                  d.billed, fund, d.billed - fund, 0 if d.status in VOID_STATUSES else d.deductible)
     return RunFigures(tally.figures(), {code: f.balance for code, f in run.funds.items()}, sum(run.refused.values()))
 
 
@@ -321,14 +320,18 @@ def compare_runs(base: Scenario, b: RunFigures, variant: Scenario, v: RunFigures
 
 def compare(base: Scenario, variant: Variant, engine: Callable[[], Engine],
             progress: Progress | None = None) -> dict[str, Any]:
-    """Play ``base`` and ``variant`` each on a fresh ``engine()`` and compare them."""
+    """Play ``base`` and ``variant`` each on a fresh ``engine()`` (closed after it) and compare them."""
     docs = []
     for name, scenario in (("base", base), ("variant", variant.scenario)):
         def note(done: int, total: int, name: str = name) -> None:
             if progress is not None:
                 progress(name, done, total)
 
-        docs.append(run_scenario(scenario, engine(), progress=note))
+        played = engine()
+        try:
+            docs.append(run_scenario(scenario, played, progress=note))
+        finally:
+            played.close()
     return {"variant_kind": variant.kind, **compare_documents(base, docs[0], variant.scenario, docs[1])}
 
 

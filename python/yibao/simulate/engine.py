@@ -208,6 +208,10 @@ class Engine(Protocol):
         """Gas spent so far, or None for an engine without gas (the model)."""
         ...
 
+    def close(self) -> None:
+        """Release what the engine started (a fast engine's anvils); nothing for the model."""
+        ...
+
 
 
 __all__ = ["CaseFacts", "Engine", "GasFigures", "Sanctions"]

@@ -214,6 +214,9 @@ class ModelEngine:
         """The model spends no gas."""
         return None
 
+    def close(self) -> None:
+        """The model started nothing."""
+
 
 
 

@@ -24,9 +24,9 @@ from yibao.errors import OperationRefused
 from yibao.memory import no_collection
 from yibao.model.screening import Lead, lead_document, sort_leads
 from yibao.model.types import (
-    CaseOutcome, CaseSource, CatalogueItem, Claim, ClaimKey, ClaimStatus, Decision, FundState, Grade,
+    CaseOutcome, CaseSource, CatalogueItem, Claim, ClaimKey, Decision, FundState, Grade,
     InstitutionState, InstitutionStatus, PersonStatus, Reason, Scheme, CLAIM_CHECK_REASONS, ALERT_REASONS,
-    flag_names, note_names
+    VOID_STATUSES, flag_names, note_names
 )
 from yibao.simulate.scenario import CASE_STEP_KINDS, ClaimIn, OpenCaseIn, Scenario, Step
 from yibao.simulate.engine import CaseFacts, Engine, Sanctions
@@ -38,7 +38,7 @@ def claim_document(decision: Decision) -> dict[str, Any]:
     REJECTED and CLAWED_BACK claims show eligible, deductible and fund as 0 and
     ``patient == billed``; a claim rejected by a claim check shows no lines.
     """
-    void = decision.status in (ClaimStatus.REJECTED, ClaimStatus.CLAWED_BACK)
+    void = decision.status in VOID_STATUSES
     fund = 0 if void else decision.fund
     lines = [] if decision.reason in CLAIM_CHECK_REASONS else decision.lines
     return {
