@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 PY_OK  := $(VENV)/.installed
 NODE_OK := node_modules/.installed
 
-.PHONY: install build postgres test test-fast demo lint typecheck slither bench clean
+.PHONY: install build postgres chromium test test-fast demo lint typecheck slither bench clean
 
 # The index tests' PostgreSQL server: a throwaway cluster of this checkout (tools/postgres.py).
 PG_DIR := /tmp/yibao-pg-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-10)
@@ -23,8 +23,11 @@ $(PY_OK): pyproject.toml
 
 # `npm ci`: exactly the committed lock (package.json pins exact versions, the lock the rest, with
 # anvil's binaries for every platform), and it never writes the lock, so the tree stays clean.
+# The dashboard's one third-party script, ethers (in-browser sign-in), is served from the package.
+VENDOR := python/yibao/serve/static/vendor
 $(NODE_OK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR) && cp node_modules/ethers/dist/ethers.umd.min.js node_modules/ethers/LICENSE.md $(VENDOR)/
 	touch $@
 
 ## regenerate python/yibao/artifacts/contracts.json from contracts/
@@ -43,11 +46,24 @@ postgres:
 	  || echo "postgres: could not install Debian's postgresql; the PostgreSQL tests will be skipped"; \
 	fi
 
+## Debian's chromium (the dashboard's browser tests drive it with Playwright; Playwright's own
+## browser download cannot work offline): installed when missing; where it cannot be, those tests
+## are skipped with a message that says so
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  ( $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null \
+	    || { $$SUDO apt-get update -q >/dev/null && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	         apt-get install -y -q --no-install-recommends chromium >/dev/null; } ) \
+	  || echo "chromium: could not install Debian's chromium; the browser tests will be skipped"; \
+	fi
+
 # Lint, type checks and Slither first (under a minute), then the tests; the stateful test runs in
 # its own processes, apart from the rest: its two embedded halves on one worker each, the anvil
 # run beside the first (xdist groups).
 # A PostgreSQL server is started for the run (YIBAO_TEST_POSTGRES) and stopped afterwards, pass or fail.
-test: install postgres
+test: install postgres chromium
 	$(BIN)/ruff check python tests
 	$(BIN)/mypy python/yibao
 	$(PY) tools/slither_check.py

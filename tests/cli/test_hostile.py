@@ -198,7 +198,7 @@ def test_an_unreachable_node_exits_2(home: Home) -> None:
 #: Commands not driven here with random values, and why: they start processes or write outside
 #: the home folder. Each of their options is driven below (test_long_commands_refuse_...).
 NOT_DRIVEN = {"node": "starts anvil and waits", "demo": "writes --out and runs for minutes",
-              "bench": "runs for minutes"}
+              "bench": "runs for minutes", "serve": "listens until stopped (tests/serve/test_serve_cli.py)"}
 FIXED = {"home", "manifest", "rpc", "help"}  # set by the test, never hostile
 
 HEX64 = "5c" * 32
@@ -360,6 +360,7 @@ RANGES = {
     ("bench", "history"): (0, 10_000_000), ("bench", "batch"): (1, 200), ("bench", "singles"): (1, 100_000),
     ("bench", "claims"): (1, 10_000_000), ("bench", "samples"): (10, 100_000), ("bench", "sizes"): (1_000, 10_000_000),
     ("demo", "people"): (20, 1_000_000), ("demo", "claims"): (1, 10_000_000), ("demo", "seed"): (0, 2**63 - 1),
+    ("demo", "port"): (1, 65_535), ("serve", "port"): (1, 65_535),
 }
 
 
@@ -369,17 +370,19 @@ class Ran(Exception):
 
 @pytest.fixture
 def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Starting anvil, the demo and the bench all raise :class:`Ran` instead."""
+    """Starting anvil, the demo, the bench and a server all raise :class:`Ran` instead."""
     import yibao.bench
     import yibao.bench_db
     import yibao.chain.node
     import yibao.demo
+    import yibao.serve.server
 
     def ran(*_: object, **__: object) -> None:
         raise Ran
 
     monkeypatch.setattr(yibao.chain.node, "AnvilNode", ran)
-    monkeypatch.setattr(yibao.demo, "run_demo", ran)
+    monkeypatch.setattr(yibao.demo, "play_demo", ran)
+    monkeypatch.setattr(yibao.serve.server, "home_context", ran)
     monkeypatch.setattr(yibao.bench, "run_bench", ran)
     monkeypatch.setattr(yibao.bench_db, "run_screen", ran)
 

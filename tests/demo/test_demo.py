@@ -361,12 +361,25 @@ def test_html_and_csv_files(out: Path, report: dict[str, Any]) -> None:
     assert int(rows[-1]["balance"]) == report["fund_series"][-1]["balance"]
 
 
+def _sealed_gas_neutral(doc: dict[str, Any]) -> dict[str, Any]:
+    """The report with the gas of the patients' records (kind ``records``) taken out of the
+    totals: their encryption is randomised (fresh data keys, nonces and sealed-box ephemeral keys
+    each run), and calldata gas depends on how many of those random bytes are zero, so that gas
+    alone differs by a few dozen between runs. Their transactions' count stays compared."""
+    doc = json.loads(json.dumps(doc))
+    g = doc["gas"]
+    records = g["by_kind"].get("records", {"gas": 0})
+    g["total"] -= records.pop("gas", 0)
+    doc["summary"] = [s for s in doc["summary"] if not s.startswith("gas ")]
+    return doc
+
+
 def test_same_seed_same_report(report: dict[str, Any], tmp_path: Path) -> None:
     again = run_demo(people=PEOPLE, claims=CLAIMS, seed=SEED, out_dir=tmp_path, engine="pyevm")
 
     def strip(doc: dict[str, Any]) -> dict[str, Any]:
-        d = {k: v for k, v in doc.items() if k not in ("timing", "manifest")}
-        d["summary"] = [s for s in doc["summary"] if not s.startswith("took ")]
+        d = {k: v for k, v in _sealed_gas_neutral(doc).items() if k not in ("timing", "manifest")}
+        d["summary"] = [s for s in d["summary"] if not s.startswith("took ")]
         return d
 
     assert strip(json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))) == strip(report)
@@ -730,7 +743,7 @@ def _engine_neutral(doc: dict[str, Any]) -> dict[str, Any]:
     """The report without what names the engine or its blocks: timing, the chain's name (and
     the summary lines that carry it or the time), the manifest's path, transaction hashes and
     block numbers (the fast engine mines a day's transactions in one block)."""
-    doc = json.loads(json.dumps(doc))
+    doc = _sealed_gas_neutral(doc)
     for key in ("timing", "chain", "manifest"):
         doc.pop(key, None)
     doc["summary"] = [s for s in doc["summary"] if "chain" not in s and not s.startswith("took ")]
@@ -748,4 +761,4 @@ def test_the_fast_engine_gives_the_same_report(report: dict[str, Any], tmp_path:
     fast.ledger.chain.close()
     assert fast.doc["chain"] == "anvil (started here)" and report["chain"] == "embedded"
     assert _engine_neutral(fast.doc) == _engine_neutral(report)
-    assert fast.doc["gas"]["total"] == report["gas"]["total"] > 0
+    assert _sealed_gas_neutral(fast.doc)["gas"]["total"] == _sealed_gas_neutral(report)["gas"]["total"] > 0

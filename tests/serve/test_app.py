@@ -18,7 +18,8 @@ from test_fhir_claims import chain_claim
 from yibao.chain import dev_account
 from yibao.client import claim_id_of
 from yibao.client.batches import stored_claim
-from yibao.serve.app import ServeContext, create_app
+from yibao.serve.app import create_app
+from yibao.serve.context import ServeContext
 
 
 class Clock:
@@ -125,4 +126,4 @@ def test_sign_in_refusals(service: tuple[TestClient, Any, Clock]) -> None:
     clock.t -= dt.timedelta(minutes=10)
     replay = client.post("/auth/session", json={"message": msg, "signature": sig})  # its nonce was used
     assert replay.status_code == 401 and "not a nonce this server gave" in replay.json()["message"]
-    assert client.post("/auth/session", json={"message": 5}).status_code == 422
+    assert client.post("/auth/session", json={"message": 5}).status_code == 400

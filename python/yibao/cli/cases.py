@@ -21,7 +21,6 @@ from yibao.model.types import CaseSource, CaseStatus
 
 if TYPE_CHECKING:
     from yibao.client import Ledger, TxResult
-    from yibao.index.cases import StoredLead
     from yibao.workspace import Workspace
 
 case_app = typer.Typer(no_args_is_help=True, help="Supervision cases (监管闭环): open, find, decide, contest, rule, "
@@ -99,19 +98,6 @@ def _index_url(ws: Workspace, db: str | None) -> str:
     return url
 
 
-def _lead_claims(lead: StoredLead, institution: str | None) -> tuple[str, list[str], list[str]]:
-    """The institution a case on ``lead`` is opened on, and its claims and their people."""
-    if institution is None:
-        institutions = lead.institutions()
-        if len(institutions) != 1:
-            raise InputError(f"--lead {lead.id} has claims of {len(institutions)} institutions: name the one")
-        institution = institutions[0]
-    mine = [c for c in lead.claims if c.institution.lower() == institution.lower()]
-    if not mine:
-        raise InputError(f"--lead {lead.id} has no claim of {institution}")
-    return mine[0].institution, [c.claim_id for c in mine], [c.person for c in mine]
-
-
 def _people(ledger: Ledger, claims: list[str]) -> list[bytes]:
     from yibao.client.history import claim_details
 
@@ -170,9 +156,7 @@ def case_open(
                 stored = read_lead(conn, lead)
         finally:
             engine.dispose()
-        if stored.status == "CASE":
-            raise InputError(f"--lead {lead} was taken up by case {stored.case_id}")
-        address, claims, people = _lead_claims(stored, address)
+        address, claims, people = stored.case_claims(address)
     elif invoice:
         from yibao.client import claim_id_of
 

@@ -24,6 +24,7 @@ import typer.main
 
 from yibao.cli import cases, claims, clock, consents, keys, ops, patient, queries, records, registry, rules, settlement
 from yibao.cli.screen import screen as screen_command
+from yibao.cli.serve import serve as serve_command
 from yibao.cli.index import index as index_command
 from yibao.errors import ContractError, YibaoError
 
@@ -37,7 +38,7 @@ for _name, _command in (
     ("clawback", settlement.clawback), ("settle", settlement.settle), ("clear", settlement.clear),
     ("freeze", settlement.freeze), ("unfreeze", settlement.unfreeze), ("contribute", settlement.contribute),
     ("simulate", ops.simulate), ("bench", ops.bench), ("demo", ops.demo), ("alerts", queries.alerts),
-    ("screen", screen_command),
+    ("screen", screen_command), ("serve", serve_command),
     ("index", index_command),
 ):
     app.command(_name)(_command)

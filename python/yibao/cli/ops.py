@@ -16,6 +16,7 @@ from yibao.cli.city import (
     ClaimsOpt, PeopleOpt, SeedOpt, emit_comparison, engine_factory, no_city_options, play_bars, simulate_city,
 )
 from yibao.cli.engine import EngineOpt, bench_runs, fresh_engine
+from yibao.cli.serve import check_listen
 from yibao.cli.options import (
     AsOpt,
     ChainOptions,
@@ -357,17 +358,29 @@ def demo(
     out_dir: Annotated[Path, typer.Option(
         "--out", parser=out_folder, help="folder for the demo's outputs")] = Path("out/demo"),
     engine: EngineOpt = None,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="then serve the demo's world (dashboard, FHIR and JSON API) on 127.0.0.1 until Ctrl-C")]
+    = False,
+    port: Annotated[int, typer.Option(parser=port_number, help="the port --serve listens on")] = 8000,
 ) -> None:
     """Run the demo: deploy, set up regions and institutions, enrol people, submit claims, settle
-    (on a fresh chain: anvil started here, or --engine pyevm; or the node at --rpc)."""
-    from yibao.demo import run_demo
+    (on a fresh chain: anvil started here, or --engine pyevm; or the node at --rpc); with
+    --serve, then serve its world until Ctrl-C."""
+    from yibao.demo import play_demo
 
     chosen = fresh_engine(engine, rpc=rpc)
     if rpc:
         _dev_node_only(rpc, "demo")
-    doc = run_demo(rpc=rpc, people=people, claims=claims, seed=seed, out_dir=out_dir,
-                   console=None if as_json else err, engine=chosen)
+    if serve:
+        check_listen("127.0.0.1", port)
+    run = play_demo(rpc=rpc, people=people, claims=claims, seed=seed, out_dir=out_dir,
+                    console=None if as_json else err, engine=chosen)
+    doc = run.doc
     emit(as_json, doc, lambda: _print_demo(doc))
+    if serve:
+        from yibao.demo.served import serve_demo
+
+        serve_demo(run, port=port, say=None if as_json else out.print)
 
 
 def _dev_node_only(rpc: str, command: str) -> None:

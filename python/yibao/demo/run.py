@@ -15,6 +15,7 @@ from yibao.chain import Chain
 from yibao.client import Ledger
 from yibao.demo.document import write_claims_csv, write_report
 from yibao.demo.generator import build_world
+from yibao.demo.patients import play_patients
 from yibao.demo.cases_report import cases_doc, cases_summary
 from yibao.demo.player import Player
 from yibao.demo.readback import build_doc
@@ -37,6 +38,8 @@ class DemoRun:
 
     doc: dict[str, Any]
     ledger: Ledger
+    player: CasePlayer | None = None  #: the parties and keys of the world played (``yibao demo --serve``)
+    out_dir: Path | None = None
 
 
 def progress_bar(console: Console | None) -> Progress:
@@ -97,10 +100,14 @@ def play_demo(rpc: str | None = None, people: int = 1000, claims: int = 10000, s
         pl = CasePlayer(chain, world, YearProgress(bar, len(world.claims)), out_dir=out_dir)
         play_year(pl, timing)
     t = time.perf_counter()
+    patients = play_patients(pl, out_dir)
+    timing["patients_s"] = time.perf_counter() - t
+    t = time.perf_counter()
     manifest_path = out_dir / "manifest.json"
     pl.ledger.manifest.save(manifest_path)
     doc = build_doc(pl, seed, people, claims)
     doc["manifest"] = str(manifest_path)
+    doc["patients"] = patients["patients"]
     timing["read_back_s"] = time.perf_counter() - t
     t = time.perf_counter()
     doc["screening"] = screen_year(pl, out_dir, pl.midyear_leads)
@@ -125,7 +132,7 @@ def play_demo(rpc: str | None = None, people: int = 1000, claims: int = 10000, s
         f"{timing['claims_per_second_in_year']:.0f} claims/s); report in {out_dir}/report.html"
     )
     write_report(doc, out_dir)
-    return DemoRun(doc, pl.ledger)
+    return DemoRun(doc, pl.ledger, pl, out_dir)
 
 
 class DemoOptions(TypedDict, total=False):

@@ -36,6 +36,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from yibao.client import Ledger
@@ -115,6 +116,7 @@ class CasePlayer(Player):
         self.fine_payments: list[Row] = []
         self.case_claims: dict[bytes, int] = {}  # claims executed by a case: its id
         self.story: dict[str, Any] | None = None  # the contested case's, read when it closed
+        self.patient_wallets: list[LocalAccount] = []  # bound by yibao.demo.patients
 
     @property
     def index_path(self) -> Path:

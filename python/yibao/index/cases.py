@@ -47,6 +47,22 @@ class StoredLead:
         """The institutions of its claims, sorted."""
         return sorted({c.institution for c in self.claims})
 
+    def case_claims(self, institution: str | None = None, what: str = "--lead") -> tuple[str, list[str], list[str]]:
+        """The institution a case on this lead is opened on (``institution``, needed when its
+        claims are of several), and that institution's claims and their people; ``what`` names
+        the lead in a refusal."""
+        if self.status == "CASE":
+            raise InputError(f"{what} {self.id} was taken up by case {self.case_id}")
+        if institution is None:
+            institutions = self.institutions()
+            if len(institutions) != 1:
+                raise InputError(f"{what} {self.id} has claims of {len(institutions)} institutions: name the one")
+            institution = institutions[0]
+        mine = [c for c in self.claims if c.institution.lower() == institution.lower()]
+        if not mine:
+            raise InputError(f"{what} {self.id} has no claim of {institution}")
+        return mine[0].institution, [c.claim_id for c in mine], [c.person for c in mine]
+
 
 def read_lead(conn: Connection, lead_id: int) -> StoredLead:
     """Lead ``lead_id`` with its claims (``InputError`` naming it when there is none)."""

@@ -1,182 +1,140 @@
-"""The service's web application (issue 16, begun): sign-in with an Ethereum account and the FHIR
-claim endpoint for hospitals. (``yibao serve``, the JSON reads and the dashboard come next.)
+"""The service's web application: sign-in with an Ethereum account (:mod:`yibao.serve.auth`),
+the FHIR endpoints for hospitals (:mod:`yibao.serve.fhir_api`), the JSON API
+(:mod:`yibao.serve.api`, :mod:`yibao.serve.actions`) and the dashboard's pages
+(:mod:`yibao.serve.pages`, assets under ``/static``), over one
+:class:`~yibao.serve.context.ServeContext`.
 
-- ``GET /auth/challenge?address=0x…``: an EIP-4361 message for that account, with a one-time nonce;
-- ``POST /auth/session`` ``{"message", "signature"}``: the signed message signs the account in:
-  ``{"token", "account", "expires"}``; the token goes in ``Authorization: Bearer …``;
-- ``POST /fhir/Claim``: a FHIR R4B ``Claim`` of the signed-in institution (``Claim.provider``
-  must be its account): ``use = claim`` submits it and answers its ``ClaimResponse`` at once;
-  ``use = preauthorization`` is the pre-check, the same answer with nothing recorded.
-
-The service signs an institution's submissions with that institution's key, which it must hold
-(``signer_of``; as the CLI's ``--as``): signing in proves who asks, the held key sends. Every
-refusal is one line: a JSON body ``{"error", "message"}`` on ``/auth``, an ``OperationOutcome``
-on ``/fhir`` (400 unreadable, 401 not signed in, 403 not this institution's, 422 refused by the
-ledger), and nothing is recorded.
+Every refusal is one line and changes nothing: an ``OperationOutcome`` under ``/fhir``, a JSON
+body ``{"error", "message"}`` elsewhere (401 not signed in, 403 not this account's to see or do,
+404 not found, 400 bad input, 422 refused by the ledger).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from pathlib import Path
+from contextlib import asynccontextmanager
 
-from eth_account.signers.local import LocalAccount
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
-from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yibao.client.ledger import Ledger
-from yibao.errors import ContractError, InputError, SignInRefused, YibaoError
-from yibao.keys import checksum_address
-from yibao.serve.fhir_claims import FhirInputError, claim_response, operation_outcome, outcome_text, parse_claim
-from yibao.serve.siwe import challenge, new_nonce, verify
-
-FHIR_JSON = "application/fhir+json"
-
-
-@dataclass
-class ServeContext:
-    """What the application serves: the ledger, the keys it holds, the operator's pseudonym
-    function, its own name (the sign-in domain and URI) and its clock."""
-
-    ledger: Ledger
-    signer_of: Callable[[str], LocalAccount | None]
-    pseudonym_of: Callable[[str], bytes]
-    domain: str = "localhost"
-    uri: str = "http://localhost/auth"
-    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
-    session_lifetime: dt.timedelta = dt.timedelta(hours=8)
-    challenge_lifetime: dt.timedelta = dt.timedelta(minutes=10)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    """Held while a transaction is sent: requests are served from threads, nonces are not."""
-
-    @property
-    def namespace(self) -> str:
-        """The ledger's URN, ``urn:ethereum:<chain id>:<ledger address>``."""
-        return f"urn:ethereum:{self.ledger.chain.chain_id}:{self.ledger.address}"
+from yibao.errors import InputError
+from yibao.serve.actions import actions_router
+from yibao.serve.api import api_router
+from yibao.serve.auth import auth_router, error
+from yibao.serve.context import ServeContext, Sessions
+from yibao.serve.fhir_api import fhir_router, outcome
+from yibao.serve.follower import IndexFollower
+from yibao.serve.pages import pages_router
+from yibao.serve.viewer import Refused
+from yibao.serve.views import Views
 
 
-class SessionIn(BaseModel):
-    """A signed sign-in message."""
-
-    message: str
-    signature: str
-
-
-class _Sessions:
-    """One-time nonces (each for one account, until it expires or is used) and session tokens."""
-
-    def __init__(self) -> None:
-        self.nonces: dict[str, tuple[str, dt.datetime]] = {}
-        self.tokens: dict[str, tuple[str, dt.datetime]] = {}
-        self.lock = threading.Lock()
-
-    def account(self, request: Request, now: dt.datetime) -> str | None:
-        auth = request.headers.get("authorization", "")
-        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
-        with self.lock:
-            found = self.tokens.get(token)
-            if found is None or now >= found[1]:
-                self.tokens.pop(token, None)
-                return None
-            return found[0]
+def _refusal(request: Request, status: int, code: str, name: str, message: str,
+             expression: str | None = None) -> Response:
+    if request.url.path.startswith("/fhir"):
+        return outcome(status, code, message, expression)
+    return error(status, name, message)
 
 
-def _error(status: int, name: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": name, "message": message}, status_code=status)
+def create_app(ctx: ServeContext, *, follow: bool = False) -> FastAPI:
+    """The application over ``ctx`` (module docstring). With an index (``ctx.index``) the lists
+    read it, caught up before each read; ``follow`` also follows new blocks in the background
+    while the application runs (``yibao serve``)."""
+    follower = IndexFollower(ctx, ctx.index) if ctx.index is not None else None
 
-
-def _outcome(status: int, code: str, message: str, expression: str | None = None) -> Response:
-    return Response(outcome_text(code, message, expression), status_code=status, media_type=FHIR_JSON)
-
-
-def create_app(ctx: ServeContext) -> FastAPI:
-    """The application over ``ctx`` (module docstring)."""
-    app = FastAPI(title="yibao 医保", version="0.1.0",
-                  description="Medical insurance on an EVM ledger: FHIR claims for hospitals (begun).")
-    sessions = _Sessions()
-
-    @app.get("/auth/challenge")
-    def get_challenge(address: str) -> Response:
-        """An EIP-4361 message for ``address`` to sign, valid for ten minutes."""
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if follower is not None and follow:
+            follower.start()
         try:
-            account = checksum_address(address, "address")
-        except InputError as exc:
-            return _error(400, "InputError", str(exc))
-        now = ctx.now()
-        nonce = new_nonce()
-        with sessions.lock:
-            sessions.nonces = {n: v for n, v in sessions.nonces.items() if v[1] > now}
-            sessions.nonces[nonce] = (account, now + ctx.challenge_lifetime)
-        msg = challenge(ctx.domain, account, ctx.uri, ctx.ledger.chain.chain_id, nonce, now, ctx.challenge_lifetime)
-        return JSONResponse({"message": msg.text()})
+            yield
+        finally:
+            if follower is not None:
+                follower.stop()
 
-    @app.post("/auth/session")
-    def post_session(body: SessionIn) -> Response:
-        """Sign in: the challenge's message, signed by its account."""
-        now = ctx.now()
-        nonce = next((line[7:] for line in body.message.split("\n") if line.startswith("Nonce: ")), "")
-        with sessions.lock:
-            given = sessions.nonces.pop(nonce, None)  # one use, whatever the outcome
-        if given is None or now >= given[1]:
-            return _error(401, "SignInRefused", "sign-in message: not a nonce this server gave, or it expired "
-                                                "(ask for a new challenge)")
-        try:
-            account = verify(body.message, body.signature, domain=ctx.domain, chain_id=ctx.ledger.chain.chain_id,
-                             nonce=nonce, now=now)
-        except SignInRefused as exc:
-            return _error(401, "SignInRefused", str(exc))
-        if account != given[0]:
-            return _error(401, "SignInRefused", f"sign-in message: the challenge was for {given[0]}")
-        token = secrets.token_urlsafe(32)
-        expires = now + ctx.session_lifetime
-        with sessions.lock:
-            sessions.tokens[token] = (account, expires)
-        return JSONResponse({"token": token, "account": account, "expires": expires.isoformat()})
+    app = FastAPI(title="yibao 医保", version="0.1.0", lifespan=lifespan,
+                  description="Medical insurance on an EVM ledger: FHIR R4B claims for hospitals, the JSON "
+                              "reads of regulators, institutions and patients; sign in with an Ethereum account.")
+    sessions = Sessions(ctx)
+    app.state.sessions = sessions
+    app.state.follower = follower
 
-    @app.post("/fhir/Claim")
-    async def post_claim(request: Request) -> Response:
-        """A hospital's FHIR Claim: submitted (``use = claim``) or pre-checked (``preauthorization``)."""
-        account = sessions.account(request, ctx.now())
-        if account is None:
-            return _outcome(401, "login", "not signed in, or the session expired: sign in at /auth/session")
-        text = await request.body()
-        return await run_in_threadpool(_claim, ctx, account, text)  # the chain calls block: off the event loop
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> Response:
+        return _refusal(request, exc.status, exc.code, type(exc).__name__, str(exc), exc.expression)
 
+    @app.exception_handler(InputError)
+    async def bad_input(request: Request, exc: InputError) -> Response:
+        return _refusal(request, 400, "invalid", type(exc).__name__, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        return _refusal(request, 400, "invalid", "InputError", f"{where}: {first.get('msg', 'invalid')}", where)
+
+    app.include_router(auth_router(ctx, sessions))
+    app.include_router(fhir_router(ctx, sessions))
+    views = Views(ctx, follower)
+    app.state.views = views
+    app.include_router(actions_router(ctx, sessions, follower))
+    app.include_router(api_router(views, sessions))
+    app.include_router(pages_router(views, sessions))
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.add_middleware(BodyLimit, limit=BODY_LIMIT)
     return app
 
 
-def _claim(ctx: ServeContext, account: str, text: bytes) -> Response:
-    ns = ctx.namespace
-    try:
-        claim = parse_claim(text, ctx.pseudonym_of, ns)
-    except FhirInputError as exc:
-        return Response(operation_outcome(exc), status_code=400, media_type=FHIR_JSON)
-    mine = f"urn:ethereum:{ctx.ledger.chain.chain_id}:{account}"
-    if claim.provider != mine:
-        return _outcome(403, "forbidden", f"Claim.provider is {claim.provider}, not the signed-in {mine}",
-                        "Claim.provider.identifier")
-    signer = ctx.signer_of(account)
-    if signer is None:
-        return _outcome(403, "forbidden", f"this service holds no key for {account}: import it into its home")
-    institution = ctx.ledger.acting_as(signer)
-    try:
-        with ctx.lock:
-            if claim.precheck:
-                [result] = institution.precheck_claims([claim.claim])
-            else:
-                [result] = institution.submit_claims([claim.claim])
-    except ContractError as exc:
-        return _outcome(422, "processing", str(exc))
-    except YibaoError as exc:
-        return _outcome(400, "invalid", str(exc))
-    body = claim_response(claim, result, namespace=ns, insurer={"system": "urn:ietf:rfc:3986", "value": ns},
-                          created=ctx.now())
-    return Response(body, status_code=200, media_type=FHIR_JSON)
+#: The largest request body read (bytes): a batch Bundle of 200 claims of 40 lines is about 2 MB.
+BODY_LIMIT = 8 << 20
+STATIC = Path(__file__).parent / "static"
 
 
-__all__ = ["FHIR_JSON", "ServeContext", "SessionIn", "create_app"]
+class BodyLimit:
+    """ASGI middleware: a request whose body is over ``limit`` bytes is a 413 (one line, nothing
+    read further), whether it says its length or streams it."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await self._too_large(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        text = f"the request body is over {self.limit:,} bytes"
+        path = str(scope.get("path", ""))
+        answer = outcome(413, "too-costly", text) if path.startswith("/fhir") else error(413, "TooLarge", text)
+        await answer(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+__all__ = ["BODY_LIMIT", "BodyLimit", "create_app"]

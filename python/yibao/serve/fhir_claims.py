@@ -18,7 +18,7 @@ pseudonym with its key and never stores or sends on.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -117,22 +117,36 @@ class FhirClaim:
     resource_id: str | None
 
 
-def _loc(parts: Sequence[int | str]) -> str:
-    path = "Claim"
-    for p in parts:
-        path += f"[{p}]" if isinstance(p, int) else f".{p}"
-    return path
+def validation_error(exc: ValidationError, root: str) -> FhirInputError:
+    """The library's refusal of a resource as a :class:`FhirInputError`: its first error, at the
+    path pydantic gives under ``root`` (``Claim``, ``Bundle.entry[2]``)."""
+    first = exc.errors()[0]
+    path = root
+    for p in first["loc"]:
+        if p != "__root__":
+            path += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return FhirInputError(path, first["msg"])
 
 
-def parse_claim(text: str | bytes, pseudonym_of: Callable[[str], bytes], namespace: str) -> FhirClaim:
-    """Read a FHIR R4B ``Claim`` (JSON text). ``pseudonym_of`` turns a national ID into the
-    pseudonym; ``namespace`` is the ledger's URN (``urn:ethereum:<chain>:<ledger>``), whose
-    ``:person`` and ``:catalogue`` systems name pseudonyms and item codes."""
+def ledger_identifier(namespace: str) -> dict[str, str]:
+    """The ledger as a FHIR Identifier (a URI): a ClaimResponse's ``insurer``, a Coverage's ``payor``."""
+    return {"system": "urn:ietf:rfc:3986", "value": namespace}
+
+
+def parse_claim(text: str | bytes | Mapping[str, Any], pseudonym_of: Callable[[str], bytes],
+                namespace: str) -> FhirClaim:
+    """Read a FHIR R4B ``Claim``: JSON text, or a JSON document already parsed with its decimals
+    as ``Decimal`` (``json.loads(..., parse_float=Decimal)``, as a Bundle's entries are).
+    ``pseudonym_of`` turns a national ID into the pseudonym; ``namespace`` is the ledger's URN
+    (``urn:ethereum:<chain>:<ledger>``), whose ``:person`` and ``:catalogue`` systems name
+    pseudonyms and item codes."""
     try:
-        resource = Claim.model_validate_json(text)
+        if isinstance(text, Mapping):
+            resource = Claim.model_validate(text)
+        else:
+            resource = Claim.model_validate_json(text)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise FhirInputError(_loc([p for p in first["loc"] if p != "__root__"]), first["msg"]) from None
+        raise validation_error(exc, "Claim") from None
     if resource.status != "active":
         raise FhirInputError("Claim.status", f"must be active, not {resource.status!r}")
     visit = _visit(resource)
@@ -262,13 +276,14 @@ def _adjudication(category: str, fen: int) -> dict[str, Any]:
 
 
 def claim_response(fhir_claim: FhirClaim, result: ClaimResult, *, namespace: str, insurer: dict[str, str],
-                   created: dt.datetime) -> str:
+                   created: dt.datetime, response_id: str | None = None) -> str:
     """The ``ClaimResponse`` (JSON text) of ``result``, the decision of ``fhir_claim``: per item
     ``submitted`` (billed), ``eligible``, ``deductible`` and ``benefit`` (the fund's share; the
     claim's deductible and fund split over the lines by :func:`shares`), line notes as
     adjudication reasons; the same four in ``total``; flags in ``processNote``; a rejection's
     reason in ``error``. A rejected or clawed-back claim shows eligible, deductible and benefit
-    as 0, as the ledger's views do."""
+    as 0, as the ledger's views do. ``response_id`` is the resource's ``id``, for a response
+    that is read back by it (``GET /fhir/ClaimResponse/{id}``)."""
     claim = fhir_claim.claim
     void = result.status in VOID_STATUSES
     eligible = [0 if void else ln.eligible for ln in result.lines] or [0] * len(claim.lines)
@@ -299,6 +314,8 @@ def claim_response(fhir_claim: FhirClaim, result: ClaimResult, *, namespace: str
         "total": [_adjudication("submitted", result.billed), _adjudication("eligible", sum(eligible)),
                   _adjudication("deductible", sum(deductible)), _adjudication("benefit", sum(fund))],
     }
+    if response_id is not None:
+        doc["id"] = response_id
     if fhir_claim.resource_id is not None:
         doc["identifier"] = [{"system": f"{namespace}:claim", "value": "0x" + result.claim_id.hex()}]
     flags = flag_names(result.flags)
@@ -321,10 +338,12 @@ __all__ = [
     "FhirInputError",
     "claim_response",
     "fen_of",
+    "ledger_identifier",
     "money",
     "operation_outcome",
     "outcome_of",
     "outcome_text",
     "parse_claim",
     "shares",
+    "validation_error",
 ]
