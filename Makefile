@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 PY_OK  := $(VENV)/.installed
 NODE_OK := node_modules/.installed
 
-.PHONY: install build postgres chromium test test-fast demo lint typecheck slither bench clean
+.PHONY: install build postgres chromium screenshots test test-fast demo lint typecheck slither bench clean
 
 # The index tests' PostgreSQL server: a throwaway cluster of this checkout (tools/postgres.py).
 PG_DIR := /tmp/yibao-pg-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-10)
@@ -77,8 +77,13 @@ test: install postgres chromium
 test-fast: install
 	$(PY) -m pytest -q -m "not anvil"
 
+## `make demo DEMO_FLAGS=--serve` ends by serving the demo's world on http://127.0.0.1:8000 until Ctrl-C
 demo: install
-	$(BIN)/yibao demo
+	$(BIN)/yibao demo $(DEMO_FLAGS)
+
+## the dashboard's screenshots in docs/screenshots (the README shows them), taken by its browser tests
+screenshots: install chromium
+	YIBAO_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/serve/test_browser.py
 
 lint: install
 	$(BIN)/ruff check python tests

@@ -172,6 +172,29 @@ def records_bench(rpc: str | None, as_json: bool) -> None:
     emit(as_json, doc, table)
 
 
+def serve_bench(rpc: str | None, claims: int | None, samples: int | None, as_json: bool) -> None:
+    """``bench --serve``: FHIR batches per second over HTTP, and the dashboard pages' p95 (issue 16 §4)."""
+    from yibao import bench_serve
+
+    with _bars(as_json) as note:
+        doc = bench_serve.serve_bench(rpc, claims, samples, note)
+
+    def table() -> None:
+        f, p = doc["fhir"], doc["pages"]
+        out.print(f"FHIR batches ({f['chain']}): {f['claims']:,} claims in Bundles of {f['bundle']} in "
+                  f"{f['seconds']} s: {f['claims_per_second']:,} claims/s {_mark(f['met'])} (target ≥ {f['target']})")
+        t = Table(title=f"dashboard pages (the demo's world, {p['demo']['claims']:,} claims; {p['samples']} samples "
+                        f"each)")
+        for col in ("page", "p50 ms", "p95 ms"):
+            t.add_column(col, justify="right" if col != "page" else "left")
+        for page, v in p["pages"].items():
+            t.add_row(page if len(page) < 60 else page[:57] + "…", f"{v['p50_ms']}", f"{v['p95_ms']}")
+        out.print(t)
+        out.print(f"all pages: p95 {p['p95_ms']} ms {_mark(p['met'])} (target ≤ {p['target_ms']:.0f} ms)")
+
+    emit(as_json, doc, table)
+
+
 def model_bench(claims: int, as_json: bool) -> None:
     """``bench --model``: the reference model's claims per second and a city's time (issue 15 §3)."""
     from yibao.bench_city import run_model_bench
@@ -198,18 +221,18 @@ def model_bench(claims: int, as_json: bool) -> None:
 
 def bench_mode(*, screen: bool, index: bool, precheck: bool, rpc: str | None, anvil: bool, db: str | None,
                sizes: str | None, claims: int | None, samples: int | None, cases: bool = False,
-               records: bool = False, model: bool = False) -> str | None:
+               records: bool = False, model: bool = False, serve: bool = False) -> str | None:
     """Which index, case, record or model benchmark the options ask for (None: the claim bench),
     the options that go with another refused (InputError, before anything runs)."""
     modes = [m for m, on in (("screen", screen), ("index", index), ("precheck", precheck), ("cases", cases),
-                             ("records", records), ("model", model)) if on]
+                             ("records", records), ("model", model), ("serve", serve)) if on]
     if len(modes) > 1:
-        raise InputError("give one of --screen, --index, --precheck, --cases, --records and --model")
+        raise InputError("give one of --screen, --index, --precheck, --cases, --records, --model and --serve")
     mode = modes[0] if modes else None
     if mode is not None and anvil:
         raise InputError(f"--anvil goes with the claim bench, not --{mode} (which starts its own anvil)")
-    for given, flag, fits in ((sizes, "--sizes", ("screen",)), (samples, "--samples", ("precheck",)),
-                              (claims, "--claims", ("index", "precheck", "model")),
+    for given, flag, fits in ((sizes, "--sizes", ("screen",)), (samples, "--samples", ("precheck", "serve")),
+                              (claims, "--claims", ("index", "precheck", "model", "serve")),
                               (db, "--db", ("screen", "index", "precheck"))):
         if given is not None and mode not in fits:
             raise InputError(f"{flag} goes with " + " or ".join(f"--{m}" for m in fits))
@@ -230,6 +253,8 @@ def run_mode(mode: str, *, rpc: str | None, db: str | None, sizes: str | None, c
         refuse_real_index(db)
     if mode == "model":
         model_bench(claims or TARGETS_CITY_CLAIMS, as_json)
+    elif mode == "serve":
+        serve_bench(rpc, claims, samples, as_json)
     elif mode == "cases":
         cases_bench(rpc, as_json)
     elif mode == "records":
@@ -245,4 +270,4 @@ def run_mode(mode: str, *, rpc: str | None, db: str | None, sizes: str | None, c
 
 
 __all__ = ["DEFAULT_CLAIMS", "DEFAULT_SAMPLES", "TARGETS_CITY_CLAIMS", "bench_mode", "cases_bench", "index_bench",
-           "model_bench", "precheck_bench", "records_bench", "run_mode", "screen_bench", "sizes_of"]
+           "model_bench", "precheck_bench", "records_bench", "run_mode", "screen_bench", "serve_bench", "sizes_of"]

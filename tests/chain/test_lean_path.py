@@ -187,3 +187,19 @@ def test_connecting_resumes_mining_a_killed_client_left_paused() -> None:
         again.close()
     finally:
         node.stop()
+
+
+@pytest.mark.anvil
+def test_a_pipelined_run_bigger_than_blocks_is_all_mined() -> None:
+    """Twelve enrolment batches of 200 and a thirteenth of 100, sent together to an anvil node
+    (a node yibao did not start: paused, then mined block by block): anvil let the last one fall
+    out of its pool when it did not fit the block; it is sent again, and every person is enrolled."""
+    from yibao.bench import build_world
+    from yibao.chain.node import AnvilNode
+
+    node = AnvilNode(timestamp=GENESIS)
+    try:
+        w = build_world(Chain.connect(node.url), people=2_500)
+        assert w.ledger.person_count() == 2_500
+    finally:
+        node.stop()

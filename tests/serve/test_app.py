@@ -127,3 +127,18 @@ def test_sign_in_refusals(service: tuple[TestClient, Any, Clock]) -> None:
     replay = client.post("/auth/session", json={"message": msg, "signature": sig})  # its nonce was used
     assert replay.status_code == 401 and "not a nonce this server gave" in replay.json()["message"]
     assert client.post("/auth/session", json={"message": 5}).status_code == 400
+
+
+def test_an_unknown_patient_is_the_ledgers_decision(service: tuple[TestClient, Any, Clock]) -> None:
+    """adjudication.md decides a claim for nobody enrolled: REJECTED, NOT_ENROLLED. The service
+    answers that decision (outcome ``error``, the reason in ``error.code``), it does not hide it
+    behind an HTTP error; the pre-check says the same and records nothing."""
+    client, w, _ = service
+    token = sign_in(client, w.hospital).json()["token"]
+    nobody = {"identifier": {"system": f"{w.namespace}:person", "value": "0x" + "ab" * 32}}
+    for use in ("preauthorization", "claim"):
+        r = client.post("/fhir/Claim", content=json.dumps(chain_claim(w, patient=nobody, use=use)),
+                        headers=bearer(token))
+        assert r.status_code == 200, r.text
+        response = ClaimResponse.model_validate_json(r.text)
+        assert response.outcome == "error" and response.error[0].code.coding[0].code == "NOT_ENROLLED"

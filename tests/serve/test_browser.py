@@ -3,7 +3,7 @@ against a real server on 127.0.0.1 over the demo's world: a regulator signs in w
 sees the planted alerts, opens a case from a lead, records the finding, decides, finalizes and
 sees the institution's score drop; a live alert arrives while the overview is open; a patient
 sees their data-use trail; a hospital pre-checks and submits a FHIR claim. The pages are also
-looked at a phone's width. Screenshots go to ``$YIBAO_SCREENSHOTS`` (``make screenshots``:
+looked at a phone's width. Screenshots (JPEG) go to ``$YIBAO_SCREENSHOTS`` (``make screenshots``:
 docs/screenshots), else to the test's temporary folder."""
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def sign_in(live: Live, browser: Any, account: Any, viewport: dict[str, int] = D
 
 def shot(live: Live, page: Any, name: str) -> None:
     page.evaluate("document.fonts.ready.then(() => true)")
-    page.screenshot(path=str(live.shots / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(live.shots / f"{name}.jpg"), type="jpeg", quality=80)  # what the screen shows
 
 
 def test_a_regulator_takes_a_lead_to_a_penalty(live: Live, browser: Any) -> None:

@@ -236,3 +236,17 @@ def test_a_fhir_claim_prechecked_then_submitted_on_chain(fhir_world: Any) -> Non
     assert response.item[1].adjudication[1].reason.coding[0].code == "PRICE_CAPPED"
     assert response.outcome == "complete" and response.request.identifier.value == "0x" + cid.hex()
     assert _amounts(pre_response.total) == total  # the pre-check's answer was the submission's
+
+
+def test_fhir_json_writes_money_as_the_exact_decimal() -> None:
+    from yibao.serve.fhir_claims import fhir_json
+
+    doc = {"a": money(12_345), "b": [money(0), money(7)], "c": {"d": Decimal("-0.50")}, "t": "中文\u00001.5\u0000"}
+    text = fhir_json(doc)
+    assert '"value":123.45' in text and '"value":0.00' in text and '"value":0.07' in text and '"d":-0.50' in text
+    assert json.loads(text, parse_float=Decimal)["a"]["value"] == Decimal("123.45")
+    assert json.loads(text)["t"] == "中文\u00001.5\u0000"  # a text stays text, whatever it holds
+    with pytest.raises(TypeError):
+        fhir_json({"x": Decimal("NaN")})
+    with pytest.raises(TypeError):
+        fhir_json({"x": 1.5j})

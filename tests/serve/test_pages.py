@@ -123,3 +123,14 @@ def test_every_chinese_character_of_the_pages_is_in_the_served_font(served_db: S
     assert cjk_chars(text) and cjk_chars(text) <= font_chars(), sorted(cjk_chars(text) - font_chars())
     r = served_db.client.get("/font/yibao-sans.woff2")
     assert r.status_code == 200 and r.headers["content-type"] == "font/woff2" and r.content[:4] == b"wOF2"
+
+
+def test_the_alerts_filters_combine(served_db: Served) -> None:
+    s = served_db
+    h = s.sign_in(s.regulator(GZ))
+    both = get(s, "/alerts?kind=INSTITUTION_GRADE&severity=low", h)
+    ids = re.findall(r"<tr><td>(\d+)</td>", both)
+    api = s.client.get("/api/alerts", params={"kind": "INSTITUTION_GRADE", "limit": 50}, headers=h).json()
+    assert ids == [str(a["id"]) for a in api["alerts"]] and ids
+    assert re.findall(r"<tr><td>(\d+)</td>", get(s, "/alerts?kind=INSTITUTION_GRADE&severity=high", h)) == []
+    assert "high, medium or low" in get(s, "/alerts?severity=urgent", h, 400)

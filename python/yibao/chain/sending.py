@@ -199,7 +199,7 @@ class Sending:
             else:
                 sent = [self._send_signed(r) for r in requests]
             if paused:
-                self._mine_until([h for h, *_ in sent])
+                self._mine_until(sent)
         finally:
             if paused:
                 self._rpc("evm_setAutomine", [True])
@@ -318,15 +318,30 @@ class Sending:
             raise ChainError(f"node refused the transaction: {exc}") from exc
         return signed
 
-    def _mine_until(self, hashes: list[bytes]) -> None:
-        """Mine blocks until the node's pool holds none of ``hashes`` (a block holds what its
-        gas limit lets in)."""
-        for _ in range(len(hashes) + 1):
+    def _mine_until(self, sent: Sequence[tuple[bytes, bytes, dict[str, Any], str]]) -> None:
+        """Mine blocks until the node's pool holds none of the ``sent`` transactions (a block
+        holds what its gas limit lets in). Anvil drops from its pool a transaction that did not
+        fit the block being mined once its pool is otherwise empty (a 13th enrolment batch of
+        100 after twelve of 200 was seen to vanish so); such a transaction is sent again, the
+        same signed bytes, so nothing is signed twice."""
+        hashes = [h for h, *_ in sent]
+        for _ in range(2 * len(hashes) + 2):
             self._rpc("evm_mine", [])
             last = self._rpc("eth_getTransactionByHash", ["0x" + hashes[-1].hex()])
             if last is not None and last.get("blockNumber"):
                 return
+            if last is None and int(str(self._rpc("txpool_status", []).get("pending", "0x0")), 16) == 0:
+                self._send_again(sent)
         raise ChainError(f"the node at {self.url} did not mine {len(hashes)} sent transactions")
+
+    def _send_again(self, sent: Sequence[tuple[bytes, bytes, dict[str, Any], str]]) -> None:
+        """Send again, as signed, those of ``sent`` the node knows nothing of (neither waiting nor mined)."""
+        for tx_hash, raw, _, _ in sent:
+            if self._rpc("eth_getTransactionByHash", ["0x" + tx_hash.hex()]) is None:
+                try:
+                    self._rpc("eth_sendRawTransaction", ["0x" + raw.hex()])
+                except RpcError:
+                    pass  # known after all, or its nonce used: the receipts below tell
 
     def _failure(self, tx_hash: bytes, sender: str, tx: dict[str, Any], receipt: TxReceipt) -> Exception:
         """The decoded error of a transaction mined as failed among others of its block: its

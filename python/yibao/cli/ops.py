@@ -251,6 +251,9 @@ def bench(
     model: Annotated[bool, typer.Option(
         "--model", help="the reference model on a generated city (--claims, default 1,000,000): claims/s, "
                         "and the city generated, played and compared with a variant policy")] = False,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="the service on 127.0.0.1: FHIR batch claims/s (--claims, default 10,000) and the "
+                        "dashboard pages' p95 on the demo's world (--samples, default 50)")] = False,
     engine: EngineOpt = None,
     db: Annotated[str | None, typer.Option(
         "--db", help="database URL for --screen/--index/--precheck (default: a temporary SQLite file)")] = None,
@@ -266,14 +269,15 @@ def bench(
     """Measure claim gas and speed (one per transaction vs batched, and as history grows); with
     --screen, --index or --precheck, the event index's speed (issue 12); with --cases, the gas of
     each supervision case step (issue 13); with --records, of each step of the patient's side; with
-    --model, the reference model's speed on a generated city (issue 15)."""
+    --model, the reference model's speed on a generated city (issue 15); with --serve, the service's
+    (issue 16)."""
     from yibao.bench import GENESIS, TARGETS, side_by_side
     from yibao.bench_cli import bench_mode, run_mode
     from yibao.chain import Chain
     from yibao.chain.node import AnvilNode
 
     mode = bench_mode(screen=screen, index=index, precheck=precheck, rpc=rpc, anvil=anvil, db=db, sizes=sizes,
-                      claims=claims, samples=samples, cases=cases, records=records, model=model)
+                      claims=claims, samples=samples, cases=cases, records=records, model=model, serve=serve)
     if rpc:
         _dev_node_only(rpc, "bench")
     if mode is not None:

@@ -172,7 +172,7 @@ def bench_claims(text: str | int) -> int:
 
 
 def bench_samples(text: str | int) -> int:
-    """Pre-checks timed by ``bench --precheck``, 10..100,000."""
+    """Pre-checks timed by ``bench --precheck`` (or each page's samples of ``bench --serve``), 10..100,000."""
     return whole_number(text, 10, 100_000, "pre-checks timed")
 
 

@@ -27,8 +27,6 @@ from decimal import Decimal
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
-from fhir.resources.R4B.claimresponse import ClaimResponse
-from fhir.resources.R4B.operationoutcome import OperationOutcome
 from pydantic import ValidationError
 from pydantic_core import from_json
 
@@ -37,7 +35,8 @@ from yibao.client.types import ClaimResult
 from yibao.errors import InputError
 from yibao.model.types import Reason
 from yibao.serve.fhir_claims import (
-    FhirClaim, FhirInputError, claim_response, ledger_identifier, operation_outcome, parse_claim, validation_error,
+    FhirClaim, FhirInputError, claim_response_doc, fhir_json, ledger_identifier, operation_outcome, parse_claim,
+    validation_error,
 )
 
 MAX_ENTRIES = MAX_CLAIM_BATCH
@@ -157,21 +156,19 @@ def batch_response(entries: Sequence[BatchEntry], results: Sequence[ClaimResult]
     for e in entries:
         if e.claim is None:
             error = e.error or FhirInputError(e.path, "cannot be read")
-            outcome = OperationOutcome.model_validate_json(operation_outcome(error))
-            out.append({"response": {"status": "400 Bad Request", "outcome": outcome}})
+            out.append({"response": {"status": "400 Bad Request", "outcome": json.loads(operation_outcome(error))}})
             continue
         result = next(decided)
-        text = claim_response(e.claim, result, namespace=namespace, insurer=ledger_identifier(namespace),
-                              created=created)
+        doc = claim_response_doc(e.claim, result, namespace=namespace, insurer=ledger_identifier(namespace),
+                                 created=created)
         response = {"status": "200 OK"}
         if not e.claim.precheck and result.reason is not Reason.DUPLICATE:
             response["location"] = f"ClaimResponse/{result.claim_id.hex()}"
-        out.append({"resource": ClaimResponse.model_validate_json(text), "response": response})
+        out.append({"resource": doc, "response": response})
     if next(decided, None) is not None:
         raise ValueError("more decisions than readable entries")
-    bundle = Bundle.model_validate({"resourceType": "Bundle", "type": "batch-response",
-                                    "timestamp": created.isoformat(), "entry": out})
-    return bundle.model_dump_json(exclude_none=True)
+    return fhir_json({"resourceType": "Bundle", "type": "batch-response", "timestamp": created.isoformat(),
+                      "entry": out})
 
 
 __all__ = ["MAX_ENTRIES", "BatchEntry", "batch_response", "read_batch"]

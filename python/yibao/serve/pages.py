@@ -146,6 +146,24 @@ def pages_router(views: Views, sessions: Sessions) -> APIRouter:
     return router
 
 
+def _alerts_doc(views: Views, v: Viewer, kind: list[str] | None, severity: str | None, institution: str | None,
+                month: str | None, offset: int) -> dict[str, Any]:
+    """The alerts page's rows: by kind and by severity (the kinds of that severity, and of the
+    kind asked for, if any), institution and month."""
+    q = {"kind": (kind or [""])[0], "severity": severity or "", "institution": institution or "",
+         "month": month or ""}
+    kinds = [k for k in kind or [] if k]
+    if severity:
+        if severity not in ("high", "medium", "low"):
+            raise Refused(f"severity {severity[:20]!r}: high, medium or low", expression="severity")
+        wanted = {k.upper() for k in kinds}
+        kinds = [k.name for k in AlertKind if ALERT_LABELS[k].severity == severity and (not wanted or k.name in wanted)]
+        if not kinds:  # that kind is not of that severity: nothing to show
+            return {"doc": {**Page(PAGE_ROWS, 0).doc(0), "alerts": []}, "q": q}
+    f = alert_filter(kinds, institution or None, month or None)
+    return {"doc": views.alerts(v, f, Page(PAGE_ROWS, max(0, offset))), "q": q}
+
+
 PageFn = Callable[[Request, str, Callable[[Viewer], dict[str, Any]]], Response]
 
 
@@ -163,15 +181,8 @@ def _dashboard_pages(router: APIRouter, views: Views, page: PageFn) -> None:
     @router.get("/alerts", response_class=HTMLResponse)
     def alerts(request: Request, kind: Many = None, severity: Text = None, institution: Text = None,
                month: Text = None, offset: int = 0) -> Response:
-        def build(v: Viewer) -> dict[str, Any]:
-            kinds = list(kind or []) + [k.name for k in AlertKind if severity and ALERT_LABELS[k].severity == severity]
-            if severity and not kinds:
-                raise Refused(f"severity {severity[:20]!r}: high, medium or low", expression="severity")
-            f = alert_filter([k for k in kinds if k], institution or None, month or None)
-            doc = views.alerts(v, f, Page(PAGE_ROWS, max(0, offset)))
-            return {"doc": doc, "q": {"kind": (kind or [""])[0], "severity": severity or "",
-                                 "institution": institution or "", "month": month or ""}}
-        return page(request, "alerts.html", build)
+        return page(request, "alerts.html",
+                    lambda v: _alerts_doc(views, v, kind, severity, institution, month, offset))
 
     @router.get("/leads", response_class=HTMLResponse)
     def leads(request: Request, rule: Many = None, severity: Text = None, institution: Text = None,
@@ -219,12 +230,15 @@ def _dashboard_pages(router: APIRouter, views: Views, page: PageFn) -> None:
         return page(request, "patient.html", build)
 
     @router.get("/hospital", response_class=HTMLResponse)
-    def hospital(request: Request, offset: int = 0) -> Response:
+    def hospital(request: Request, offset: int | None = None) -> Response:
         def build(v: Viewer) -> dict[str, Any]:
             account = v.as_institution()
             mine = Viewer(v.account, institution_region=v.institution_region)
+            start = offset  # default: the newest page
+            if start is None:
+                start = max(0, views.claims(mine, claim_filter(), Page(1, 0))["total"] - PAGE_ROWS)
             return {"account": account, "urn": views.ctx.urn(account), "namespace": views.ctx.namespace,
-                    "claims": views.claims(mine, claim_filter(), Page(PAGE_ROWS, max(0, offset))),
+                    "claims": views.claims(mine, claim_filter(), Page(PAGE_ROWS, max(0, start))),
                     "settlements": views.settlements(mine, Page(PAGE_ROWS, 0))}
         return page(request, "hospital.html", build)
 

@@ -16,6 +16,7 @@ Over the embedded chain the service holds the home's journal lock while it runs 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,4 +119,44 @@ def run(app: FastAPI, host: str, port: int) -> None:
     Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)).run()
 
 
-__all__ = ["HeldKeys", "hold_keys", "home_context", "public_name", "run"]
+class Background:
+    """``app`` served by uvicorn in a thread on ``127.0.0.1:port`` (a free port when 0), for
+    benchmarks and tests: ``with Background(app_for) as url: …``. ``app_for`` is called with the
+    base URL first, so that the application can name itself (the sign-in domain)."""
+
+    def __init__(self, app_for: Callable[[str], FastAPI], port: int = 0) -> None:
+        import socket
+
+        if port == 0:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = int(sock.getsockname()[1])
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.app = app_for(self.url)
+        self._server: Any = None
+        self._thread: Any = None
+
+    def __enter__(self) -> str:
+        import threading
+        import time
+
+        import uvicorn
+
+        self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
+                                                     log_level="warning", access_log=False))
+        self._thread = threading.Thread(target=self._server.run, name="yibao-serve", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise InputError(f"the service did not start on 127.0.0.1:{self.port}")
+            time.sleep(0.02)
+        return self.url
+
+    def __exit__(self, *_: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+
+
+__all__ = ["Background", "HeldKeys", "hold_keys", "home_context", "public_name", "run"]

@@ -116,7 +116,7 @@ const yibao = (() => {
       claim.use = use;
       try {
         const r = await call("POST", "/fhir/Claim", JSON.stringify(claim), "application/fhir+json");
-        const totals = (r.total || []).map((t) => `${t.category.coding[0].code} ¥${t.amount.value}`).join(" · ");
+        const totals = (r.total || []).map((t) => `${t.category.coding[0].code} ¥${Number(t.amount.value).toFixed(2)}`).join(" · ");  // display only: the exact amounts are the JSON below
         const errors = (r.error || []).map((e) => e.code.coding[0].code).join(", ");
         say("#fhir-answer", `${r.outcome}${r.disposition ? ": " + r.disposition : ""}${errors ? " [" + errors + "]" : ""}\n${totals}\n\n${JSON.stringify(r, null, 2)}`);
       } catch (e) { say("#fhir-answer", e.message, true); }
