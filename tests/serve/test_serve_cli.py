@@ -103,3 +103,42 @@ def test_a_real_server_answers_and_stops(home: Cli, sig: signal.Signals) -> None
         assert proc.wait(timeout=30) == 0, proc.stderr.read() if proc.stderr else ""
     finally:
         proc.kill()
+
+
+@pytest.mark.anvil
+def test_the_demo_ends_by_serving_its_world(tmp_path: Path) -> None:
+    """`yibao demo --serve` (`make demo DEMO_FLAGS=--serve`): a small demo on the fast engine,
+    then its world served; a patient whose wallet it bound signs in and sees their trail; Ctrl-C
+    ends it with status 0."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-c", FOREGROUND + CLI, "demo", "--people", "40", "--claims", "200",
+                             "--out", str(tmp_path / "out"), "--serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read() if proc.stderr else "demo exited")
+            try:
+                if httpx.get(f"{url}/signin", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the demo did not serve within 240 s")
+        report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+        from yibao.demo.patients import patient_key
+
+        patient = Account.from_key(patient_key(7, 0))
+        assert report["patients"][0]["wallet"] == patient.address
+        msg = httpx.get(f"{url}/auth/challenge", params={"address": patient.address}).json()["message"]
+        sig = Account.sign_message(encode_defunct(text=msg), patient.key).signature.hex()
+        token = httpx.post(f"{url}/auth/session", json={"message": msg, "signature": "0x" + sig.removeprefix(
+            "0x")}).json()["token"]
+        trail = httpx.get(f"{url}/api/patient/trail", headers={"Authorization": f"Bearer {token}"}).json()["trail"]
+        assert [t["basis"] for t in trail] == ["CONSENT"]
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        proc.kill()
