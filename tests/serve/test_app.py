@@ -142,3 +142,22 @@ def test_an_unknown_patient_is_the_ledgers_decision(service: tuple[TestClient, A
         assert r.status_code == 200, r.text
         response = ClaimResponse.model_validate_json(r.text)
         assert response.outcome == "error" and response.error[0].code.coding[0].code == "NOT_ENROLLED"
+
+
+def test_a_body_over_the_limit_is_413_and_read_no_further(service: tuple[TestClient, Any, Clock]) -> None:
+    from yibao.serve.app import BODY_LIMIT
+
+    client, w, _ = service
+    token = sign_in(client, w.hospital).json()["token"]
+    big = b"{" + b" " * BODY_LIMIT + b"}"
+    r = client.post("/fhir", content=big, headers=bearer(token))
+    assert r.status_code == 413 and OperationOutcome.model_validate_json(r.text).issue[0].code == "too-costly"
+
+    def streamed() -> Any:  # no Content-Length: counted as it comes
+        for _ in range(BODY_LIMIT // 65_536 + 2):
+            yield b" " * 65_536
+
+    r = client.post("/fhir/Claim", content=streamed(), headers=bearer(token))
+    assert r.status_code == 413
+    r = client.post("/auth/session", content=big, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"] == "TooLarge"

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -58,6 +59,15 @@ def test_serve_refusals_are_one_line(home: Cli, tmp_path: Path) -> None:
     assert "manifest" in err
 
 
+def _session(url: str, account: Any) -> dict[str, Any]:
+    """Sign ``account`` in at the server at ``url``: the session's answer."""
+    msg = httpx.get(f"{url}/auth/challenge", params={"address": account.address}).json()["message"]
+    sig = Account.sign_message(encode_defunct(text=msg), account.key).signature.hex()
+    answer: dict[str, Any] = httpx.post(f"{url}/auth/session",
+                                        json={"message": msg, "signature": "0x" + sig.removeprefix("0x")}).json()
+    return answer
+
+
 def _start(home: Cli, port: int) -> subprocess.Popen[str]:
     gc.collect()  # this process lets go of the embedded chain's journal lock
     return subprocess.Popen([sys.executable, "-c", FOREGROUND + CLI, "serve", "--json", "--port", str(port),
@@ -90,9 +100,7 @@ def test_a_real_server_answers_and_stops(home: Cli, sig: signal.Signals) -> None
         regulator = dev_account(1)
         msg = httpx.get(f"{url}/auth/challenge", params={"address": regulator.address}).json()["message"]
         assert f"URI: {url}/auth" in msg and msg.startswith(f"127.0.0.1:{port} wants you to sign in")
-        sig_hex = Account.sign_message(encode_defunct(text=msg), regulator.key).signature.hex()
-        session = httpx.post(f"{url}/auth/session", json={"message": msg, "signature": "0x" + sig_hex.removeprefix(
-            "0x")}).json()
+        session = _session(url, regulator)
         h = {"Authorization": f"Bearer {session['token']}"}
         assert session["roles"] == ["regulator"] and session["regions"] == [500000]
         funds = httpx.get(f"{url}/api/funds", headers=h).json()["funds"]
@@ -132,10 +140,7 @@ def test_the_demo_ends_by_serving_its_world(tmp_path: Path) -> None:
 
         patient = Account.from_key(patient_key(7, 0))
         assert report["patients"][0]["wallet"] == patient.address
-        msg = httpx.get(f"{url}/auth/challenge", params={"address": patient.address}).json()["message"]
-        sig = Account.sign_message(encode_defunct(text=msg), patient.key).signature.hex()
-        token = httpx.post(f"{url}/auth/session", json={"message": msg, "signature": "0x" + sig.removeprefix(
-            "0x")}).json()["token"]
+        token = _session(url, patient)["token"]
         trail = httpx.get(f"{url}/api/patient/trail", headers={"Authorization": f"Bearer {token}"}).json()["trail"]
         assert [t["basis"] for t in trail] == ["CONSENT"]
         proc.send_signal(signal.SIGINT)

@@ -19,12 +19,15 @@ account's, 404 not found, 422 refused by the ledger) and nothing is recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from yibao.client.ledger import Ledger
 from yibao.client.types import ClaimResult
 from yibao.errors import ContractError, YibaoError
 from yibao.serve.auth import signed_in
@@ -47,6 +50,13 @@ def fhir(body: str, status: int = 200) -> Response:
 def outcome(status: int, code: str, message: str, expression: str | None = None) -> Response:
     """An ``OperationOutcome`` of one issue as the answer."""
     return fhir(outcome_text(code, message, expression), status)
+
+
+class Search(Protocol):
+    """A FHIR search of :mod:`yibao.serve.fhir_reads`: the searchset Bundle's JSON text."""
+
+    def __call__(self, ledger: Ledger, viewer: Viewer, patient: str | None, *, self_url: str,
+                 now: dt.datetime) -> str: ...
 
 
 def fhir_router(ctx: ServeContext, sessions: Sessions) -> APIRouter:
@@ -74,29 +84,25 @@ def fhir_router(ctx: ServeContext, sessions: Sessions) -> APIRouter:
         cid = claim_ref(claim_id)
         return await run_in_threadpool(_read, ctx, lambda: claim_response_now(ctx.ledger, viewer, cid))
 
+    async def search(request: Request, patient: str | None, find: Search) -> Response:
+        viewer = await run_in_threadpool(signed_in, sessions, request)  # may read roles from the chain
+        url, now = str(request.url), ctx.now()
+        return await run_in_threadpool(_read, ctx, lambda: find(ctx.ledger, viewer, patient, self_url=url, now=now))
+
     @router.get("/Coverage")
     async def search_coverage(request: Request, patient: str | None = None) -> Response:
         """The person's Coverage (a searchset Bundle of 0 or 1): the signed-in patient's own without ``patient``."""
-        viewer = await run_in_threadpool(signed_in, sessions, request)  # may read roles from the chain
-        url, now = str(request.url), ctx.now()
-        return await run_in_threadpool(
-            _read, ctx, lambda: coverage_search(ctx.ledger, viewer, patient, self_url=url, now=now))
+        return await search(request, patient, coverage_search)
 
     @router.get("/AuditEvent")
     async def search_audit_events(request: Request, patient: str | None = None) -> Response:
         """The patient's data-use trail as AuditEvents (a searchset Bundle)."""
-        viewer = await run_in_threadpool(signed_in, sessions, request)  # may read roles from the chain
-        url, now = str(request.url), ctx.now()
-        return await run_in_threadpool(
-            _read, ctx, lambda: audit_event_search(ctx.ledger, viewer, patient, self_url=url, now=now))
+        return await search(request, patient, audit_event_search)
 
     @router.get("/Consent")
     async def search_consents(request: Request, patient: str | None = None) -> Response:
         """The patient's consents as Consents (a searchset Bundle)."""
-        viewer = await run_in_threadpool(signed_in, sessions, request)  # may read roles from the chain
-        url, now = str(request.url), ctx.now()
-        return await run_in_threadpool(
-            _read, ctx, lambda: consent_search(ctx.ledger, viewer, patient, self_url=url, now=now))
+        return await search(request, patient, consent_search)
 
     return router
 
@@ -158,4 +164,4 @@ def _batch(ctx: ServeContext, viewer: Viewer, text: bytes) -> Response:
     return fhir(batch_response(entries, results, namespace=ns, created=ctx.now()))
 
 
-__all__ = ["FHIR_JSON", "fhir", "fhir_router", "outcome"]
+__all__ = ["FHIR_JSON", "Search", "fhir", "fhir_router", "outcome"]

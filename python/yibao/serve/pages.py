@@ -31,6 +31,7 @@ from yibao.demo.font import FONT_PATH
 from yibao.demo.labels import (
     ALERT_LABELS, INSTITUTION_STATUS_LABELS, LEAD_SEVERITY_LABELS, SCREENING_LABELS, STATUS_LABELS, Label,
 )
+from yibao.errors import InputError
 from yibao.model.screening import Rule, Severity
 from yibao.model.types import AlertKind, ClaimStatus, InstitutionStatus
 from yibao.serve.auth import signed_in
@@ -112,6 +113,8 @@ def pages_router(views: Views, sessions: Sessions) -> APIRouter:
             return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
         except Refused as exc:
             return _refused(request, exc)
+        except InputError as exc:  # a query the documents refuse (a page size, a date)
+            return _refused(request, Refused(str(exc)))
         nav = [(href, text) for role, href, text in NAV if role in v.roles]
         return tpl.TemplateResponse(request, name, {"v": v, "nav": nav, "path": request.url.path, **doc},
                                     status_code=status)

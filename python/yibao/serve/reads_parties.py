@@ -32,14 +32,16 @@ def _blocks_time(conn: Connection, blocks: set[int]) -> dict[int, int]:
     return {int(n): int(t) for n, t in found}
 
 
-def institution_scope(viewer: Viewer) -> ColumnElement[bool]:
-    """The institutions ``viewer`` may see: its regions' and itself."""
-    i = s.institutions.c
+def institution_scope(viewer: Viewer, region: Any = None, account: Any = None) -> ColumnElement[bool]:
+    """What ``viewer`` may see of institutions: its regions' and itself, as a condition on a table's
+    ``region`` and ``account`` columns (the ``institutions`` table's by default)."""
+    region = s.institutions.c.region if region is None else region
+    account = s.institutions.c.account if account is None else account
     parts: list[ColumnElement[bool]] = []
     if viewer.regions:
-        parts.append(i.region.in_(sorted(viewer.regions)))
+        parts.append(region.in_(sorted(viewer.regions)))
     if viewer.institution_region is not None:
-        parts.append(i.account == viewer.account)
+        parts.append(account == viewer.account)
     return sa.or_(*parts) if parts else NEVER
 
 
@@ -125,14 +127,9 @@ def _settlement_json(r: Any, times: dict[int, int]) -> dict[str, Any]:
 def list_settlements(conn: Connection, viewer: Viewer, page: Page) -> dict[str, Any]:
     """The settlements of the regulator's regions and of the institution itself, oldest first."""
     se = s.settlements.c
-    parts: list[ColumnElement[bool]] = []
-    if viewer.regions:
-        parts.append(se.region.in_(sorted(viewer.regions)))
-    if viewer.institution_region is not None:
-        parts.append(se.institution == viewer.account)
-    if not parts:
+    if not viewer.regions and viewer.institution_region is None:
         raise Forbidden(f"{viewer.account} is neither a regulator nor an institution")
-    query = sa.select(s.settlements).where(sa.or_(*parts))
+    query = sa.select(s.settlements).where(institution_scope(viewer, se.region, se.institution))
     total = int(conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one())
     rows = conn.execute(query.order_by(se.block, se.log_index).limit(page.limit).offset(page.offset)).mappings().all()
     times = _blocks_time(conn, {int(r["block"]) for r in rows})
