@@ -134,3 +134,48 @@ def test_the_alerts_filters_combine(served_db: Served) -> None:
     assert ids == [str(a["id"]) for a in api["alerts"]] and ids
     assert re.findall(r"<tr><td>(\d+)</td>", get(s, "/alerts?kind=INSTITUTION_GRADE&severity=high", h)) == []
     assert "high, medium or low" in get(s, "/alerts?severity=urgent", h, 400)
+
+
+def test_every_role_on_every_page(served_db: Served) -> None:
+    """Each page for each role, the expectation from the issue's rules: a regulator's pages for
+    regulators, the hospital's for institutions, the patient's for patients; a claim for those
+    who may see it; another region's institution or case a 403; no session, the sign-in page."""
+    s = served_db
+    row = s.patient_row(0)
+    with s.index().connect() as c:
+        claim = c.execute(sa.select(schema.claims).where(schema.claims.c.claim_id == row["confirmed"])).mappings().one()
+        inst = {a: int(r) for a, r in c.execute(sa.select(schema.institutions.c.account,
+                                                            schema.institutions.c.region))}
+        people = {p: int(r) for p, r in c.execute(sa.select(schema.people.c.pseudonym, schema.people.c.region))}
+        case_id, case_inst = c.execute(sa.select(schema.cases.c.case_id, schema.cases.c.institution)
+                                       .order_by(schema.cases.c.case_id)).first()
+    hospital = s.institution("CQ-YD1")
+    roles = {"regulator CQ": (s.regulator(CQ), CQ), "regulator GZ": (s.regulator(GZ), GZ),
+             "hospital": (hospital, None), "patient": (s.patient(0), None), "stranger": (STRANGER, None)}
+    for name, (acct, region) in roles.items():
+        regulator = region is not None
+        institution = acct.address in inst
+        patient = acct is s.patient(0)
+        anyone = regulator or institution or patient
+        expect = {
+            "/overview": regulator, "/alerts": regulator, "/leads": regulator, "/cases": regulator or institution,
+            "/institutions": regulator or institution, "/clearing": regulator, "/hospital": institution,
+            "/me": patient,
+            f"/claims/{claim['claim_id']}": (region in (inst[claim["institution"]], people[claim["person"]])
+                                            if regulator else acct.address == claim["institution"] or patient),
+            f"/institutions/{claim['institution']}": region == inst[claim["institution"]]
+            or acct.address == claim["institution"],
+            f"/cases/{case_id}": region == inst[case_inst] or acct.address == case_inst,
+        }
+        h = s.sign_in(acct)
+        for path, ok in expect.items():
+            status = 200 if ok and anyone else 403
+            r = s.client.get(path, headers=h, follow_redirects=False)
+            assert r.status_code == status, (name, path, r.status_code)
+            if status == 403:
+                assert "无权查看" in r.text
+        home = s.client.get("/", headers=h, follow_redirects=False)
+        assert home.status_code == 303
+    for path in ("/overview", "/me", "/hospital", f"/claims/{claim['claim_id']}"):
+        r = s.client.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/signin?next={path}"
