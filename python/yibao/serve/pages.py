@@ -136,8 +136,13 @@ def pages_router(views: Views, sessions: Sessions) -> APIRouter:
             v = signed_in(sessions, request)
         except NotSignedIn:
             return RedirectResponse("/signin", status_code=303)
-        first = next((href for role, href, _ in NAV if role in v.roles), "/signin")
-        return RedirectResponse(first, status_code=303)
+        first = next((href for role, href, _ in NAV if role in v.roles), None)
+        if first is None:
+            try:
+                require_role(v)
+            except Refused as exc:
+                return _refused(request, exc)
+        return RedirectResponse(first or "/signin", status_code=303)
 
     @router.get("/signin", response_class=HTMLResponse)
     def signin(request: Request, next_page: Annotated[str, Query(alias="next")] = "/") -> Response:
