@@ -260,7 +260,7 @@ def test_a_regulator_opens_a_case_from_a_lead_and_finalizes_it(served: Served) -
     assert all(statuses[c] in (ClaimStatus.CLAWED_BACK.name, ClaimStatus.REJECTED.name) for c in claims)
 
 
-def test_another_regions_regulator_is_refused_by_the_ledger(served: Served) -> None:
+def test_another_regions_regulator_is_refused(served: Served) -> None:
     s = served
     h = s.sign_in(s.regulator(CQ))
     t = _targets(s)
@@ -273,7 +273,8 @@ def test_another_regions_regulator_is_refused_by_the_ledger(served: Served) -> N
     assert gz_claim is not None
     r = s.client.post("/api/cases", json={"institution": gz_claim[1], "claims": [gz_claim[0]], "source": "TIP"},
                       headers=h)
-    assert r.status_code == 422 and "\n" not in r.json()["message"], r.text
+    assert r.status_code == 403 and r.json()["error"] == "Forbidden", r.text  # the ledger's role check, named
+    assert f"lacks the role regulator of {GZ}" in r.json()["message"] and "\n" not in r.json()["message"]
 
 
 def test_the_index_follows_new_blocks_in_the_background(served: Served) -> None:

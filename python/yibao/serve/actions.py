@@ -22,12 +22,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from yibao.client.types import TxResult
-from yibao.errors import ContractError, InputError
+from yibao.errors import AccessDenied, ContractError, InputError
 from yibao.model.types import CaseSource
 from yibao.serve.auth import signed_in
 from yibao.serve.context import ServeContext, Sessions
 from yibao.serve.follower import IndexFollower
-from yibao.serve.viewer import NotFound, Refused, Viewer
+from yibao.serve.viewer import Forbidden, NotFound, Refused, Viewer
 
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
 
@@ -91,6 +91,8 @@ def actions_router(ctx: ServeContext, sessions: Sessions, follower: IndexFollowe
         try:
             with ctx.lock:
                 return act(regulator)
+        except AccessDenied as exc:  # not its region's: the ledger's own check, a 403 like the service's
+            raise Forbidden(str(exc)) from None
         except ContractError as exc:
             raise LedgerRefused(str(exc)) from None
         except InputError as exc:
