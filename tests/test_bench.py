@@ -131,10 +131,14 @@ def test_precheck_bench_command_on_anvil() -> None:
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--screen", "--index"], "give one of --screen, --index, --precheck, --cases, --records and --model"),
-    (["--cases", "--precheck"], "give one of --screen, --index, --precheck, --cases, --records and --model"),
-    (["--records", "--cases"], "give one of --screen, --index, --precheck, --cases, --records and --model"),
-    (["--model", "--cases"], "give one of --screen, --index, --precheck, --cases, --records and --model"),
+    (["--screen", "--index"], "give one of --screen, --index, --precheck, --cases, --records, --model and --serve"),
+    (["--cases", "--precheck"], "give one of --screen, --index, --precheck, --cases, --records, --model and --serve"),
+    (["--records", "--cases"], "give one of --screen, --index, --precheck, --cases, --records, --model and --serve"),
+    (["--model", "--cases"], "give one of --screen, --index, --precheck, --cases, --records, --model and --serve"),
+    (["--serve", "--model"], "give one of --screen, --index, --precheck, --cases, --records, --model and --serve"),
+    (["--serve", "--anvil"], "--anvil goes with the claim bench, not --serve"),
+    (["--serve", "--db", "sqlite://"], "--db goes with --screen or --index or --precheck"),
+    (["--serve", "--samples", "9"], "10..100000"),
     (["--model", "--rpc", "http://127.0.0.1:9"], "--model times the reference model, not a node"),
     (["--model", "--samples", "10"], "--samples goes with --precheck"),
     (["--model", "--claims", "0"], "1..10000000, not 0"),
