@@ -126,16 +126,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{Path(str(tmp_path)) / 'index.db'}"
         return
-    import sqlalchemy as sa
+    from worlds.postgres import postgres_database
 
     server: str = request.getfixturevalue("postgres_server")
-    name = f"t_{os.getpid()}_{next(_DATABASE_COUNT)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(server, f"t_{os.getpid()}_{next(_DATABASE_COUNT)}") as url:
+        yield url

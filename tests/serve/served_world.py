@@ -22,6 +22,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
+from worlds.postgres import postgres_database
 
 from yibao import demo
 from yibao.chain import dev_account
@@ -125,12 +126,7 @@ def served_db(request: pytest.FixtureRequest, demo_run: DemoRun, tmp_path_factor
         s.index().dispose()
         return
     server: str = request.getfixturevalue("postgres_server")
-    name = f"served_{id(request)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = server.rsplit("/", 1)[0] + "/" + name
-    try:
+    with postgres_database(server, f"served_{id(request)}") as url:
         pg = open_index(url)
         index_ledger(demo_run.ledger, pg)
         source = open_index(own)
@@ -144,10 +140,5 @@ def served_db(request: pytest.FixtureRequest, demo_run: DemoRun, tmp_path_factor
         s = _serve(demo_run, url)
         yield s
         s.index().dispose()
-    finally:
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
 
 __all__ = ["CQ", "GZ", "STRANGER", "Served", "demo_run", "served", "served_db"]

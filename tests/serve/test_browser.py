@@ -11,9 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,39 +29,29 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Live:
-    """The service over ``served``'s world on a real port, with a browser."""
+    """The service over ``served``'s world on a real port (:class:`yibao.serve.server.Background`,
+    following new blocks), with a browser."""
 
     def __init__(self, served: Served, shots: Path) -> None:
-        import uvicorn
         from dataclasses import replace
 
         from yibao.serve.app import create_app
+        from yibao.serve.server import Background
 
         self.s = served
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        ctx = replace(served.ctx, domain=f"127.0.0.1:{self.port}", uri=f"{self.url}/auth")
-        self.ctx = ctx
-        self.server = uvicorn.Server(uvicorn.Config(create_app(ctx, follow=True), host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert self.server.started
         self.shots = shots
+        self.ctx = served.ctx
+
+        def app_for(url: str) -> Any:
+            self.ctx = replace(served.ctx, domain=url.removeprefix("http://"), uri=f"{url}/auth")
+            return create_app(self.ctx, follow=True)
+
+        self.background = Background(app_for)
+        self.url = self.background.__enter__()
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+        self.background.__exit__()
 
 
 @pytest.fixture

@@ -167,9 +167,7 @@ def _alert_scope(viewer: Viewer) -> ColumnElement[bool]:
                   a.claim_id.in_(sa.select(s.claims.c.claim_id).where(s.claims.c.person.in_(_region_people(regions)))))
 
 
-def list_alerts(conn: Connection, viewer: Viewer, f: AlertFilter, page: Page,
-                names: dict[str, str] | None = None) -> dict[str, Any]:
-    """The alerts of the regulator's regions (its institutions' and its people's), oldest first."""
+def _alerts_query(viewer: Viewer, f: AlertFilter) -> sa.Select[Any]:
     a = s.alerts.c
     conds = [_alert_scope(viewer)]
     if f.kinds:
@@ -182,14 +180,22 @@ def list_alerts(conn: Connection, viewer: Viewer, f: AlertFilter, page: Page,
         conds.append(s.blocks.c.timestamp >= f.start_time)
     if f.end_time is not None:
         conds.append(s.blocks.c.timestamp < f.end_time)
-    query = (sa.select(s.alerts, s.blocks.c.timestamp, s.blocks.c.hash)
-             .join(s.blocks, s.blocks.c.number == a.block, isouter=True).where(*conds))
-    total, rows = _paged(conn, query, (a.block, a.log_index), page)
-    got = names or {}
-    return {**page.doc(total), "alerts": [
-        {"id": r["id"], "kind": _enum(AlertKind, r["kind"]), "claim_id": r["claim_id"], "person": r["person"],
-         "institution": r["institution"], "institution_name": got.get(r["institution"]), "block": r["block"],
-         "time": _time(r["timestamp"])} for r in rows]}
+    return (sa.select(s.alerts, s.blocks.c.timestamp)
+            .join(s.blocks, s.blocks.c.number == a.block, isouter=True).where(*conds))
+
+
+def _alert_json(r: RowMapping, names: dict[str, str]) -> dict[str, Any]:
+    return {"id": r["id"], "kind": _enum(AlertKind, r["kind"]), "claim_id": r["claim_id"], "person": r["person"],
+            "institution": r["institution"], "institution_name": names.get(r["institution"]), "block": r["block"],
+            "time": _time(r["timestamp"])}
+
+
+def list_alerts(conn: Connection, viewer: Viewer, f: AlertFilter, page: Page,
+                names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The alerts of the regulator's regions (its institutions' and its people's), oldest first."""
+    a = s.alerts.c
+    total, rows = _paged(conn, _alerts_query(viewer, f), (a.block, a.log_index), page)
+    return {**page.doc(total), "alerts": [_alert_json(r, names or {}) for r in rows]}
 
 
 def alert_counts(conn: Connection, viewer: Viewer) -> dict[str, int]:
@@ -202,9 +208,10 @@ def alert_counts(conn: Connection, viewer: Viewer) -> dict[str, int]:
 def latest_alerts(conn: Connection, viewer: Viewer, n: int, names: dict[str, str] | None = None
                   ) -> list[dict[str, Any]]:
     """The regulator's ``n`` newest alerts, newest first."""
-    total = int(conn.execute(sa.select(sa.func.count()).where(_alert_scope(viewer))).scalar_one())
-    page = list_alerts(conn, viewer, AlertFilter(), Page(max(1, min(n, 500)), max(0, total - n)), names)
-    return list(reversed(page["alerts"]))
+    a = s.alerts.c
+    rows = conn.execute(_alerts_query(viewer, AlertFilter()).order_by(a.block.desc(), a.log_index.desc())
+                        .limit(max(1, n))).mappings().all()
+    return [_alert_json(r, names or {}) for r in rows]
 
 
 @dataclass(frozen=True)

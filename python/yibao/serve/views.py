@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from yibao.client.queries import PAGE_MAX, Page
+from yibao.client.queries import Page
 from yibao.index import schema as s
 from yibao.model.types import AlertKind, ClaimStatus
 from yibao.serve import reads, reads_parties
@@ -212,7 +212,7 @@ class Views:
             claims = conn.execute(sa.select(sa.func.count()).select_from(s.claims).join(
                 s.blocks, s.blocks.c.number == c.block).where(reads.claim_scope(v), s.blocks.c.timestamp >= lo,
                                                               s.blocks.c.timestamp < hi)).scalar_one()
-            todays = reads.list_alerts(conn, v, reads.AlertFilter(start_time=lo, end_time=hi), Page(PAGE_MAX, 0))
+            todays = reads.list_alerts(conn, v, reads.AlertFilter(start_time=lo, end_time=hi), Page(1, 0))  # its total
             by_kind = reads.alert_counts(conn, v)
             latest = reads.latest_alerts(conn, v, 20, self.ctx.names)
         return {"today": today.isoformat(), "funds": funds, "claims_today": int(claims),
